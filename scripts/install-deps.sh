@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what building and testing allcore needs beyond Rust, Go, Python 3
+# and a C compiler: libclang (for bindgen in the ABI tests), OpenMP's runtime
+# headers come with gcc, and the Python test tools. Safe to run repeatedly.
+set -euo pipefail
+
+have_libclang() {
+    ldconfig -p 2>/dev/null | grep -q 'libclang\(-[0-9.]*\)\?\.so' ||
+        compgen -G '/usr/lib/llvm-*/lib/libclang*.so*' >/dev/null
+}
+
+if ! have_libclang; then
+    echo "installing libclang for bindgen"
+    sudo_cmd=""
+    [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq libclang-dev >/dev/null
+fi
+
+python3 -m pip install --quiet --disable-pip-version-check -r "$(dirname "$0")/../bindings/python/requirements-dev.txt"

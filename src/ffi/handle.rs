@@ -1,0 +1,89 @@
+//! Pointer helpers: opaque handles over `Arc`s, out-parameters and arrays.
+//! Exported functions use these instead of raw pointer arithmetic.
+
+use std::sync::Arc;
+
+use super::status::NULL_POINTER;
+use crate::{Error, Result};
+
+/// An opaque C type (`ac_pool`, `ac_future`, ...) that stands for an
+/// `Arc<Self::Object>` handed out with `Arc::into_raw`.
+pub(crate) trait Handle: Sized {
+    type Object: Send + Sync;
+
+    /// Hands `object` to C; the caller releases it with [`Handle::release`].
+    fn into_raw(object: Arc<Self::Object>) -> *mut Self {
+        Arc::into_raw(object).cast_mut().cast()
+    }
+
+    /// A strong reference for the duration of one call, so the object
+    /// outlives the call even when another thread frees the handle meanwhile.
+    ///
+    /// # Safety
+    /// `handle` is NULL or came from [`Handle::into_raw`] and was not released.
+    unsafe fn acquire(handle: *const Self) -> Result<Arc<Self::Object>> {
+        if handle.is_null() {
+            return Err(Error::InvalidArgument(NULL_POINTER));
+        }
+        let object = handle.cast::<Self::Object>();
+        // SAFETY: per the contract, the handle holds a strong count, so the
+        // count is at least 1 while we add ours.
+        unsafe {
+            Arc::increment_strong_count(object);
+            Ok(Arc::from_raw(object))
+        }
+    }
+
+    /// Takes back the handle's own strong reference (None for NULL).
+    ///
+    /// # Safety
+    /// As for [`Handle::acquire`]; the handle must not be used afterwards.
+    unsafe fn release(handle: *mut Self) -> Option<Arc<Self::Object>> {
+        // SAFETY: per the contract, this gives back the count `into_raw` took.
+        (!handle.is_null()).then(|| unsafe { Arc::from_raw(handle.cast::<Self::Object>()) })
+    }
+}
+
+/// An out-parameter as `&mut T`, or `AC_NULL_POINTER`.
+pub(crate) fn out<'a, T>(pointer: *mut T) -> Result<&'a mut T> {
+    // SAFETY: C callers pass NULL or a valid, writable, aligned pointer.
+    unsafe { pointer.as_mut() }.ok_or(Error::InvalidArgument(NULL_POINTER))
+}
+
+/// Writes `value` through an optional out-parameter (NULL = not wanted).
+pub(crate) fn write_optional<T>(pointer: *mut T, value: T) {
+    // SAFETY: C callers pass NULL or a valid, writable, aligned pointer.
+    if let Some(slot) = unsafe { pointer.as_mut() } {
+        *slot = value;
+    }
+}
+
+/// A C array as a slice; NULL is allowed only when `len` is 0.
+pub(crate) fn slice<'a, T>(pointer: *const T, len: usize) -> Result<&'a [T]> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    check_array::<T>(pointer.is_null(), len)?;
+    // SAFETY: C callers pass `len` valid elements at `pointer`.
+    Ok(unsafe { std::slice::from_raw_parts(pointer, len) })
+}
+
+/// A writable C array as a slice; NULL is allowed only when `len` is 0.
+pub(crate) fn slice_mut<'a, T>(pointer: *mut T, len: usize) -> Result<&'a mut [T]> {
+    if len == 0 {
+        return Ok(&mut []);
+    }
+    check_array::<T>(pointer.is_null(), len)?;
+    // SAFETY: C callers pass `len` valid, writable elements at `pointer`.
+    Ok(unsafe { std::slice::from_raw_parts_mut(pointer, len) })
+}
+
+fn check_array<T>(is_null: bool, len: usize) -> Result<()> {
+    if is_null {
+        return Err(Error::InvalidArgument(NULL_POINTER));
+    }
+    if len > isize::MAX as usize / std::mem::size_of::<T>().max(1) {
+        return Err(Error::Overflow("array length too large"));
+    }
+    Ok(())
+}

@@ -1,0 +1,1 @@
+//! Locks and events (mutex, reentrant lock, read-write lock, semaphores, condition, event, barrier, latch, atomic counter).
