@@ -19,7 +19,7 @@ build:
 
 # Regenerate include/allcore.h from src/ffi (the test suite fails when it is stale).
 header:
-	ALLCORE_WRITE_HEADER=1 $(CARGO) test -q -p allcore-abi-tests --test header
+	ALLCORE_WRITE_HEADER=1 $(CARGO) test -q -p allcore --test header
 
 lint:
 	$(CARGO) fmt --all --check

@@ -323,7 +323,7 @@ ac_status ac_pool_shutdown(const ac_pool *pool, ac_shutdown mode);
 /**
  * Writes a snapshot of the pool's counters to `out_stats`.
  */
-ac_status ac_pool_stats(const ac_pool *pool, ac_pool_stats *out_stats);
+ac_status ac_pool_get_stats(const ac_pool *pool, ac_pool_stats *out_stats);
 
 /**
  * Queues `task(context)` and writes its future to `out_future`; the
@@ -393,7 +393,7 @@ size_t ac_available_cpus(void);
 /**
  * Writes the future's state to `out_state`.
  */
-ac_status ac_future_state(const ac_future *future, ac_future_state *out_state);
+ac_status ac_future_get_state(const ac_future *future, ac_future_state *out_state);
 
 /**
  * Blocks until the future is done (finished or cancelled) or the timeout

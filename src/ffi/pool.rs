@@ -199,7 +199,7 @@ pub extern "C" fn ac_pool_shutdown(pool: *const ac_pool, mode: ac_shutdown) -> a
 
 /// Writes a snapshot of the pool's counters to `out_stats`.
 #[no_mangle]
-pub extern "C" fn ac_pool_stats(pool: *const ac_pool, out_stats: *mut ac_pool_stats) -> ac_status {
+pub extern "C" fn ac_pool_get_stats(pool: *const ac_pool, out_stats: *mut ac_pool_stats) -> ac_status {
     boundary::status(|| {
         // SAFETY: NULL or a live handle.
         let pool = unsafe { ac_pool::acquire(pool) }?;
@@ -422,7 +422,7 @@ pub extern "C" fn ac_available_cpus() -> usize {
 
 /// Writes the future's state to `out_state`.
 #[no_mangle]
-pub extern "C" fn ac_future_state(
+pub extern "C" fn ac_future_get_state(
     future: *const ac_future,
     out_state: *mut ac_future_state,
 ) -> ac_status {

@@ -178,24 +178,24 @@ impl Future {
 }
 
 impl Runnable for Future {
-    fn run(&self) -> bool {
+    fn run(&self, ran: &dyn Fn()) {
         let work = {
             let mut inner = self.inner.lock();
             if inner.state != FutureState::Pending {
-                return false;
+                return;
             }
             inner.state = FutureState::Running;
             inner.work.take()
         };
-        let Some(work) = work else { return false };
+        let Some(work) = work else { return };
         let outcome = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) {
             Ok(outcome) => outcome,
             Err(_) => Err(Error::Broken),
         };
+        ran();
         let mut inner = self.inner.lock();
         inner.state = FutureState::Finished;
         self.complete(inner, outcome);
-        true
     }
 
     fn cancel(&self) {

@@ -35,9 +35,10 @@ use crate::{Error, Result};
 
 /// Something a worker runs: a future's task or a share of a parallel loop.
 pub(crate) trait Runnable: Send + Sync {
-    /// Runs the task; returns `false` when there was nothing left to run
-    /// (the task had been cancelled).
-    fn run(&self) -> bool;
+    /// Runs the task, calling `ran` once its work is done but before anyone
+    /// waiting on it wakes (so counters are current when a result is seen).
+    /// Does nothing when the task had been cancelled.
+    fn run(&self, ran: &dyn Fn());
     /// Drops the task without running it, resolving whatever waits on it.
     fn cancel(&self);
 }
@@ -336,10 +337,14 @@ impl Shared {
             return;
         }
         self.running.fetch_add(1, Ordering::Relaxed);
-        let ran = task.run();
-        self.running.fetch_sub(1, Ordering::Relaxed);
-        if ran {
+        let ran = Cell::new(false);
+        task.run(&|| {
+            ran.set(true);
             self.completed.fetch_add(1, Ordering::Relaxed);
+            self.running.fetch_sub(1, Ordering::Relaxed);
+        });
+        if !ran.get() {
+            self.running.fetch_sub(1, Ordering::Relaxed); // a cancelled future
         }
     }
 

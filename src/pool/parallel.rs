@@ -67,9 +67,9 @@ impl ForJob {
 }
 
 impl Runnable for ForJob {
-    fn run(&self) -> bool {
+    fn run(&self, ran: &dyn Fn()) {
         self.work();
-        true
+        ran();
     }
 
     /// A cancelled helper leaves its chunks to the caller.
