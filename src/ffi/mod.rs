@@ -6,7 +6,9 @@
 //! Objects cross the boundary as opaque typed pointers: each is an
 //! `Arc::into_raw` of its core object, so every call can hold its own strong
 //! reference and the memory outlives the last in-flight call (see [`handle`]).
-#![allow(non_camel_case_types)]
+// C names (`ac_pool`), and entry points that take raw pointers from C by design:
+// each one checks them (NULL, lengths) before use.
+#![allow(non_camel_case_types, clippy::not_unsafe_ptr_arg_deref)]
 
 mod boundary;
 pub mod handle;

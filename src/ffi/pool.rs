@@ -417,7 +417,7 @@ pub extern "C" fn ac_pool_busy_loop_for(
 /// quota honoured): the worker count `ac_pool_new(0, ...)` picks.
 #[no_mangle]
 pub extern "C" fn ac_available_cpus() -> usize {
-    boundary::guard(Default::default(), || pool::available_cpus())
+    boundary::guard(Default::default(), pool::available_cpus)
 }
 
 /// Writes the future's state to `out_state`.

@@ -84,6 +84,15 @@ unsafe impl Send for Output {}
 // SAFETY: as above.
 unsafe impl Sync for Output {}
 
+impl Output {
+    /// # Safety
+    /// `index` is in bounds and no other thread writes it.
+    unsafe fn write(&self, index: usize, value: i64) {
+        // SAFETY: per the contract above.
+        unsafe { *self.0.add(index) = value }
+    }
+}
+
 impl Pool {
     /// Calls `body(begin, end)` for consecutive chunks of `[0, len)` of at
     /// most `chunk` items (0 = chosen from `len` and the worker count), on
@@ -145,14 +154,13 @@ impl Pool {
         let failure: Mutex<Option<Error>> = Mutex::new(None);
         let failed = AtomicBool::new(false);
         self.parallel_for(input.len(), chunk, &|begin, end| {
-            let out = out;
             for (i, value) in input.iter().enumerate().take(end).skip(begin) {
                 if failed.load(Ordering::Relaxed) {
                     return;
                 }
                 match function(*value) {
                     // SAFETY: `i < output.len()` and no other chunk writes `i`.
-                    Ok(result) => unsafe { *out.0.add(i) = result },
+                    Ok(result) => unsafe { out.write(i, result) },
                     Err(error) => {
                         failed.store(true, Ordering::Relaxed);
                         failure.lock().get_or_insert(error);

@@ -35,7 +35,7 @@ extern "C" {
 /// The name of a status, for assertion messages.
 pub fn status_name(status: ac_status) -> String {
     // SAFETY: ac_status_str returns a static C string for any value.
-    unsafe { std::ffi::CStr::from_ptr(ac_status_str(status as i32)) }
+    unsafe { std::ffi::CStr::from_ptr(ac_status_str(status)) }
         .to_string_lossy()
         .into_owned()
 }
