@@ -199,7 +199,10 @@ pub extern "C" fn ac_pool_shutdown(pool: *const ac_pool, mode: ac_shutdown) -> a
 
 /// Writes a snapshot of the pool's counters to `out_stats`.
 #[no_mangle]
-pub extern "C" fn ac_pool_get_stats(pool: *const ac_pool, out_stats: *mut ac_pool_stats) -> ac_status {
+pub extern "C" fn ac_pool_get_stats(
+    pool: *const ac_pool,
+    out_stats: *mut ac_pool_stats,
+) -> ac_status {
     boundary::status(|| {
         // SAFETY: NULL or a live handle.
         let pool = unsafe { ac_pool::acquire(pool) }?;
