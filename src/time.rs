@@ -34,6 +34,15 @@ impl Deadline {
         }
     }
 
+    /// The time left, as a timeout for a nested wait (`None` = forever).
+    pub fn remaining(self) -> Option<Duration> {
+        match self {
+            Deadline::Never => None,
+            Deadline::Now => Some(Duration::ZERO),
+            Deadline::At(at) => Some(at.saturating_duration_since(Instant::now())),
+        }
+    }
+
     /// The error a wait reports when it gives up at this deadline.
     pub fn expired_error(self) -> Error {
         match self {

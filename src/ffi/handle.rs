@@ -34,6 +34,22 @@ pub(crate) trait Handle: Sized {
         }
     }
 
+    /// The object behind a handle, without touching its reference count: for
+    /// calls that do not block, which the handle's own reference keeps
+    /// alive. A call that may block takes its own reference with
+    /// [`Handle::acquire`] before it waits.
+    ///
+    /// # Safety
+    /// `handle` is NULL or came from [`Handle::into_raw`], and is not released
+    /// while the returned reference is in use (freeing an object while a call
+    /// on it is in progress is the caller's bug, as with any C object).
+    unsafe fn borrow<'a>(handle: *const Self) -> Result<&'a Self::Object> {
+        // SAFETY: per the contract, a non-NULL handle points to a live
+        // `Self::Object` inside an `Arc` allocation.
+        unsafe { handle.cast::<Self::Object>().as_ref() }
+            .ok_or(Error::InvalidArgument(NULL_POINTER))
+    }
+
     /// Takes back the handle's own strong reference (None for NULL).
     ///
     /// # Safety

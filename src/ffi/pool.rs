@@ -13,7 +13,8 @@ use super::boundary;
 use super::handle::{out, slice, slice_mut, write_optional, Handle};
 use super::status::{ac_status, NULL_POINTER};
 use super::timeout;
-use crate::pool::{self, Future, FutureState, Pool, Shutdown};
+use crate::time::Deadline;
+use crate::pool::{self, Future, FutureState, Pool, Shutdown, Work};
 use crate::{kernels, Error, Result};
 
 /// A pool of native worker threads. Create with `ac_pool_new`, release with
@@ -133,6 +134,24 @@ fn kernel_fn(kernel: ac_kernel) -> Result<fn(i64, i64) -> Result<i64>> {
     })
 }
 
+/// Runs an `ac_task_fn` stored in a future as two words.
+fn run_task(task: usize, context: usize) -> Result<i64> {
+    // SAFETY: `task` is the non-NULL `ac_task_fn` that `ac_pool_submit`
+    // stored; a function pointer round-trips through usize unchanged.
+    let task: unsafe extern "C" fn(*mut c_void) -> i64 = unsafe { std::mem::transmute(task) };
+    // SAFETY: the caller's task accepts its own context.
+    Ok(unsafe { task(context as *mut c_void) })
+}
+
+/// Runs an `ac_map_fn` and its argument stored in a future as two words.
+fn run_call(function: usize, argument: usize) -> Result<i64> {
+    // SAFETY: `function` is the non-NULL `ac_map_fn` that
+    // `ac_pool_submit_call` stored.
+    let function: unsafe extern "C" fn(i64) -> i64 = unsafe { std::mem::transmute(function) };
+    // SAFETY: the caller passes a function of this signature.
+    Ok(unsafe { function(argument as i64) })
+}
+
 fn publish(future: Arc<Future>, out_future: &mut *mut ac_future) -> Result<()> {
     *out_future = ac_future::into_raw(future);
     Ok(())
@@ -233,11 +252,7 @@ pub extern "C" fn ac_pool_submit(
         let pool = unsafe { ac_pool::acquire(pool) }?;
         let slot = out(out_future)?;
         let task = task.ok_or(Error::InvalidArgument(NULL_POINTER))?;
-        let context = SendPtr(context);
-        let future = pool.submit(Box::new(move || {
-            // SAFETY: the caller's task accepts its own context.
-            Ok(unsafe { task(context.get()) })
-        }))?;
+        let future = pool.submit(Work::Inline(run_task, task as usize, context as usize))?;
         publish(future, slot)
     })
 }
@@ -257,8 +272,7 @@ pub extern "C" fn ac_pool_submit_call(
         let pool = unsafe { ac_pool::acquire(pool) }?;
         let slot = out(out_future)?;
         let function = function.ok_or(Error::InvalidArgument(NULL_POINTER))?;
-        // SAFETY: the caller passes a function of this signature.
-        let future = pool.submit(Box::new(move || Ok(unsafe { function(argument) })))?;
+        let future = pool.submit(Work::Inline(run_call, function as usize, argument as usize))?;
         publish(future, slot)
     })
 }
@@ -280,7 +294,7 @@ pub extern "C" fn ac_pool_submit_kernel(
         let pool = unsafe { ac_pool::acquire(pool) }?;
         let slot = out(out_future)?;
         let run = kernel_fn(kernel)?;
-        publish(pool.submit(Box::new(move || run(a, b)))?, slot)
+        publish(pool.submit(move || run(a, b))?, slot)
     })
 }
 
@@ -521,7 +535,10 @@ pub extern "C" fn ac_future_free(future: *mut ac_future) {
     boundary::guard((), || {
         // SAFETY: NULL or a live handle, dropped here.
         if let Some(future) = unsafe { ac_future::release(future) } {
-            future.close();
+            // Sole owner: no task, waiter or other handle can see it any more.
+            if Arc::strong_count(&future) > 1 {
+                future.close();
+            }
         }
     })
 }
@@ -564,8 +581,25 @@ pub extern "C" fn ac_futures_wait_all(
     timeout_ns: i64,
 ) -> ac_status {
     boundary::status(|| {
-        let futures = acquire_all(futures, len)?;
-        let refs: Vec<&Future> = futures.iter().map(Arc::as_ref).collect();
-        pool::wait_all(&refs, timeout(timeout_ns))
+        let handles = slice(futures, len)?;
+        // Check every handle first, so a NULL fails before any wait.
+        for &handle in handles {
+            // SAFETY: each element is NULL or a live handle.
+            unsafe { ac_future::borrow(handle) }?;
+        }
+        let deadline = Deadline::after(timeout(timeout_ns));
+        for &handle in handles {
+            // SAFETY: as above; a done future needs no reference of its own.
+            if unsafe { ac_future::borrow(handle) }?.is_done() {
+                continue;
+            }
+            // SAFETY: as above; this wait may block, so it holds a reference.
+            let future = unsafe { ac_future::acquire(handle) }?;
+            future.wait(deadline.remaining()).map_err(|e| match e {
+                Error::Timeout | Error::WouldBlock => deadline.expired_error(),
+                other => other,
+            })?;
+        }
+        Ok(())
     })
 }

@@ -31,7 +31,29 @@ pub enum FutureState {
 }
 
 /// The work a future runs: its return value becomes the future's outcome.
-pub type Work = Box<dyn FnOnce() -> Result<i64> + Send>;
+pub enum Work {
+    /// A function and two words of arguments, stored inside the future with
+    /// no allocation of its own: the common case of a C function pointer
+    /// plus its context or argument.
+    Inline(fn(usize, usize) -> Result<i64>, usize, usize),
+    /// Any closure.
+    Boxed(Box<dyn FnOnce() -> Result<i64> + Send>),
+}
+
+impl Work {
+    fn run(self) -> Result<i64> {
+        match self {
+            Work::Inline(function, a, b) => function(a, b),
+            Work::Boxed(closure) => closure(),
+        }
+    }
+}
+
+impl<F: FnOnce() -> Result<i64> + Send + 'static> From<F> for Work {
+    fn from(closure: F) -> Work {
+        Work::Boxed(Box::new(closure))
+    }
+}
 
 /// Called once with the outcome when the future is done.
 pub type DoneCallback = Box<dyn FnOnce(Result<i64>) + Send>;
@@ -188,7 +210,7 @@ impl Runnable for Future {
             inner.work.take()
         };
         let Some(work) = work else { return };
-        let outcome = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) {
+        let outcome = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work.run())) {
             Ok(outcome) => outcome,
             Err(_) => Err(Error::Broken),
         };
@@ -265,12 +287,7 @@ pub fn wait_any(futures: &[&Future], timeout: Option<Duration>) -> Result<usize>
 pub fn wait_all(futures: &[&Future], timeout: Option<Duration>) -> Result<()> {
     let deadline = Deadline::after(timeout);
     for future in futures {
-        let remaining = match deadline {
-            Deadline::Never => None,
-            Deadline::Now => Some(Duration::ZERO),
-            Deadline::At(at) => Some(at.saturating_duration_since(std::time::Instant::now())),
-        };
-        future.wait(remaining).map_err(|e| match e {
+        future.wait(deadline.remaining()).map_err(|e| match e {
             Error::Timeout | Error::WouldBlock => deadline.expired_error(),
             other => other,
         })?;

@@ -159,8 +159,8 @@ impl Pool {
     }
 
     /// Submits `work` and returns its future. Errors: `Closed` after shutdown.
-    pub fn submit(&self, work: Work) -> Result<Arc<Future>> {
-        let future = Future::new(work);
+    pub fn submit(&self, work: impl Into<Work>) -> Result<Arc<Future>> {
+        let future = Future::new(work.into());
         self.shared()?.push(future.clone())?;
         Ok(future)
     }
