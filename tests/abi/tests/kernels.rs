@@ -74,7 +74,13 @@ fn status_names_and_version() {
 
 #[test]
 fn shared_library_exports_only_ac_symbols() {
-    // The test binary lives in target/<profile>/deps; the cdylib one level up.
+    // As a dependency only the rlib is built, so build the cdylib first. The
+    // test binary lives in target/<profile>/deps; the cdylib one level up.
+    let built = std::process::Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "-p", "allcore"])
+        .status()
+        .unwrap();
+    assert!(built.success());
     let exe = std::env::current_exe().unwrap();
     let library = exe
         .parent()
