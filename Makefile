@@ -7,7 +7,7 @@ GO ?= go
 LIB_DIR := $(CURDIR)/target/release
 export PYTHONPATH := $(CURDIR)/bindings/python/src
 
-.PHONY: all deps build header lint test test-rust test-c test-python test-go demo bench clean
+.PHONY: all deps build header python-ffi lint test test-rust test-c test-python test-go demo bench clean
 
 all: build
 
@@ -20,6 +20,10 @@ build:
 # Regenerate include/allcore.h from src/ffi (the test suite fails when it is stale).
 header:
 	ALLCORE_WRITE_HEADER=1 $(CARGO) test -q -p allcore --test header
+
+# Regenerate bindings/python/src/allcore/_ffi.py from include/allcore.h.
+python-ffi:
+	$(PYTHON) bindings/python/tools/gen_ffi.py
 
 lint:
 	$(CARGO) fmt --all --check
@@ -45,7 +49,8 @@ test: deps lint test-rust test-c test-python test-go
 	@echo "all checks passed"
 
 demo: deps build
-	$(PYTHON) bindings/python/examples/demo.py
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r bindings/python/requirements-demo.txt
+	$(PYTHON) bindings/python/examples/demo.py --plot allcore-demo.png
 
 bench: deps build
 	$(MAKE) -C benches all

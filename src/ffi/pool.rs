@@ -13,8 +13,8 @@ use super::boundary;
 use super::handle::{out, slice, slice_mut, write_optional, Handle};
 use super::status::{ac_status, NULL_POINTER};
 use super::timeout;
-use crate::time::Deadline;
 use crate::pool::{self, Future, FutureState, Pool, Shutdown, Work};
+use crate::time::Deadline;
 use crate::{kernels, Error, Result};
 
 /// A pool of native worker threads. Create with `ac_pool_new`, release with

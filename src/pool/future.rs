@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use parking_lot::{Condvar, Mutex};
+use super::lock::{Condvar, Mutex};
 
 use super::Runnable;
 use crate::time::Deadline;
@@ -126,7 +126,7 @@ impl Future {
             if inner.closed {
                 return Err(Error::Closed);
             }
-            if !deadline.wait(&self.changed, &mut inner) {
+            if !self.changed.wait_until(&mut inner, deadline) {
                 return Err(deadline.expired_error());
             }
         }
@@ -169,7 +169,7 @@ impl Future {
     }
 
     /// Sets the outcome, then wakes waiters and runs callbacks outside the lock.
-    fn complete(&self, mut inner: parking_lot::MutexGuard<'_, Inner>, outcome: Result<i64>) {
+    fn complete(&self, mut inner: super::lock::MutexGuard<'_, Inner>, outcome: Result<i64>) {
         inner.outcome = Some(outcome);
         let callbacks = std::mem::take(&mut inner.callbacks);
         let watchers = std::mem::take(&mut inner.watchers);
@@ -265,7 +265,7 @@ pub fn wait_any(futures: &[&Future], timeout: Option<Duration>) -> Result<usize>
     if ready.is_none() {
         let mut fired = signal.fired.lock();
         while !*fired {
-            if !deadline.wait(&signal.cond, &mut fired) {
+            if !signal.cond.wait_until(&mut fired, deadline) {
                 break;
             }
         }

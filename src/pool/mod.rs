@@ -18,6 +18,7 @@
 //!   futures never complete.
 
 mod future;
+mod lock;
 mod parallel;
 
 pub use future::{wait_all, wait_any, DoneCallback, Future, FutureState, Work};
@@ -29,7 +30,7 @@ use std::thread::JoinHandle;
 
 use crossbeam_deque::{Injector, Steal, Stealer, Worker};
 use crossbeam_utils::Backoff;
-use parking_lot::{Condvar, Mutex};
+use lock::{Condvar, Mutex};
 
 use crate::{Error, Result};
 
