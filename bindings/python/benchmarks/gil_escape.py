@@ -19,8 +19,13 @@ import statistics
 import sys
 import threading
 import time
+from pathlib import Path
 
-import allcore
+try:
+    import allcore
+except ImportError:  # running from a source checkout, not an installed package
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+    import allcore
 
 
 def python_fib(n):

@@ -19,10 +19,16 @@ compared with pure Python. Prints a table and writes a bar plot (PNG).
 import argparse
 import multiprocessing
 import os
+import sys
 import threading
 import time
+from pathlib import Path
 
-import allcore
+try:
+    import allcore
+except ImportError:  # running from a source checkout, not an installed package
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+    import allcore
 
 
 def python_fib(n):
