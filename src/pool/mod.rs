@@ -380,6 +380,25 @@ impl Shared {
         self.live_workers.fetch_sub(1, Ordering::Release);
     }
 
+    /// Cancels every queued task now, from this thread, so their futures
+    /// resolve even while every worker is busy with a long task.
+    fn cancel_queued(&self) {
+        loop {
+            let stolen = self
+                .injector
+                .steal()
+                .or_else(|| self.stealers.iter().map(Stealer::steal).collect());
+            match stolen {
+                Steal::Success(task) => {
+                    self.queued.fetch_sub(1, Ordering::Relaxed);
+                    task.cancel();
+                }
+                Steal::Retry => continue,
+                Steal::Empty => return,
+            }
+        }
+    }
+
     fn shutdown(&self, mode: Shutdown, wait: bool) {
         let flags = match mode {
             Shutdown::Drain => CLOSED,
@@ -390,6 +409,9 @@ impl Shared {
         let backoff = Backoff::new();
         while self.state.load(Ordering::SeqCst) >= SUBMITTER {
             backoff.snooze();
+        }
+        if mode == Shutdown::Cancel {
+            self.cancel_queued();
         }
         {
             let _guard = self.sleep_lock.lock();

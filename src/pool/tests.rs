@@ -137,3 +137,31 @@ fn nested_parallel_for_from_workers_does_not_deadlock() {
         assert_eq!(f.result(None), Ok(499_999_500_000));
     }
 }
+
+#[test]
+fn cancel_shutdown_resolves_queued_futures_while_workers_are_busy() {
+    let pool = pool(1);
+    let gate = Arc::new(parking_lot::Mutex::new(()));
+    let held = gate.lock();
+    let blocker = {
+        let gate = gate.clone();
+        pool.submit(move || {
+            drop(gate.lock());
+            Ok(1)
+        })
+        .unwrap()
+    };
+    while blocker.state() != FutureState::Running {
+        std::thread::yield_now();
+    }
+    let queued: Vec<_> = (0..10)
+        .map(|i| pool.submit(move || Ok(i)).unwrap())
+        .collect();
+    pool.shutdown(Shutdown::Cancel, false);
+    for f in &queued {
+        assert_eq!(f.result(Some(Duration::ZERO)), Err(Error::Cancelled));
+    }
+    assert_eq!(pool.stats().queued, 0);
+    drop(held);
+    assert_eq!(blocker.result(None), Ok(1));
+}

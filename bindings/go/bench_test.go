@@ -1,0 +1,124 @@
+package allcore
+
+import (
+	"context"
+	"runtime"
+	"sync"
+	"testing"
+)
+
+// goFib is the naive recursive Fibonacci in pure Go, the baseline for Fib.
+func goFib(n int64) int64 {
+	if n < 2 {
+		return n
+	}
+	return goFib(n-1) + goFib(n-2)
+}
+
+// fibBatch is the input of the parallel benchmarks: four fib(27) per CPU.
+func fibBatch() []int64 {
+	inputs := make([]int64, 4*AvailableCPUs())
+	for i := range inputs {
+		inputs[i] = 27
+	}
+	return inputs
+}
+
+// BenchmarkFib compares one call of Fib(30) with the same recursion in Go.
+func BenchmarkFib(b *testing.B) {
+	b.Run("allcore", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := Fib(30); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("go", func(b *testing.B) {
+		for b.Loop() {
+			goFib(30)
+		}
+	})
+}
+
+// BenchmarkPoolMapFib compares Pool.Map over a batch of Fib(27) with one
+// goroutine per CPU running the Go recursion over the same batch.
+func BenchmarkPoolMapFib(b *testing.B) {
+	inputs := fibBatch()
+	b.Run("allcore", func(b *testing.B) {
+		pool, err := NewPool(0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer pool.Close()
+		for b.Loop() {
+			if _, err := pool.Map(KernelFib, inputs); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("goroutines", func(b *testing.B) {
+		goroutines := runtime.GOMAXPROCS(0)
+		outputs := make([]int64, len(inputs))
+		for b.Loop() {
+			var wg sync.WaitGroup
+			for g := range goroutines {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := g; i < len(inputs); i += goroutines {
+						outputs[i] = goFib(inputs[i])
+					}
+				}()
+			}
+			wg.Wait()
+		}
+	})
+}
+
+// BenchmarkSubmitWait measures submitting one tiny task and waiting for its
+// result: a built-in kernel, a Go function (two cgo callbacks from a native
+// thread), and a goroutine sending on a channel.
+func BenchmarkSubmitWait(b *testing.B) {
+	ctx := context.Background()
+	b.Run("allcore-kernel", func(b *testing.B) {
+		pool, err := NewPool(0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer pool.Close()
+		for b.Loop() {
+			future, err := pool.SubmitKernel(KernelFib, 1, 0)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := future.Result(ctx); err != nil {
+				b.Fatal(err)
+			}
+			future.Close()
+		}
+	})
+	b.Run("allcore-gofunc", func(b *testing.B) {
+		pool, err := NewPool(0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer pool.Close()
+		for b.Loop() {
+			future, err := pool.Submit(func() int64 { return 1 })
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := future.Result(ctx); err != nil {
+				b.Fatal(err)
+			}
+			future.Close()
+		}
+	})
+	b.Run("goroutine", func(b *testing.B) {
+		results := make(chan int64)
+		for b.Loop() {
+			go func() { results <- goFib(1) }()
+			<-results
+		}
+	})
+}

@@ -1,0 +1,3 @@
+module allcore
+
+go 1.24
