@@ -1,6 +1,7 @@
 //! The panic boundary every exported function goes through: its body runs
 //! under `catch_unwind`, so no panic ever unwinds into C.
 
+use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use super::status::{ac_status, set_last_error, NULL_POINTER};
@@ -8,32 +9,44 @@ use crate::{Error, Result};
 
 /// Runs the body of a function returning `ac_status`: maps its error to a
 /// status and records the message for `ac_last_error_message`; a panic
-/// becomes `AC_PANIC`.
+/// becomes `AC_PANIC`. Inlined, so a successful call costs no more than its
+/// body: `catch_unwind` is free until something unwinds, and the error paths
+/// are out of line.
+#[inline(always)]
 pub(crate) fn status(body: impl FnOnce() -> Result<()>) -> ac_status {
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(())) => ac_status::AC_OK,
-        Ok(Err(Error::InvalidArgument(NULL_POINTER))) => {
-            set_last_error(NULL_POINTER);
-            ac_status::AC_NULL_POINTER
-        }
-        Ok(Err(error)) => {
-            set_last_error(&error.to_string());
-            error.into()
-        }
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into());
-            set_last_error(&format!("internal panic: {what}"));
-            ac_status::AC_PANIC
-        }
+        Ok(Err(error)) => report_error(error),
+        Err(panic) => report_panic(panic),
     }
+}
+
+#[cold]
+#[inline(never)]
+fn report_error(error: Error) -> ac_status {
+    if error == Error::InvalidArgument(NULL_POINTER) {
+        set_last_error(NULL_POINTER);
+        return ac_status::AC_NULL_POINTER;
+    }
+    set_last_error(&error.to_string());
+    error.into()
+}
+
+#[cold]
+#[inline(never)]
+fn report_panic(panic: Box<dyn Any + Send>) -> ac_status {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    set_last_error(&format!("internal panic: {what}"));
+    ac_status::AC_PANIC
 }
 
 /// Runs the body of a function that cannot report a status (a getter, a
 /// `free`); returns `on_panic` if it panics.
+#[inline(always)]
 pub(crate) fn guard<T>(on_panic: T, body: impl FnOnce() -> T) -> T {
     catch_unwind(AssertUnwindSafe(body)).unwrap_or(on_panic)
 }

@@ -1,1 +1,1501 @@
-//! Locks and events.
+//! Locks and events: mutex, reentrant lock, read-write lock, semaphores,
+//! condition variable, event, barrier, count-down latch and atomic counter.
+//!
+//! Hot calls (`ac_mutex_lock`, `ac_mutex_unlock`, ...) take as few arguments
+//! as possible and touch no reference count when they need not wait: the
+//! handle's own reference keeps the object alive, which is why freeing an
+//! object while a call on it is starting is the caller's bug (as with
+//! `pthread_mutex_destroy`). A call that must wait takes a strong reference
+//! before it sleeps, so that freeing the object wakes it with AC_CLOSED and
+//! the memory outlives it.
+//!
+//! Counts are `int64_t` so that a negative value from any language is
+//! reported (AC_INVALID_ARGUMENT) rather than wrapped.
+
+use std::time::Duration;
+
+use super::boundary;
+use super::handle::{out, slice, write_optional, Handle};
+use super::status::ac_status;
+use super::timeout;
+use crate::sync::{
+    self, current_thread_owner, Barrier, Condition, Counter, Event, Latch, Mutex, ReentrantLock,
+    RwLock, Semaphore,
+};
+use crate::{Error, Result};
+
+/// A mutex (Python's `threading.Lock`, Go's `sync.Mutex`): not reentrant,
+/// and any thread may unlock it. Create with `ac_mutex_new`, release with
+/// `ac_mutex_free`.
+pub struct ac_mutex {
+    _private: [u8; 0],
+}
+
+impl Handle for ac_mutex {
+    type Object = Mutex;
+}
+
+/// A reentrant lock (Python's `threading.RLock`): its owner may lock it
+/// again and must unlock it as many times. Create with `ac_rlock_new`,
+/// release with `ac_rlock_free`.
+pub struct ac_rlock {
+    _private: [u8; 0],
+}
+
+impl Handle for ac_rlock {
+    type Object = ReentrantLock;
+}
+
+/// A read-write lock: many readers or one writer. Create with
+/// `ac_rwlock_new`, release with `ac_rwlock_free`.
+pub struct ac_rwlock {
+    _private: [u8; 0],
+}
+
+impl Handle for ac_rwlock {
+    type Object = RwLock;
+}
+
+/// A counting semaphore, optionally bounded. Create with
+/// `ac_semaphore_new` or `ac_semaphore_new_bounded`, release with
+/// `ac_semaphore_free`.
+pub struct ac_semaphore {
+    _private: [u8; 0],
+}
+
+impl Handle for ac_semaphore {
+    type Object = Semaphore;
+}
+
+/// A condition variable used with an `ac_mutex` or an `ac_rlock`. Create
+/// with `ac_condition_new`, release with `ac_condition_free`.
+pub struct ac_condition {
+    _private: [u8; 0],
+}
+
+impl Handle for ac_condition {
+    type Object = Condition;
+}
+
+/// An event flag (Python's `threading.Event`). Create with `ac_event_new`,
+/// release with `ac_event_free`.
+pub struct ac_event {
+    _private: [u8; 0],
+}
+
+impl Handle for ac_event {
+    type Object = Event;
+}
+
+/// A cyclic barrier (Python's `threading.Barrier`). Create with
+/// `ac_barrier_new`, release with `ac_barrier_free`.
+pub struct ac_barrier {
+    _private: [u8; 0],
+}
+
+impl Handle for ac_barrier {
+    type Object = Barrier;
+}
+
+/// A count-down latch: waiters are released when the count reaches zero.
+/// Create with `ac_latch_new`, release with `ac_latch_free`.
+pub struct ac_latch {
+    _private: [u8; 0],
+}
+
+impl Handle for ac_latch {
+    type Object = Latch;
+}
+
+/// An atomic 64-bit counter. Create with `ac_counter_new`, release with
+/// `ac_counter_free`.
+pub struct ac_counter {
+    _private: [u8; 0],
+}
+
+impl Handle for ac_counter {
+    type Object = Counter;
+}
+
+/// Runs `attempt` once without waiting on the borrowed object; only if it
+/// would block and the caller allows waiting, takes a strong reference and
+/// runs it again with the caller's timeout.
+///
+/// # Safety
+/// `handle` is NULL or a live handle that is not freed before the first
+/// attempt returns.
+unsafe fn try_then_wait<H: Handle>(
+    handle: *const H,
+    timeout_ns: i64,
+    attempt: impl Fn(&H::Object, Option<Duration>) -> Result<()>,
+) -> Result<()> {
+    // SAFETY: per this function's contract.
+    let object = unsafe { H::borrow(handle) }?;
+    match attempt(object, Some(Duration::ZERO)) {
+        Err(Error::WouldBlock) if timeout_ns != 0 => {
+            // SAFETY: per this function's contract; from here on our own
+            // reference keeps the object alive.
+            let object = unsafe { H::acquire(handle) }?;
+            attempt(&object, timeout(timeout_ns))
+        }
+        result => result,
+    }
+}
+
+/// A count that must be at least 1.
+fn positive(n: i64) -> Result<u64> {
+    u64::try_from(n)
+        .ok()
+        .filter(|&n| n >= 1)
+        .ok_or(Error::InvalidArgument("the count must be at least 1"))
+}
+
+/// A count that must not be negative.
+fn non_negative(n: i64) -> Result<u64> {
+    u64::try_from(n).map_err(|_| Error::InvalidArgument("the count is negative"))
+}
+
+/// An owner token passed by the caller: 1 to INT64_MAX (larger values are
+/// reserved for the tokens of OS threads).
+fn explicit_owner(owner: u64) -> Result<u64> {
+    if owner == 0 || owner > i64::MAX as u64 {
+        return Err(Error::InvalidArgument(
+            "an owner token must be between 1 and INT64_MAX",
+        ));
+    }
+    Ok(owner)
+}
+
+/// A count reported to C (never above INT64_MAX by construction).
+fn to_c(count: u64) -> i64 {
+    i64::try_from(count).unwrap_or(i64::MAX)
+}
+
+// ---------------------------------------------------------------- mutex
+
+/// Creates an unlocked mutex and writes it to `out_mutex`.
+#[no_mangle]
+pub extern "C" fn ac_mutex_new(out_mutex: *mut *mut ac_mutex) -> ac_status {
+    boundary::status(|| {
+        *out(out_mutex)? = ac_mutex::into_raw(Default::default());
+        Ok(())
+    })
+}
+
+/// Closes the mutex and releases the handle: threads blocked locking it
+/// return AC_CLOSED. NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn ac_mutex_free(mutex: *mut ac_mutex) {
+    boundary::guard((), || {
+        // SAFETY: NULL or a live handle, given up here.
+        if let Some(mutex) = unsafe { ac_mutex::release(mutex) } {
+            mutex.close();
+        }
+    })
+}
+
+#[inline(always)]
+fn lock_mutex(mutex: *const ac_mutex, timeout_ns: i64) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle, not freed while this call starts.
+        let object = unsafe { ac_mutex::borrow(mutex) }?;
+        // SAFETY: as above; the reference is taken only before sleeping.
+        object.lock_pinned(timeout(timeout_ns), || unsafe { ac_mutex::acquire(mutex) })
+    })
+}
+
+/// Locks the mutex, blocking as long as it takes. Returns AC_CLOSED if the
+/// mutex is freed while waiting. Locking a mutex the caller already holds
+/// blocks forever (it is not reentrant; see `ac_rlock`).
+#[no_mangle]
+pub extern "C" fn ac_mutex_lock(mutex: *const ac_mutex) -> ac_status {
+    lock_mutex(mutex, super::AC_FOREVER)
+}
+
+/// Locks the mutex if it is free; never blocks. Returns AC_WOULD_BLOCK if it
+/// is locked.
+#[no_mangle]
+pub extern "C" fn ac_mutex_try_lock(mutex: *const ac_mutex) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle, not freed during this call.
+        unsafe { ac_mutex::borrow(mutex) }?.try_lock()
+    })
+}
+
+/// Locks the mutex, blocking at most `timeout_ns` (AC_FOREVER: no limit; 0:
+/// never blocks). Returns AC_TIMEOUT or AC_WOULD_BLOCK when it gives up,
+/// AC_CLOSED if the mutex is freed while waiting.
+#[no_mangle]
+pub extern "C" fn ac_mutex_lock_timeout(mutex: *const ac_mutex, timeout_ns: i64) -> ac_status {
+    lock_mutex(mutex, timeout_ns)
+}
+
+/// Unlocks the mutex, waking one waiter if any. Any thread may unlock it
+/// (as with Python's `threading.Lock`). Returns AC_NOT_OWNER if it is not
+/// locked. Never blocks.
+#[no_mangle]
+pub extern "C" fn ac_mutex_unlock(mutex: *const ac_mutex) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle, not freed during this call.
+        unsafe { ac_mutex::borrow(mutex) }?.unlock()
+    })
+}
+
+/// Writes whether some thread holds the mutex to `out_locked`.
+#[no_mangle]
+pub extern "C" fn ac_mutex_is_locked(mutex: *const ac_mutex, out_locked: *mut bool) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle, not freed during this call.
+        let mutex = unsafe { ac_mutex::borrow(mutex) }?;
+        *out(out_locked)? = mutex.is_locked();
+        Ok(())
+    })
+}
+
+/// Locks all `count` mutexes of the array `mutexes`, or none: never
+/// deadlocks with other threads doing the same over overlapping sets, in any
+/// order (for bank transfers, dining philosophers). It blocks on one mutex
+/// at a time while holding none of the others, and backs off (unlocking
+/// what it took) whenever another is busy. Blocks at most `timeout_ns` in
+/// all; on AC_TIMEOUT, AC_WOULD_BLOCK or AC_CLOSED (one of them was freed)
+/// none of the mutexes is locked by this call. Returns AC_INVALID_ARGUMENT
+/// if a mutex appears twice, AC_NULL_POINTER if the array or an entry is
+/// NULL. `count` 0 succeeds at once.
+#[no_mangle]
+pub extern "C" fn ac_mutex_lock_all(
+    mutexes: *const *mut ac_mutex,
+    count: usize,
+    timeout_ns: i64,
+) -> ac_status {
+    boundary::status(|| {
+        let handles = slice(mutexes, count)?;
+        let objects = handles
+            .iter()
+            // SAFETY: each entry is NULL or a live handle.
+            .map(|&handle| unsafe { ac_mutex::acquire(handle) })
+            .collect::<Result<Vec<_>>>()?;
+        let borrowed: Vec<&Mutex> = objects.iter().map(|object| &**object).collect();
+        sync::lock_all(&borrowed, timeout(timeout_ns))
+    })
+}
+
+/// Unlocks all `count` mutexes of the array `mutexes` (as locked by
+/// `ac_mutex_lock_all`). Returns AC_NOT_OWNER if some were not locked,
+/// after unlocking the others; AC_INVALID_ARGUMENT (unlocking nothing) if a
+/// mutex appears twice; AC_NULL_POINTER if the array or an entry is NULL.
+/// Never blocks.
+#[no_mangle]
+pub extern "C" fn ac_mutex_unlock_all(mutexes: *const *mut ac_mutex, count: usize) -> ac_status {
+    boundary::status(|| {
+        let handles = slice(mutexes, count)?;
+        let borrowed = handles
+            .iter()
+            // SAFETY: each entry is NULL or a live handle, not freed during
+            // this call.
+            .map(|&handle| unsafe { ac_mutex::borrow(handle) })
+            .collect::<Result<Vec<_>>>()?;
+        sync::unlock_all(&borrowed)
+    })
+}
+
+// ------------------------------------------------------- reentrant lock
+
+/// Creates an unowned reentrant lock and writes it to `out_rlock`.
+#[no_mangle]
+pub extern "C" fn ac_rlock_new(out_rlock: *mut *mut ac_rlock) -> ac_status {
+    boundary::status(|| {
+        *out(out_rlock)? = ac_rlock::into_raw(Default::default());
+        Ok(())
+    })
+}
+
+/// Closes the lock and releases the handle: threads blocked locking it
+/// return AC_CLOSED. NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn ac_rlock_free(rlock: *mut ac_rlock) {
+    boundary::guard((), || {
+        // SAFETY: NULL or a live handle, given up here.
+        if let Some(rlock) = unsafe { ac_rlock::release(rlock) } {
+            rlock.close();
+        }
+    })
+}
+
+#[inline(always)]
+fn lock_rlock(rlock: *const ac_rlock, owner: Result<u64>, timeout_ns: i64) -> ac_status {
+    boundary::status(|| {
+        let owner = owner?;
+        // SAFETY: NULL or a live handle, not freed while this call starts.
+        let object = unsafe { ac_rlock::borrow(rlock) }?;
+        // SAFETY: as above; the reference is taken only before sleeping.
+        object.lock_pinned(owner, timeout(timeout_ns), || unsafe {
+            ac_rlock::acquire(rlock)
+        })
+    })
+}
+
+/// Locks the lock for the calling OS thread, blocking as long as it takes;
+/// if the thread already owns it, adds one level at once. Returns AC_CLOSED
+/// if the lock is freed while waiting, AC_OVERFLOW past 2^64 - 1 levels.
+#[no_mangle]
+pub extern "C" fn ac_rlock_lock(rlock: *const ac_rlock) -> ac_status {
+    lock_rlock(rlock, Ok(current_thread_owner()), super::AC_FOREVER)
+}
+
+/// As `ac_rlock_lock`, but never blocks: AC_WOULD_BLOCK if another thread
+/// owns the lock.
+#[no_mangle]
+pub extern "C" fn ac_rlock_try_lock(rlock: *const ac_rlock) -> ac_status {
+    lock_rlock(rlock, Ok(current_thread_owner()), 0)
+}
+
+/// As `ac_rlock_lock`, blocking at most `timeout_ns` (AC_FOREVER: no limit;
+/// 0: never blocks). Returns AC_TIMEOUT or AC_WOULD_BLOCK when it gives up.
+#[no_mangle]
+pub extern "C" fn ac_rlock_lock_timeout(rlock: *const ac_rlock, timeout_ns: i64) -> ac_status {
+    lock_rlock(rlock, Ok(current_thread_owner()), timeout_ns)
+}
+
+/// Undoes one lock by the calling OS thread; the lock is free when every
+/// level is undone. Returns AC_NOT_OWNER if the calling thread does not own
+/// it. Never blocks.
+#[no_mangle]
+pub extern "C" fn ac_rlock_unlock(rlock: *const ac_rlock) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle, not freed during this call.
+        unsafe { ac_rlock::borrow(rlock) }?.unlock(current_thread_owner())
+    })
+}
+
+/// Locks the lock for the explicit `owner` token (1 to INT64_MAX), blocking
+/// at most `timeout_ns`. For callers whose threads of control move between
+/// OS threads, such as Go goroutines: the same token must be passed to
+/// `ac_rlock_unlock_as`, from any OS thread. An explicit token never equals
+/// the identity `ac_rlock_lock` uses for an OS thread, so the two kinds of
+/// owner exclude each other. Returns AC_INVALID_ARGUMENT for token 0 or
+/// above INT64_MAX, otherwise as `ac_rlock_lock_timeout`.
+#[no_mangle]
+pub extern "C" fn ac_rlock_lock_as(
+    rlock: *const ac_rlock,
+    owner: u64,
+    timeout_ns: i64,
+) -> ac_status {
+    lock_rlock(rlock, explicit_owner(owner), timeout_ns)
+}
+
+/// Undoes one lock by the explicit `owner` token. Returns AC_NOT_OWNER if
+/// that owner does not hold the lock, AC_INVALID_ARGUMENT for token 0 or
+/// above INT64_MAX. Never blocks.
+#[no_mangle]
+pub extern "C" fn ac_rlock_unlock_as(rlock: *const ac_rlock, owner: u64) -> ac_status {
+    boundary::status(|| {
+        let owner = explicit_owner(owner)?;
+        // SAFETY: NULL or a live handle, not freed during this call.
+        unsafe { ac_rlock::borrow(rlock) }?.unlock(owner)
+    })
+}
+
+/// Writes whether the calling OS thread owns the lock to `out_owned`.
+#[no_mangle]
+pub extern "C" fn ac_rlock_is_owned(rlock: *const ac_rlock, out_owned: *mut bool) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle, not freed during this call.
+        let rlock = unsafe { ac_rlock::borrow(rlock) }?;
+        *out(out_owned)? = rlock.is_owned_by(current_thread_owner());
+        Ok(())
+    })
+}
+
+// ------------------------------------------------------ read-write lock
+
+/// Creates an unlocked read-write lock and writes it to `out_rwlock`.
+/// Fairness is phase-fair: while a writer waits, new readers wait too (so
+/// writers are not starved), and when a writer unlocks, the readers already
+/// waiting go before the next writer (so readers are not starved).
+#[no_mangle]
+pub extern "C" fn ac_rwlock_new(out_rwlock: *mut *mut ac_rwlock) -> ac_status {
+    boundary::status(|| {
+        *out(out_rwlock)? = ac_rwlock::into_raw(Default::default());
+        Ok(())
+    })
+}
+
+/// Closes the lock and releases the handle: threads blocked locking it
+/// return AC_CLOSED. NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn ac_rwlock_free(rwlock: *mut ac_rwlock) {
+    boundary::guard((), || {
+        // SAFETY: NULL or a live handle, given up here.
+        if let Some(rwlock) = unsafe { ac_rwlock::release(rwlock) } {
+            rwlock.close();
+        }
+    })
+}
+
+fn read_lock(rwlock: *const ac_rwlock, timeout_ns: i64) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle, not freed while this call starts.
+        unsafe { try_then_wait(rwlock, timeout_ns, RwLock::read_lock) }
+    })
+}
+
+fn write_lock(rwlock: *const ac_rwlock, timeout_ns: i64) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle, not freed while this call starts.
+        unsafe { try_then_wait(rwlock, timeout_ns, RwLock::write_lock) }
+    })
+}
+
+/// Locks for reading (shared with other readers), blocking as long as it
+/// takes. Returns AC_CLOSED if the lock is freed while waiting.
+#[no_mangle]
+pub extern "C" fn ac_rwlock_read_lock(rwlock: *const ac_rwlock) -> ac_status {
+    read_lock(rwlock, super::AC_FOREVER)
+}
+
+/// Locks for reading if that needs no waiting; AC_WOULD_BLOCK otherwise.
+#[no_mangle]
+pub extern "C" fn ac_rwlock_try_read_lock(rwlock: *const ac_rwlock) -> ac_status {
+    read_lock(rwlock, 0)
+}
+
+/// Locks for reading, blocking at most `timeout_ns` (AC_FOREVER: no limit;
+/// 0: never blocks). Returns AC_TIMEOUT or AC_WOULD_BLOCK when it gives up.
+#[no_mangle]
+pub extern "C" fn ac_rwlock_read_lock_timeout(
+    rwlock: *const ac_rwlock,
+    timeout_ns: i64,
+) -> ac_status {
+    read_lock(rwlock, timeout_ns)
+}
+
+/// Undoes one read lock. Any thread may call it; returns AC_NOT_OWNER if no
+/// reader holds the lock. Never blocks.
+#[no_mangle]
+pub extern "C" fn ac_rwlock_read_unlock(rwlock: *const ac_rwlock) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle, not freed during this call.
+        unsafe { ac_rwlock::borrow(rwlock) }?.read_unlock()
+    })
+}
+
+/// Locks for writing (exclusive), blocking as long as it takes. Returns
+/// AC_CLOSED if the lock is freed while waiting.
+#[no_mangle]
+pub extern "C" fn ac_rwlock_write_lock(rwlock: *const ac_rwlock) -> ac_status {
+    write_lock(rwlock, super::AC_FOREVER)
+}
+
+/// Locks for writing if that needs no waiting; AC_WOULD_BLOCK otherwise.
+#[no_mangle]
+pub extern "C" fn ac_rwlock_try_write_lock(rwlock: *const ac_rwlock) -> ac_status {
+    write_lock(rwlock, 0)
+}
+
+/// Locks for writing, blocking at most `timeout_ns` (AC_FOREVER: no limit;
+/// 0: never blocks). Returns AC_TIMEOUT or AC_WOULD_BLOCK when it gives up.
+#[no_mangle]
+pub extern "C" fn ac_rwlock_write_lock_timeout(
+    rwlock: *const ac_rwlock,
+    timeout_ns: i64,
+) -> ac_status {
+    write_lock(rwlock, timeout_ns)
+}
+
+/// Undoes the write lock. Any thread may call it; returns AC_NOT_OWNER if no
+/// writer holds the lock. Never blocks.
+#[no_mangle]
+pub extern "C" fn ac_rwlock_write_unlock(rwlock: *const ac_rwlock) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle, not freed during this call.
+        unsafe { ac_rwlock::borrow(rwlock) }?.write_unlock()
+    })
+}
+
+// ------------------------------------------------------------ semaphore
+
+/// Creates a semaphore holding `value` permits (0 to INT64_MAX) and writes
+/// it to `out_semaphore`. Releases may raise it up to INT64_MAX. Returns
+/// AC_INVALID_ARGUMENT for a negative value.
+#[no_mangle]
+pub extern "C" fn ac_semaphore_new(value: i64, out_semaphore: *mut *mut ac_semaphore) -> ac_status {
+    boundary::status(|| {
+        let slot = out(out_semaphore)?;
+        *slot = ac_semaphore::into_raw(Semaphore::new(non_negative(value)?)?.into());
+        Ok(())
+    })
+}
+
+/// Creates a bounded semaphore (Python's `BoundedSemaphore`): like
+/// `ac_semaphore_new`, but a release that would raise it above `value`
+/// fails with AC_OVERFLOW.
+#[no_mangle]
+pub extern "C" fn ac_semaphore_new_bounded(
+    value: i64,
+    out_semaphore: *mut *mut ac_semaphore,
+) -> ac_status {
+    boundary::status(|| {
+        let slot = out(out_semaphore)?;
+        *slot = ac_semaphore::into_raw(Semaphore::new_bounded(non_negative(value)?)?.into());
+        Ok(())
+    })
+}
+
+/// Closes the semaphore and releases the handle: threads blocked acquiring
+/// return AC_CLOSED. NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn ac_semaphore_free(semaphore: *mut ac_semaphore) {
+    boundary::guard((), || {
+        // SAFETY: NULL or a live handle, given up here.
+        if let Some(semaphore) = unsafe { ac_semaphore::release(semaphore) } {
+            semaphore.close();
+        }
+    })
+}
+
+#[inline(always)]
+fn acquire_permits(semaphore: *const ac_semaphore, n: i64, timeout_ns: i64) -> ac_status {
+    boundary::status(|| {
+        let n = positive(n)?;
+        // SAFETY: NULL or a live handle, not freed while this call starts.
+        let object = unsafe { ac_semaphore::borrow(semaphore) }?;
+        // SAFETY: as above; the reference is taken only before sleeping.
+        object.acquire_pinned(n, timeout(timeout_ns), || unsafe {
+            ac_semaphore::acquire(semaphore)
+        })
+    })
+}
+
+/// Takes one permit, blocking as long as none is available. Returns
+/// AC_CLOSED if the semaphore is freed while waiting.
+#[no_mangle]
+pub extern "C" fn ac_semaphore_acquire(semaphore: *const ac_semaphore) -> ac_status {
+    acquire_permits(semaphore, 1, super::AC_FOREVER)
+}
+
+/// Takes one permit if one is available; AC_WOULD_BLOCK otherwise.
+#[no_mangle]
+pub extern "C" fn ac_semaphore_try_acquire(semaphore: *const ac_semaphore) -> ac_status {
+    acquire_permits(semaphore, 1, 0)
+}
+
+/// Takes one permit, blocking at most `timeout_ns` (AC_FOREVER: no limit;
+/// 0: never blocks). Returns AC_TIMEOUT or AC_WOULD_BLOCK when it gives up.
+#[no_mangle]
+pub extern "C" fn ac_semaphore_acquire_timeout(
+    semaphore: *const ac_semaphore,
+    timeout_ns: i64,
+) -> ac_status {
+    acquire_permits(semaphore, 1, timeout_ns)
+}
+
+/// Takes `n` (>= 1) permits at once, blocking at most `timeout_ns` until
+/// that many are available. Returns AC_INVALID_ARGUMENT for n < 1,
+/// otherwise as `ac_semaphore_acquire_timeout`.
+#[no_mangle]
+pub extern "C" fn ac_semaphore_acquire_n(
+    semaphore: *const ac_semaphore,
+    n: i64,
+    timeout_ns: i64,
+) -> ac_status {
+    acquire_permits(semaphore, n, timeout_ns)
+}
+
+#[inline(always)]
+fn release_permits(semaphore: *const ac_semaphore, n: i64) -> ac_status {
+    boundary::status(|| {
+        let n = positive(n)?;
+        // SAFETY: NULL or a live handle, not freed during this call.
+        unsafe { ac_semaphore::borrow(semaphore) }?.release(n)
+    })
+}
+
+/// Gives back one permit, waking a waiter if any. Any thread may release.
+/// Returns AC_OVERFLOW (releasing nothing) if a bounded semaphore is already
+/// at its initial value. Never blocks.
+#[no_mangle]
+pub extern "C" fn ac_semaphore_release(semaphore: *const ac_semaphore) -> ac_status {
+    release_permits(semaphore, 1)
+}
+
+/// Gives back `n` (>= 1) permits. Returns AC_INVALID_ARGUMENT for n < 1,
+/// AC_OVERFLOW (releasing nothing) if that would exceed a bounded
+/// semaphore's initial value or INT64_MAX. Never blocks.
+#[no_mangle]
+pub extern "C" fn ac_semaphore_release_n(semaphore: *const ac_semaphore, n: i64) -> ac_status {
+    release_permits(semaphore, n)
+}
+
+/// Writes the number of permits available now to `out_value`.
+#[no_mangle]
+pub extern "C" fn ac_semaphore_value(
+    semaphore: *const ac_semaphore,
+    out_value: *mut i64,
+) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle, not freed during this call.
+        let semaphore = unsafe { ac_semaphore::borrow(semaphore) }?;
+        *out(out_value)? = to_c(semaphore.value());
+        Ok(())
+    })
+}
+
+// ------------------------------------------------------------ condition
+
+/// Creates a condition variable and writes it to `out_condition`.
+#[no_mangle]
+pub extern "C" fn ac_condition_new(out_condition: *mut *mut ac_condition) -> ac_status {
+    boundary::status(|| {
+        *out(out_condition)? = ac_condition::into_raw(Default::default());
+        Ok(())
+    })
+}
+
+/// Closes the condition and releases the handle: waiting threads retake
+/// their lock and return AC_CLOSED. NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn ac_condition_free(condition: *mut ac_condition) {
+    boundary::guard((), || {
+        // SAFETY: NULL or a live handle, given up here.
+        if let Some(condition) = unsafe { ac_condition::release(condition) } {
+            condition.close();
+        }
+    })
+}
+
+/// Atomically unlocks `mutex` (which the caller must have locked) and
+/// blocks until `ac_condition_notify`/`_notify_all` wakes this thread or
+/// `timeout_ns` passes, then locks `mutex` again before returning, whatever
+/// the status: AC_OK when notified, AC_TIMEOUT, or AC_CLOSED when the
+/// condition is freed meanwhile. Never wakes spuriously, but another thread
+/// may change the state between the notify and the return: re-check the
+/// predicate. With `timeout_ns` 0 it returns AC_WOULD_BLOCK at once without
+/// unlocking. Returns AC_NOT_OWNER if `mutex` is not locked; AC_CLOSED
+/// without the mutex only if the mutex itself is freed meanwhile.
+#[no_mangle]
+pub extern "C" fn ac_condition_wait(
+    condition: *const ac_condition,
+    mutex: *const ac_mutex,
+    timeout_ns: i64,
+) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or live handles; our own references keep them alive.
+        let condition = unsafe { ac_condition::acquire(condition) }?;
+        // SAFETY: as above.
+        let mutex = unsafe { ac_mutex::acquire(mutex) }?;
+        condition.wait(&mutex, timeout(timeout_ns))
+    })
+}
+
+/// As `ac_condition_wait`, with a reentrant lock owned by the calling OS
+/// thread: unlocks it completely whatever its depth, and restores the same
+/// depth before returning. Returns AC_NOT_OWNER if the calling thread does
+/// not own `rlock`.
+#[no_mangle]
+pub extern "C" fn ac_condition_wait_rlock(
+    condition: *const ac_condition,
+    rlock: *const ac_rlock,
+    timeout_ns: i64,
+) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or live handles; our own references keep them alive.
+        let condition = unsafe { ac_condition::acquire(condition) }?;
+        // SAFETY: as above.
+        let rlock = unsafe { ac_rlock::acquire(rlock) }?;
+        condition.wait_reentrant(&rlock, current_thread_owner(), timeout(timeout_ns))
+    })
+}
+
+/// Wakes up to `n` (>= 0) threads waiting on the condition, longest-waiting
+/// first. Returns AC_INVALID_ARGUMENT for a negative n. Never blocks.
+#[no_mangle]
+pub extern "C" fn ac_condition_notify(condition: *const ac_condition, n: i64) -> ac_status {
+    boundary::status(|| {
+        let n = usize::try_from(non_negative(n)?).unwrap_or(usize::MAX);
+        // SAFETY: NULL or a live handle, not freed during this call.
+        unsafe { ac_condition::borrow(condition) }?.notify(n);
+        Ok(())
+    })
+}
+
+/// Wakes every thread waiting on the condition. Never blocks.
+#[no_mangle]
+pub extern "C" fn ac_condition_notify_all(condition: *const ac_condition) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle, not freed during this call.
+        unsafe { ac_condition::borrow(condition) }?.notify_all();
+        Ok(())
+    })
+}
+
+// ---------------------------------------------------------------- event
+
+/// Creates an event whose flag is clear and writes it to `out_event`.
+#[no_mangle]
+pub extern "C" fn ac_event_new(out_event: *mut *mut ac_event) -> ac_status {
+    boundary::status(|| {
+        *out(out_event)? = ac_event::into_raw(Default::default());
+        Ok(())
+    })
+}
+
+/// Closes the event and releases the handle: waiting threads return
+/// AC_CLOSED. NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn ac_event_free(event: *mut ac_event) {
+    boundary::guard((), || {
+        // SAFETY: NULL or a live handle, given up here.
+        if let Some(event) = unsafe { ac_event::release(event) } {
+            event.close();
+        }
+    })
+}
+
+/// Sets the flag and wakes every waiting thread; they return AC_OK even if
+/// the flag is cleared again before they run. Never blocks.
+#[no_mangle]
+pub extern "C" fn ac_event_set(event: *const ac_event) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle, not freed during this call.
+        unsafe { ac_event::borrow(event) }?.set();
+        Ok(())
+    })
+}
+
+/// Clears the flag. Never blocks.
+#[no_mangle]
+pub extern "C" fn ac_event_clear(event: *const ac_event) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle, not freed during this call.
+        unsafe { ac_event::borrow(event) }?.clear();
+        Ok(())
+    })
+}
+
+/// Writes whether the flag is set to `out_set`.
+#[no_mangle]
+pub extern "C" fn ac_event_is_set(event: *const ac_event, out_set: *mut bool) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle, not freed during this call.
+        let event = unsafe { ac_event::borrow(event) }?;
+        *out(out_set)? = event.is_set();
+        Ok(())
+    })
+}
+
+/// Blocks until the flag is set, at most `timeout_ns` (AC_FOREVER: no
+/// limit; 0: only checks). Returns AC_OK if it is set, AC_TIMEOUT or
+/// AC_WOULD_BLOCK if not, AC_CLOSED if the event is freed while waiting.
+#[no_mangle]
+pub extern "C" fn ac_event_wait(event: *const ac_event, timeout_ns: i64) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle, not freed while this call starts.
+        unsafe { try_then_wait(event, timeout_ns, Event::wait) }
+    })
+}
+
+// -------------------------------------------------------------- barrier
+
+/// Creates a barrier for `parties` (>= 1) threads and writes it to
+/// `out_barrier`. Returns AC_INVALID_ARGUMENT for parties < 1.
+#[no_mangle]
+pub extern "C" fn ac_barrier_new(parties: i64, out_barrier: *mut *mut ac_barrier) -> ac_status {
+    boundary::status(|| {
+        let slot = out(out_barrier)?;
+        let parties = usize::try_from(positive(parties)?)
+            .map_err(|_| Error::InvalidArgument("too many parties"))?;
+        *slot = ac_barrier::into_raw(Barrier::new(parties)?.into());
+        Ok(())
+    })
+}
+
+/// Closes the barrier and releases the handle: waiting threads return
+/// AC_CLOSED. NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn ac_barrier_free(barrier: *mut ac_barrier) {
+    boundary::guard((), || {
+        // SAFETY: NULL or a live handle, given up here.
+        if let Some(barrier) = unsafe { ac_barrier::release(barrier) } {
+            barrier.close();
+        }
+    })
+}
+
+/// Blocks until `parties` threads have called `ac_barrier_wait`, then
+/// releases them all; the barrier refills for the next round. Writes this
+/// thread's arrival index (0 for the first to arrive, parties - 1 for the
+/// last) to `out_index` (may be NULL). If `timeout_ns` passes first, the
+/// barrier breaks and this call returns AC_TIMEOUT (AC_WOULD_BLOCK for a 0
+/// timeout). Returns AC_BROKEN if the barrier is or becomes broken (another
+/// thread's timeout, `ac_barrier_abort`, `ac_barrier_reset` while waiting),
+/// AC_CLOSED if it is freed while waiting.
+#[no_mangle]
+pub extern "C" fn ac_barrier_wait(
+    barrier: *const ac_barrier,
+    timeout_ns: i64,
+    out_index: *mut i64,
+) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle; our own reference keeps it alive.
+        let barrier = unsafe { ac_barrier::acquire(barrier) }?;
+        let index = barrier.wait(timeout(timeout_ns))?;
+        write_optional(out_index, to_c(index as u64));
+        Ok(())
+    })
+}
+
+/// Breaks the barrier: waiting threads and later waits return AC_BROKEN
+/// until `ac_barrier_reset`. Never blocks.
+#[no_mangle]
+pub extern "C" fn ac_barrier_abort(barrier: *const ac_barrier) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle, not freed during this call.
+        unsafe { ac_barrier::borrow(barrier) }?.abort();
+        Ok(())
+    })
+}
+
+/// Returns the barrier to its empty, unbroken state; threads waiting on it
+/// now return AC_BROKEN. Never blocks.
+#[no_mangle]
+pub extern "C" fn ac_barrier_reset(barrier: *const ac_barrier) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle, not freed during this call.
+        unsafe { ac_barrier::borrow(barrier) }?.reset();
+        Ok(())
+    })
+}
+
+/// Writes whether the barrier is broken to `out_broken`.
+#[no_mangle]
+pub extern "C" fn ac_barrier_is_broken(
+    barrier: *const ac_barrier,
+    out_broken: *mut bool,
+) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle, not freed during this call.
+        let barrier = unsafe { ac_barrier::borrow(barrier) }?;
+        *out(out_broken)? = barrier.is_broken();
+        Ok(())
+    })
+}
+
+/// Writes how many threads are waiting in the current round to
+/// `out_waiting`.
+#[no_mangle]
+pub extern "C" fn ac_barrier_n_waiting(
+    barrier: *const ac_barrier,
+    out_waiting: *mut i64,
+) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle, not freed during this call.
+        let barrier = unsafe { ac_barrier::borrow(barrier) }?;
+        *out(out_waiting)? = to_c(barrier.n_waiting() as u64);
+        Ok(())
+    })
+}
+
+/// Writes the number of threads the barrier waits for to `out_parties`.
+#[no_mangle]
+pub extern "C" fn ac_barrier_parties(
+    barrier: *const ac_barrier,
+    out_parties: *mut i64,
+) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle, not freed during this call.
+        let barrier = unsafe { ac_barrier::borrow(barrier) }?;
+        *out(out_parties)? = to_c(barrier.parties() as u64);
+        Ok(())
+    })
+}
+
+// ---------------------------------------------------------------- latch
+
+/// Creates a latch that opens after `count` (>= 0) count-downs and writes it
+/// to `out_latch`. Returns AC_INVALID_ARGUMENT for a negative count.
+#[no_mangle]
+pub extern "C" fn ac_latch_new(count: i64, out_latch: *mut *mut ac_latch) -> ac_status {
+    boundary::status(|| {
+        let slot = out(out_latch)?;
+        *slot = ac_latch::into_raw(Latch::new(non_negative(count)?).into());
+        Ok(())
+    })
+}
+
+/// Closes the latch and releases the handle: waiting threads return
+/// AC_CLOSED. NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn ac_latch_free(latch: *mut ac_latch) {
+    boundary::guard((), || {
+        // SAFETY: NULL or a live handle, given up here.
+        if let Some(latch) = unsafe { ac_latch::release(latch) } {
+            latch.close();
+        }
+    })
+}
+
+/// Lowers the count by `n` (>= 1), stopping at zero; reaching zero releases
+/// every waiter. Returns AC_INVALID_ARGUMENT for n < 1. Never blocks.
+#[no_mangle]
+pub extern "C" fn ac_latch_count_down(latch: *const ac_latch, n: i64) -> ac_status {
+    boundary::status(|| {
+        let n = positive(n)?;
+        // SAFETY: NULL or a live handle, not freed during this call.
+        unsafe { ac_latch::borrow(latch) }?.count_down(n)
+    })
+}
+
+/// Blocks until the count is zero, at most `timeout_ns` (AC_FOREVER: no
+/// limit; 0: only checks). Returns AC_TIMEOUT or AC_WOULD_BLOCK if it is
+/// not, AC_CLOSED if the latch is freed while waiting.
+#[no_mangle]
+pub extern "C" fn ac_latch_wait(latch: *const ac_latch, timeout_ns: i64) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle, not freed while this call starts.
+        unsafe { try_then_wait(latch, timeout_ns, Latch::wait) }
+    })
+}
+
+/// Writes the current count to `out_count`.
+#[no_mangle]
+pub extern "C" fn ac_latch_count(latch: *const ac_latch, out_count: *mut i64) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle, not freed during this call.
+        let latch = unsafe { ac_latch::borrow(latch) }?;
+        *out(out_count)? = to_c(latch.count());
+        Ok(())
+    })
+}
+
+// -------------------------------------------------------------- counter
+
+/// Creates an atomic counter holding `value` and writes it to
+/// `out_counter`.
+#[no_mangle]
+pub extern "C" fn ac_counter_new(value: i64, out_counter: *mut *mut ac_counter) -> ac_status {
+    boundary::status(|| {
+        *out(out_counter)? = ac_counter::into_raw(Counter::new(value).into());
+        Ok(())
+    })
+}
+
+/// Releases the counter. NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn ac_counter_free(counter: *mut ac_counter) {
+    boundary::guard((), || {
+        // SAFETY: NULL or a live handle, given up here.
+        drop(unsafe { ac_counter::release(counter) });
+    })
+}
+
+/// Atomically adds `delta` (may be negative) and writes the NEW value to
+/// `out_value` (may be NULL), so concurrent `n += 1` never loses an update.
+/// Returns AC_OVERFLOW, changing nothing, if the result would not fit in
+/// int64_t.
+#[no_mangle]
+pub extern "C" fn ac_counter_add(
+    counter: *const ac_counter,
+    delta: i64,
+    out_value: *mut i64,
+) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle, not freed during this call.
+        let value = unsafe { ac_counter::borrow(counter) }?.add(delta)?;
+        write_optional(out_value, value);
+        Ok(())
+    })
+}
+
+/// Writes the current value to `out_value`.
+#[no_mangle]
+pub extern "C" fn ac_counter_load(counter: *const ac_counter, out_value: *mut i64) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle, not freed during this call.
+        let counter = unsafe { ac_counter::borrow(counter) }?;
+        *out(out_value)? = counter.load();
+        Ok(())
+    })
+}
+
+/// Atomically replaces the value with `value`.
+#[no_mangle]
+pub extern "C" fn ac_counter_store(counter: *const ac_counter, value: i64) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle, not freed during this call.
+        unsafe { ac_counter::borrow(counter) }?.store(value);
+        Ok(())
+    })
+}
+
+/// Atomically replaces the value with `desired` if it equals `expected`,
+/// and writes the value found to `out_previous`: the swap happened exactly
+/// when `*out_previous == expected`.
+#[no_mangle]
+pub extern "C" fn ac_counter_compare_exchange(
+    counter: *const ac_counter,
+    expected: i64,
+    desired: i64,
+    out_previous: *mut i64,
+) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle, not freed during this call.
+        let counter = unsafe { ac_counter::borrow(counter) }?;
+        let slot = out(out_previous)?;
+        *slot = counter.compare_exchange(expected, desired);
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ptr::{null, null_mut};
+    use std::thread;
+    use std::time::Instant;
+
+    use super::super::AC_FOREVER;
+    use super::*;
+    use ac_status::*;
+
+    /// Creates an object through its `ac_*_new` function.
+    fn create<T>(new: impl FnOnce(*mut *mut T) -> ac_status) -> *mut T {
+        let mut handle = null_mut();
+        assert_eq!(new(&mut handle), AC_OK);
+        assert!(!handle.is_null());
+        handle
+    }
+
+    /// Runs `block` on another thread, frees the object it blocks on once
+    /// it is asleep, and checks that it woke with AC_CLOSED.
+    fn freeing_wakes_with_closed(
+        block: impl FnOnce() -> ac_status + Send + 'static,
+        free: impl FnOnce(),
+    ) {
+        let waiter = thread::spawn(block);
+        thread::sleep(Duration::from_millis(50));
+        free();
+        assert_eq!(waiter.join().unwrap(), AC_CLOSED);
+    }
+
+    const MS_30: i64 = 30_000_000;
+
+    #[test]
+    fn null_handles_and_outputs_are_reported() {
+        assert_eq!(ac_mutex_new(null_mut()), AC_NULL_POINTER);
+        assert_eq!(ac_mutex_lock(null()), AC_NULL_POINTER);
+        assert_eq!(ac_mutex_try_lock(null()), AC_NULL_POINTER);
+        assert_eq!(ac_mutex_lock_timeout(null(), 0), AC_NULL_POINTER);
+        assert_eq!(ac_mutex_unlock(null()), AC_NULL_POINTER);
+        assert_eq!(ac_rlock_lock(null()), AC_NULL_POINTER);
+        assert_eq!(ac_rlock_unlock_as(null(), 1), AC_NULL_POINTER);
+        assert_eq!(ac_rwlock_read_lock(null()), AC_NULL_POINTER);
+        assert_eq!(ac_rwlock_write_unlock(null()), AC_NULL_POINTER);
+        assert_eq!(ac_semaphore_acquire(null()), AC_NULL_POINTER);
+        assert_eq!(ac_semaphore_release(null()), AC_NULL_POINTER);
+        assert_eq!(ac_condition_wait(null(), null(), 0), AC_NULL_POINTER);
+        assert_eq!(ac_condition_notify_all(null()), AC_NULL_POINTER);
+        assert_eq!(ac_event_wait(null(), 0), AC_NULL_POINTER);
+        assert_eq!(ac_barrier_wait(null(), 0, null_mut()), AC_NULL_POINTER);
+        assert_eq!(ac_latch_wait(null(), 0), AC_NULL_POINTER);
+        assert_eq!(ac_counter_add(null(), 1, null_mut()), AC_NULL_POINTER);
+        let mutex = create(|out| ac_mutex_new(out));
+        assert_eq!(ac_mutex_is_locked(mutex, null_mut()), AC_NULL_POINTER);
+        let counter = create(|out| ac_counter_new(0, out));
+        assert_eq!(ac_counter_load(counter, null_mut()), AC_NULL_POINTER);
+        assert_eq!(
+            ac_counter_compare_exchange(counter, 0, 1, null_mut()),
+            AC_NULL_POINTER
+        );
+        ac_mutex_free(mutex);
+        ac_counter_free(counter);
+        // Freeing NULL is a no-op.
+        ac_mutex_free(null_mut());
+        ac_rlock_free(null_mut());
+        ac_rwlock_free(null_mut());
+        ac_semaphore_free(null_mut());
+        ac_condition_free(null_mut());
+        ac_event_free(null_mut());
+        ac_barrier_free(null_mut());
+        ac_latch_free(null_mut());
+        ac_counter_free(null_mut());
+    }
+
+    #[test]
+    fn mutex_lock_unlock_and_timeouts() {
+        let mutex = create(|out| ac_mutex_new(out));
+        let mut locked = true;
+        assert_eq!(ac_mutex_unlock(mutex), AC_NOT_OWNER);
+        assert_eq!(ac_mutex_lock(mutex), AC_OK);
+        assert_eq!(ac_mutex_is_locked(mutex, &mut locked), AC_OK);
+        assert!(locked);
+        assert_eq!(ac_mutex_try_lock(mutex), AC_WOULD_BLOCK);
+        assert_eq!(ac_mutex_lock_timeout(mutex, 0), AC_WOULD_BLOCK);
+        let start = Instant::now();
+        assert_eq!(ac_mutex_lock_timeout(mutex, MS_30), AC_TIMEOUT);
+        assert!(start.elapsed() >= Duration::from_millis(30));
+        // Another thread may unlock a plain mutex.
+        let address = mutex as usize;
+        let unlocked = thread::spawn(move || ac_mutex_unlock(address as *const ac_mutex));
+        assert_eq!(unlocked.join().unwrap(), AC_OK);
+        assert_eq!(ac_mutex_try_lock(mutex), AC_OK);
+        assert_eq!(ac_mutex_unlock(mutex), AC_OK);
+        ac_mutex_free(mutex);
+    }
+
+    #[test]
+    fn mutexes_and_counters_lose_no_update() {
+        let mutex = create(|out| ac_mutex_new(out));
+        let guarded = create(|out| ac_counter_new(0, out));
+        let atomic = create(|out| ac_counter_new(0, out));
+        let addresses = (mutex as usize, guarded as usize, atomic as usize);
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                thread::spawn(move || {
+                    let mutex = addresses.0 as *const ac_mutex;
+                    let guarded = addresses.1 as *const ac_counter;
+                    let atomic = addresses.2 as *const ac_counter;
+                    for _ in 0..5_000 {
+                        assert_eq!(ac_mutex_lock(mutex), AC_OK);
+                        let mut value = 0;
+                        assert_eq!(ac_counter_load(guarded, &mut value), AC_OK);
+                        // A plain read-modify-write, safe only under the mutex.
+                        assert_eq!(ac_counter_store(guarded, value + 1), AC_OK);
+                        assert_eq!(ac_mutex_unlock(mutex), AC_OK);
+                        assert_eq!(ac_counter_add(atomic, 1, null_mut()), AC_OK);
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        for counter in [guarded, atomic] {
+            let mut value = 0;
+            assert_eq!(ac_counter_load(counter, &mut value), AC_OK);
+            assert_eq!(value, 4 * 5_000);
+            ac_counter_free(counter);
+        }
+        ac_mutex_free(mutex);
+    }
+
+    #[test]
+    fn lock_all_is_all_or_nothing() {
+        let mutexes = [
+            create(|out| ac_mutex_new(out)),
+            create(|out| ac_mutex_new(out)),
+            create(|out| ac_mutex_new(out)),
+        ];
+        assert_eq!(ac_mutex_lock_all(mutexes.as_ptr(), 3, AC_FOREVER), AC_OK);
+        // Locking the same set again cannot succeed; nothing more is taken.
+        assert_eq!(ac_mutex_lock_all(mutexes.as_ptr(), 3, 0), AC_WOULD_BLOCK);
+        assert_eq!(ac_mutex_lock_all(mutexes.as_ptr(), 3, MS_30), AC_TIMEOUT);
+        assert_eq!(ac_mutex_unlock_all(mutexes.as_ptr(), 3), AC_OK);
+        assert_eq!(ac_mutex_unlock_all(mutexes.as_ptr(), 3), AC_NOT_OWNER);
+        assert_eq!(ac_mutex_lock(mutexes[1]), AC_OK);
+        assert_eq!(ac_mutex_lock_all(mutexes.as_ptr(), 3, 0), AC_WOULD_BLOCK);
+        let mut locked = true;
+        assert_eq!(ac_mutex_is_locked(mutexes[0], &mut locked), AC_OK);
+        assert!(!locked);
+        assert_eq!(ac_mutex_unlock(mutexes[1]), AC_OK);
+        let twice = [mutexes[0], mutexes[0]];
+        assert_eq!(ac_mutex_lock_all(twice.as_ptr(), 2, 0), AC_INVALID_ARGUMENT);
+        assert_eq!(ac_mutex_unlock_all(twice.as_ptr(), 2), AC_INVALID_ARGUMENT);
+        let with_null = [mutexes[0], null_mut()];
+        assert_eq!(ac_mutex_lock_all(with_null.as_ptr(), 2, 0), AC_NULL_POINTER);
+        assert_eq!(ac_mutex_lock_all(null(), 2, 0), AC_NULL_POINTER);
+        assert_eq!(ac_mutex_lock_all(null(), 0, 0), AC_OK);
+        for mutex in mutexes {
+            ac_mutex_free(mutex);
+        }
+    }
+
+    #[test]
+    fn rlock_owners_by_thread_and_by_token() {
+        let rlock = create(|out| ac_rlock_new(out));
+        let mut owned = false;
+        assert_eq!(ac_rlock_unlock(rlock), AC_NOT_OWNER);
+        assert_eq!(ac_rlock_lock(rlock), AC_OK);
+        assert_eq!(ac_rlock_try_lock(rlock), AC_OK);
+        assert_eq!(ac_rlock_is_owned(rlock, &mut owned), AC_OK);
+        assert!(owned);
+        let address = rlock as usize;
+        let other = thread::spawn(move || {
+            let rlock = address as *const ac_rlock;
+            (ac_rlock_unlock(rlock), ac_rlock_lock_timeout(rlock, MS_30))
+        });
+        assert_eq!(other.join().unwrap(), (AC_NOT_OWNER, AC_TIMEOUT));
+        assert_eq!(ac_rlock_unlock(rlock), AC_OK);
+        assert_eq!(ac_rlock_unlock(rlock), AC_OK);
+        assert_eq!(ac_rlock_is_owned(rlock, &mut owned), AC_OK);
+        assert!(!owned);
+
+        assert_eq!(ac_rlock_lock_as(rlock, 0, 0), AC_INVALID_ARGUMENT);
+        assert_eq!(ac_rlock_lock_as(rlock, 1 << 63, 0), AC_INVALID_ARGUMENT);
+        assert_eq!(ac_rlock_unlock_as(rlock, 0), AC_INVALID_ARGUMENT);
+        assert_eq!(ac_rlock_lock_as(rlock, 42, AC_FOREVER), AC_OK);
+        assert_eq!(ac_rlock_lock_as(rlock, 42, 0), AC_OK);
+        // The calling thread is not owner 42.
+        assert_eq!(ac_rlock_try_lock(rlock), AC_WOULD_BLOCK);
+        assert_eq!(ac_rlock_unlock(rlock), AC_NOT_OWNER);
+        assert_eq!(ac_rlock_unlock_as(rlock, 43), AC_NOT_OWNER);
+        // A token may unlock from another OS thread.
+        let other = thread::spawn(move || {
+            let rlock = address as *const ac_rlock;
+            (ac_rlock_unlock_as(rlock, 42), ac_rlock_unlock_as(rlock, 42))
+        });
+        assert_eq!(other.join().unwrap(), (AC_OK, AC_OK));
+        assert_eq!(ac_rlock_try_lock(rlock), AC_OK);
+        assert_eq!(ac_rlock_unlock(rlock), AC_OK);
+        ac_rlock_free(rlock);
+    }
+
+    #[test]
+    fn rwlock_modes_and_unheld_unlocks() {
+        let rwlock = create(|out| ac_rwlock_new(out));
+        assert_eq!(ac_rwlock_read_unlock(rwlock), AC_NOT_OWNER);
+        assert_eq!(ac_rwlock_write_unlock(rwlock), AC_NOT_OWNER);
+        assert_eq!(ac_rwlock_read_lock(rwlock), AC_OK);
+        assert_eq!(ac_rwlock_try_read_lock(rwlock), AC_OK);
+        assert_eq!(ac_rwlock_try_write_lock(rwlock), AC_WOULD_BLOCK);
+        assert_eq!(ac_rwlock_write_lock_timeout(rwlock, MS_30), AC_TIMEOUT);
+        assert_eq!(ac_rwlock_read_unlock(rwlock), AC_OK);
+        assert_eq!(ac_rwlock_read_unlock(rwlock), AC_OK);
+        assert_eq!(ac_rwlock_write_lock(rwlock), AC_OK);
+        assert_eq!(ac_rwlock_read_lock_timeout(rwlock, 0), AC_WOULD_BLOCK);
+        assert_eq!(ac_rwlock_read_lock_timeout(rwlock, MS_30), AC_TIMEOUT);
+        assert_eq!(ac_rwlock_write_unlock(rwlock), AC_OK);
+        ac_rwlock_free(rwlock);
+    }
+
+    #[test]
+    fn semaphore_counts_and_bad_counts() {
+        let mut semaphore = null_mut();
+        assert_eq!(ac_semaphore_new(-1, &mut semaphore), AC_INVALID_ARGUMENT);
+        assert_eq!(
+            ac_semaphore_new_bounded(-1, &mut semaphore),
+            AC_INVALID_ARGUMENT
+        );
+        let semaphore = create(|out| ac_semaphore_new(1, out));
+        assert_eq!(ac_semaphore_acquire_n(semaphore, 0, 0), AC_INVALID_ARGUMENT);
+        assert_eq!(
+            ac_semaphore_acquire_n(semaphore, -3, 0),
+            AC_INVALID_ARGUMENT
+        );
+        assert_eq!(ac_semaphore_release_n(semaphore, 0), AC_INVALID_ARGUMENT);
+        assert_eq!(ac_semaphore_release_n(semaphore, -1), AC_INVALID_ARGUMENT);
+        assert_eq!(ac_semaphore_acquire(semaphore), AC_OK);
+        assert_eq!(ac_semaphore_try_acquire(semaphore), AC_WOULD_BLOCK);
+        assert_eq!(ac_semaphore_acquire_timeout(semaphore, MS_30), AC_TIMEOUT);
+        assert_eq!(ac_semaphore_release_n(semaphore, 3), AC_OK);
+        assert_eq!(ac_semaphore_acquire_n(semaphore, 3, 0), AC_OK);
+        assert_eq!(ac_semaphore_release_n(semaphore, i64::MAX), AC_OK);
+        assert_eq!(ac_semaphore_release(semaphore), AC_OVERFLOW);
+        assert_eq!(ac_semaphore_acquire_n(semaphore, i64::MAX, 0), AC_OK);
+        let mut value = -1;
+        assert_eq!(ac_semaphore_value(semaphore, &mut value), AC_OK);
+        assert_eq!(value, 0);
+        ac_semaphore_free(semaphore);
+
+        let bounded = create(|out| ac_semaphore_new_bounded(2, out));
+        assert_eq!(ac_semaphore_release(bounded), AC_OVERFLOW);
+        assert_eq!(ac_semaphore_acquire_n(bounded, 2, AC_FOREVER), AC_OK);
+        assert_eq!(ac_semaphore_release_n(bounded, 3), AC_OVERFLOW);
+        assert_eq!(ac_semaphore_release_n(bounded, 2), AC_OK);
+        assert_eq!(ac_semaphore_value(bounded, &mut value), AC_OK);
+        assert_eq!(value, 2);
+        ac_semaphore_free(bounded);
+    }
+
+    #[test]
+    fn condition_wait_needs_the_mutex_and_returns_holding_it() {
+        let condition = create(|out| ac_condition_new(out));
+        let mutex = create(|out| ac_mutex_new(out));
+        assert_eq!(ac_condition_wait(condition, mutex, MS_30), AC_NOT_OWNER);
+        assert_eq!(ac_mutex_lock(mutex), AC_OK);
+        assert_eq!(ac_condition_wait(condition, mutex, 0), AC_WOULD_BLOCK);
+        assert_eq!(ac_condition_wait(condition, mutex, MS_30), AC_TIMEOUT);
+        let mut locked = false;
+        assert_eq!(ac_mutex_is_locked(mutex, &mut locked), AC_OK);
+        assert!(locked);
+        assert_eq!(ac_condition_notify(condition, -1), AC_INVALID_ARGUMENT);
+        assert_eq!(ac_condition_notify(condition, 0), AC_OK);
+        let (condition_address, mutex_address) = (condition as usize, mutex as usize);
+        let notifier = thread::spawn(move || {
+            let mutex = mutex_address as *const ac_mutex;
+            // Succeeds only once the waiter has released the mutex.
+            assert_eq!(ac_mutex_lock(mutex), AC_OK);
+            assert_eq!(
+                ac_condition_notify(condition_address as *const ac_condition, 1),
+                AC_OK
+            );
+            assert_eq!(ac_mutex_unlock(mutex), AC_OK);
+        });
+        assert_eq!(ac_condition_wait(condition, mutex, AC_FOREVER), AC_OK);
+        notifier.join().unwrap();
+        assert_eq!(ac_mutex_unlock(mutex), AC_OK);
+
+        let rlock = create(|out| ac_rlock_new(out));
+        assert_eq!(
+            ac_condition_wait_rlock(condition, rlock, MS_30),
+            AC_NOT_OWNER
+        );
+        assert_eq!(ac_rlock_lock(rlock), AC_OK);
+        assert_eq!(ac_rlock_lock(rlock), AC_OK);
+        assert_eq!(ac_condition_wait_rlock(condition, rlock, MS_30), AC_TIMEOUT);
+        assert_eq!(ac_rlock_unlock(rlock), AC_OK);
+        assert_eq!(ac_rlock_unlock(rlock), AC_OK);
+        assert_eq!(ac_rlock_unlock(rlock), AC_NOT_OWNER);
+        ac_rlock_free(rlock);
+        ac_condition_free(condition);
+        ac_mutex_free(mutex);
+    }
+
+    #[test]
+    fn event_latch_barrier_and_counter_basics() {
+        let event = create(|out| ac_event_new(out));
+        let mut set = true;
+        assert_eq!(ac_event_is_set(event, &mut set), AC_OK);
+        assert!(!set);
+        assert_eq!(ac_event_wait(event, 0), AC_WOULD_BLOCK);
+        assert_eq!(ac_event_wait(event, MS_30), AC_TIMEOUT);
+        assert_eq!(ac_event_set(event), AC_OK);
+        assert_eq!(ac_event_wait(event, AC_FOREVER), AC_OK);
+        assert_eq!(ac_event_clear(event), AC_OK);
+        assert_eq!(ac_event_is_set(event, &mut set), AC_OK);
+        assert!(!set);
+        ac_event_free(event);
+
+        let mut latch = null_mut();
+        assert_eq!(ac_latch_new(-1, &mut latch), AC_INVALID_ARGUMENT);
+        let latch = create(|out| ac_latch_new(2, out));
+        assert_eq!(ac_latch_count_down(latch, 0), AC_INVALID_ARGUMENT);
+        assert_eq!(ac_latch_count_down(latch, -1), AC_INVALID_ARGUMENT);
+        assert_eq!(ac_latch_wait(latch, 0), AC_WOULD_BLOCK);
+        assert_eq!(ac_latch_count_down(latch, 1), AC_OK);
+        let mut count = 0;
+        assert_eq!(ac_latch_count(latch, &mut count), AC_OK);
+        assert_eq!(count, 1);
+        assert_eq!(ac_latch_count_down(latch, 5), AC_OK);
+        assert_eq!(ac_latch_wait(latch, AC_FOREVER), AC_OK);
+        ac_latch_free(latch);
+
+        let mut barrier = null_mut();
+        assert_eq!(ac_barrier_new(0, &mut barrier), AC_INVALID_ARGUMENT);
+        assert_eq!(ac_barrier_new(-2, &mut barrier), AC_INVALID_ARGUMENT);
+        let single = create(|out| ac_barrier_new(1, out));
+        let mut index = -1;
+        assert_eq!(ac_barrier_wait(single, 0, &mut index), AC_OK);
+        assert_eq!(index, 0);
+        ac_barrier_free(single);
+        let barrier = create(|out| ac_barrier_new(2, out));
+        let mut value = 0;
+        assert_eq!(ac_barrier_parties(barrier, &mut value), AC_OK);
+        assert_eq!(value, 2);
+        assert_eq!(ac_barrier_wait(barrier, MS_30, null_mut()), AC_TIMEOUT);
+        let mut broken = false;
+        assert_eq!(ac_barrier_is_broken(barrier, &mut broken), AC_OK);
+        assert!(broken);
+        assert_eq!(ac_barrier_wait(barrier, MS_30, null_mut()), AC_BROKEN);
+        assert_eq!(ac_barrier_reset(barrier), AC_OK);
+        let address = barrier as usize;
+        let partner = thread::spawn(move || {
+            let mut index = -1;
+            let status = ac_barrier_wait(address as *const ac_barrier, AC_FOREVER, &mut index);
+            (status, index)
+        });
+        thread::sleep(Duration::from_millis(50));
+        assert_eq!(ac_barrier_n_waiting(barrier, &mut value), AC_OK);
+        assert_eq!(value, 1);
+        assert_eq!(ac_barrier_wait(barrier, AC_FOREVER, &mut index), AC_OK);
+        let (status, partner_index) = partner.join().unwrap();
+        assert_eq!(status, AC_OK);
+        assert_eq!(index + partner_index, 1);
+        assert_eq!(ac_barrier_abort(barrier), AC_OK);
+        assert_eq!(ac_barrier_wait(barrier, 0, null_mut()), AC_BROKEN);
+        ac_barrier_free(barrier);
+
+        let counter = create(|out| ac_counter_new(i64::MAX - 1, out));
+        let mut value = 0;
+        assert_eq!(ac_counter_add(counter, 1, &mut value), AC_OK);
+        assert_eq!(value, i64::MAX);
+        assert_eq!(ac_counter_add(counter, 1, &mut value), AC_OVERFLOW);
+        assert_eq!(
+            ac_counter_compare_exchange(counter, 0, 5, &mut value),
+            AC_OK
+        );
+        assert_eq!(value, i64::MAX);
+        assert_eq!(
+            ac_counter_compare_exchange(counter, i64::MAX, 5, &mut value),
+            AC_OK
+        );
+        assert_eq!(ac_counter_load(counter, &mut value), AC_OK);
+        assert_eq!(value, 5);
+        ac_counter_free(counter);
+    }
+
+    #[test]
+    fn freeing_a_primitive_wakes_its_waiters_with_closed() {
+        let mutex = create(|out| ac_mutex_new(out)) as usize;
+        assert_eq!(ac_mutex_lock(mutex as *const ac_mutex), AC_OK);
+        freeing_wakes_with_closed(
+            move || ac_mutex_lock(mutex as *const ac_mutex),
+            || ac_mutex_free(mutex as *mut ac_mutex),
+        );
+
+        let rlock = create(|out| ac_rlock_new(out)) as usize;
+        assert_eq!(ac_rlock_lock_as(rlock as *const ac_rlock, 1, 0), AC_OK);
+        freeing_wakes_with_closed(
+            move || ac_rlock_lock(rlock as *const ac_rlock),
+            || ac_rlock_free(rlock as *mut ac_rlock),
+        );
+
+        let rwlock = create(|out| ac_rwlock_new(out)) as usize;
+        assert_eq!(ac_rwlock_read_lock(rwlock as *const ac_rwlock), AC_OK);
+        freeing_wakes_with_closed(
+            move || ac_rwlock_write_lock(rwlock as *const ac_rwlock),
+            || ac_rwlock_free(rwlock as *mut ac_rwlock),
+        );
+
+        let semaphore = create(|out| ac_semaphore_new(0, out)) as usize;
+        freeing_wakes_with_closed(
+            move || ac_semaphore_acquire(semaphore as *const ac_semaphore),
+            || ac_semaphore_free(semaphore as *mut ac_semaphore),
+        );
+
+        let event = create(|out| ac_event_new(out)) as usize;
+        freeing_wakes_with_closed(
+            move || ac_event_wait(event as *const ac_event, AC_FOREVER),
+            || ac_event_free(event as *mut ac_event),
+        );
+
+        let latch = create(|out| ac_latch_new(1, out)) as usize;
+        freeing_wakes_with_closed(
+            move || ac_latch_wait(latch as *const ac_latch, AC_FOREVER),
+            || ac_latch_free(latch as *mut ac_latch),
+        );
+
+        let barrier = create(|out| ac_barrier_new(2, out)) as usize;
+        freeing_wakes_with_closed(
+            move || {
+                let barrier = barrier as *const ac_barrier;
+                ac_barrier_wait(barrier, AC_FOREVER, null_mut())
+            },
+            || ac_barrier_free(barrier as *mut ac_barrier),
+        );
+
+        let condition = create(|out| ac_condition_new(out)) as usize;
+        let mutex = create(|out| ac_mutex_new(out)) as usize;
+        freeing_wakes_with_closed(
+            move || {
+                let mutex = mutex as *const ac_mutex;
+                assert_eq!(ac_mutex_lock(mutex), AC_OK);
+                let condition = condition as *const ac_condition;
+                let status = ac_condition_wait(condition, mutex, AC_FOREVER);
+                // The waiter holds the mutex again, even on AC_CLOSED.
+                assert_eq!(ac_mutex_unlock(mutex), AC_OK);
+                status
+            },
+            || ac_condition_free(condition as *mut ac_condition),
+        );
+        ac_mutex_free(mutex as *mut ac_mutex);
+    }
+}
