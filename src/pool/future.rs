@@ -71,6 +71,9 @@ struct Inner {
     callbacks: Vec<DoneCallback>,
     watchers: Vec<(u64, Arc<Signal>)>,
     closed: bool,
+    /// Threads blocked in `wait`: notifying costs a system call, so it is
+    /// skipped when nobody waits.
+    waiters: usize,
 }
 
 impl Future {
@@ -83,6 +86,7 @@ impl Future {
                 callbacks: Vec::new(),
                 watchers: Vec::new(),
                 closed: false,
+                waiters: 0,
             }),
             changed: Condvar::new(),
         })
@@ -126,7 +130,10 @@ impl Future {
             if inner.closed {
                 return Err(Error::Closed);
             }
-            if !self.changed.wait_until(&mut inner, deadline) {
+            inner.waiters += 1;
+            let in_time = self.changed.wait_until(&mut inner, deadline);
+            inner.waiters -= 1;
+            if !in_time {
                 return Err(deadline.expired_error());
             }
         }
@@ -161,8 +168,11 @@ impl Future {
         let mut inner = self.inner.lock();
         inner.closed = true;
         let watchers = std::mem::take(&mut inner.watchers);
+        let waiters = inner.waiters;
         drop(inner);
-        self.changed.notify_all();
+        if waiters > 0 {
+            self.changed.notify_all();
+        }
         for (_, signal) in watchers {
             signal.fire();
         }
@@ -173,8 +183,11 @@ impl Future {
         inner.outcome = Some(outcome);
         let callbacks = std::mem::take(&mut inner.callbacks);
         let watchers = std::mem::take(&mut inner.watchers);
+        let waiters = inner.waiters;
         drop(inner);
-        self.changed.notify_all();
+        if waiters > 0 {
+            self.changed.notify_all();
+        }
         for (_, signal) in watchers {
             signal.fire();
         }

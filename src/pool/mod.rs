@@ -92,6 +92,8 @@ struct Shared {
     stealers: Vec<Stealer<Task>>,
     /// `CLOSED | CANCEL` flags plus `SUBMITTER` times the submits in progress.
     state: AtomicUsize,
+    /// Workers spinning for work: a submit wakes a sleeper only when none is.
+    searching: AtomicUsize,
     sleepers: AtomicUsize,
     sleep_lock: Mutex<()>,
     wake: Condvar,
@@ -252,6 +254,7 @@ impl Shared {
             injector: Injector::new(),
             stealers: locals.iter().map(Worker::stealer).collect(),
             state: AtomicUsize::new(flags),
+            searching: AtomicUsize::new(0),
             sleepers: AtomicUsize::new(0),
             sleep_lock: Mutex::new(()),
             wake: Condvar::new(),
@@ -295,9 +298,9 @@ impl Shared {
         }
         self.state.fetch_sub(SUBMITTER, Ordering::SeqCst);
         fence(Ordering::SeqCst);
-        if self.sleepers.load(Ordering::SeqCst) > 0 {
-            let _guard = self.sleep_lock.lock();
-            self.wake.notify_one();
+        // A worker spinning for work will find this task; otherwise wake one.
+        if self.searching.load(Ordering::SeqCst) == 0 {
+            self.wake_one();
         }
         Ok(())
     }
@@ -352,8 +355,19 @@ impl Shared {
     fn work(self: Arc<Self>, local: Worker<Task>, index: usize) {
         CURRENT.with(|c| c.set((Arc::as_ptr(&self), &local)));
         let backoff = Backoff::new();
+        // Whether this worker is counted in `searching` (spinning for work).
+        let mut searching = false;
         loop {
             if let Some(task) = self.find_task(&local, index) {
+                if searching {
+                    searching = false;
+                    // The last searcher found work: if more is queued, wake a
+                    // sleeper to take it, so a backlog spreads over every worker.
+                    if self.searching.fetch_sub(1, Ordering::SeqCst) == 1 && self.has_visible_work()
+                    {
+                        self.wake_one();
+                    }
+                }
                 self.execute(task);
                 backoff.reset();
                 continue;
@@ -362,22 +376,40 @@ impl Shared {
             if state & CLOSED != 0 && state < SUBMITTER && !self.has_visible_work() {
                 break;
             }
+            if !searching {
+                searching = true;
+                self.searching.fetch_add(1, Ordering::SeqCst);
+            }
             if !backoff.is_completed() {
                 backoff.snooze();
                 continue;
             }
             let mut guard = self.sleep_lock.lock();
             self.sleepers.fetch_add(1, Ordering::SeqCst);
+            self.searching.fetch_sub(1, Ordering::SeqCst);
             fence(Ordering::SeqCst);
             if !self.has_visible_work() && self.state.load(Ordering::SeqCst) & CLOSED == 0 {
                 self.wake.wait(&mut guard);
             }
             self.sleepers.fetch_sub(1, Ordering::SeqCst);
+            // Awake means looking for work: submits need not wake anyone else.
+            self.searching.fetch_add(1, Ordering::SeqCst);
             drop(guard);
             backoff.reset();
         }
+        if searching {
+            self.searching.fetch_sub(1, Ordering::SeqCst);
+        }
         CURRENT.with(|c| c.set((std::ptr::null(), std::ptr::null())));
         self.live_workers.fetch_sub(1, Ordering::Release);
+    }
+
+    /// Wakes one sleeping worker, if any.
+    fn wake_one(&self) {
+        if self.sleepers.load(Ordering::SeqCst) > 0 {
+            let _guard = self.sleep_lock.lock();
+            self.wake.notify_one();
+        }
     }
 
     /// Cancels every queued task now, from this thread, so their futures
