@@ -5,6 +5,8 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+
+	"allcore/internal/cfuncs"
 )
 
 // goFib is the naive recursive Fibonacci in pure Go, the baseline for Fib.
@@ -120,5 +122,67 @@ func BenchmarkSubmitWait(b *testing.B) {
 			go func() { results <- goFib(1) }()
 			<-results
 		}
+	})
+}
+
+// BenchmarkMutexLockUnlock measures an uncontended Lock + Unlock of an
+// allcore Mutex. Compare it with BenchmarkTwoBareCgoCalls (the floor: two
+// cgo calls that do nothing; the target is at most 1.3x) and with
+// BenchmarkSyncMutex (Go's own, which needs no cgo call at all).
+func BenchmarkMutexLockUnlock(b *testing.B) {
+	m, err := NewMutex()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer m.Close()
+	for b.Loop() {
+		m.Lock()
+		m.Unlock()
+	}
+}
+
+// BenchmarkTwoBareCgoCalls makes two cgo calls to a C function that does
+// nothing, with ac_mutex_lock's shape (an opaque pointer in, a status out).
+func BenchmarkTwoBareCgoCalls(b *testing.B) {
+	object := cfuncs.NewNoopObject()
+	for b.Loop() {
+		cfuncs.Noop(object)
+		cfuncs.Noop(object)
+	}
+}
+
+// BenchmarkSyncMutex is sync.Mutex's Lock + Unlock, for scale.
+func BenchmarkSyncMutex(b *testing.B) {
+	var m sync.Mutex
+	for b.Loop() {
+		m.Lock()
+		m.Unlock()
+	}
+}
+
+// BenchmarkMutexContended runs Lock + Unlock from every P at once, with
+// sync.Mutex beside it.
+func BenchmarkMutexContended(b *testing.B) {
+	b.Run("allcore", func(b *testing.B) {
+		m, err := NewMutex()
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer m.Close()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				m.Lock()
+				m.Unlock()
+			}
+		})
+	})
+	b.Run("sync", func(b *testing.B) {
+		var m sync.Mutex
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				m.Lock()
+				m.Unlock()
+			}
+		})
 	})
 }

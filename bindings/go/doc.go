@@ -35,6 +35,38 @@
 // nanoseconds of a Go function call (BenchmarkSubmitWait measures it), so
 // give each call a substantial amount of work.
 //
+// # Locks and events
+//
+// The package also wraps the library's synchronisation objects, which live
+// in native memory and can be shared with C and Python code: [Mutex]
+// (a [sync.Locker], with TryLock, LockContext and LockTimeout), [RWMutex]
+// (shaped like sync.RWMutex), [RLock] (reentrant), [Semaphore] (counting or
+// bounded), [Cond] (tied to a Mutex), [Event], [Barrier], [Latch] and
+// [Counter], plus [LockAll] and [UnlockAll], which lock several mutexes all
+// at once or not at all so that transfers between accounts or dining
+// philosophers cannot deadlock. The programs in examples/ show each one.
+//
+// Goroutines move between OS threads, so nothing is owned by "the calling
+// thread": an RLock's holder is an explicit [Owner] token instead.
+//
+// Uncontended, Mutex.Lock and Mutex.Unlock are one cgo call each
+// (BenchmarkMutexLockUnlock against BenchmarkTwoBareCgoCalls).
+//
+// A native wait cannot be interrupted from Go, and the library may not free
+// an object while a call on it is starting. So a wait that must be able to
+// stop (a cancellable context, or a lock or semaphore that Close must be
+// able to release) sleeps in the library in slices of at most 20 ms and
+// checks its context and the object between slices; a wait with a
+// time.Duration uses the same slices up to its timeout. Events, latches,
+// barriers and condition variables wait natively without slices when
+// nothing can cancel the wait: their Close wakes such waiters by setting,
+// opening, aborting or notifying the object. A barrier wait is never sliced
+// (a timed-out barrier wait breaks the barrier); a cancelled context aborts
+// the barrier instead, as a timeout does in Python. Close on any of these
+// objects is idempotent and safe alongside other calls: waiters return
+// ErrClosed, later calls fail with ErrClosed, and the native object is
+// freed once the last call in flight on it has returned.
+//
 // # Errors
 //
 // Failures are reported as [*Error] values carrying the operation, a [Status]
