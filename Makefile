@@ -52,8 +52,15 @@ demo: deps build
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r bindings/python/requirements-demo.txt
 	$(PYTHON) bindings/python/examples/demo.py --plot allcore-demo.png
 
+# Every benchmark, each comparing allcore with what a user would otherwise use
+# (the figures in BENCHMARKS.md come from this).
 bench: deps build
 	$(MAKE) -C benches all
+	$(CARGO) bench -q -p allcore --bench queue_mpmc
+	$(PYTHON) bindings/python/benchmarks/gil_escape.py
+	$(PYTHON) bindings/python/benchmarks/lock.py
+	$(PYTHON) bindings/python/benchmarks/queue_bench.py
+	cd bindings/go && $(GO) test -run '^$$' -bench . -count 5 .
 
 clean:
 	$(CARGO) clean

@@ -6,7 +6,7 @@
 //!
 //! Run with `cargo bench --bench queue_mpmc`.
 
-use std::sync::Barrier;
+use std::sync::{Barrier, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -143,18 +143,18 @@ fn crossbeam_run(producers: usize, consumers: usize, capacity: usize) -> Duratio
     } else {
         crossbeam_channel::bounded(capacity)
     };
-    let send = {
-        let sender = sender.clone();
-        move |begin: u64, end: u64| {
-            for value in begin..end {
-                sender.send(value).unwrap();
-            }
+    // The receivers finish when the last sender is gone: each producer
+    // clones its own, and `finish` drops the original.
+    let original = Mutex::new(Some(sender));
+    let send = |begin: u64, end: u64| {
+        let sender = original.lock().unwrap().clone().expect("not finished yet");
+        for value in begin..end {
+            sender.send(value).unwrap();
         }
     };
     let receive_all = move || receiver.iter().sum::<u64>();
-    // The receivers finish when the last sender is gone.
-    run(producers, consumers, send, receive_all, move || {
-        drop(sender)
+    run(producers, consumers, send, receive_all, || {
+        original.lock().unwrap().take();
     })
 }
 

@@ -51,6 +51,27 @@
 #define AC_VERSION_PATCH 0
 
 /**
+ * The item size limit of a queue created with `max_item_size` 0: 64 MiB.
+ */
+#define AC_QUEUE_DEFAULT_MAX_ITEM_SIZE 67108864
+
+/**
+ * Largest item a queue accepts unless created with another limit: 64 MiB.
+ */
+#define DEFAULT_MAX_ITEM_SIZE (64 << 20)
+
+/**
+ * Longest message stored without a heap allocation.
+ */
+#define INLINE_CAPACITY 22
+
+/**
+ * Bounded FIFO queues up to this many items use a preallocated ring; larger
+ * ones allocate as they fill instead.
+ */
+#define RING_LIMIT (1 << 16)
+
+/**
  * The result of every fallible allcore function. `AC_OK` is 0; every other
  * value says why the call did not do what was asked, and
  * `ac_last_error_message()` gives details.
@@ -155,16 +176,86 @@ typedef int32_t ac_future_state;
 #endif // __cplusplus
 
 /**
+ * A cyclic barrier (Python's `threading.Barrier`). Create with
+ * `ac_barrier_new`, release with `ac_barrier_free`.
+ */
+typedef struct ac_barrier ac_barrier;
+
+/**
+ * A condition variable used with an `ac_mutex` or an `ac_rlock`. Create
+ * with `ac_condition_new`, release with `ac_condition_free`.
+ */
+typedef struct ac_condition ac_condition;
+
+/**
+ * An atomic 64-bit counter. Create with `ac_counter_new`, release with
+ * `ac_counter_free`.
+ */
+typedef struct ac_counter ac_counter;
+
+/**
+ * An event flag (Python's `threading.Event`). Create with `ac_event_new`,
+ * release with `ac_event_free`.
+ */
+typedef struct ac_event ac_event;
+
+/**
  * The pending or completed result of one submitted task. Release with
  * `ac_future_free`.
  */
 typedef struct ac_future ac_future;
 
 /**
+ * A count-down latch: waiters are released when the count reaches zero.
+ * Create with `ac_latch_new`, release with `ac_latch_free`.
+ */
+typedef struct ac_latch ac_latch;
+
+/**
+ * A mutex (Python's `threading.Lock`, Go's `sync.Mutex`): not reentrant,
+ * and any thread may unlock it. Create with `ac_mutex_new`, release with
+ * `ac_mutex_free`.
+ */
+typedef struct ac_mutex ac_mutex;
+
+/**
  * A pool of native worker threads. Create with `ac_pool_new`, release with
  * `ac_pool_free`.
  */
 typedef struct ac_pool ac_pool;
+
+/**
+ * A blocking queue of byte messages. Create with `ac_queue_new`, release
+ * with `ac_queue_free`.
+ */
+typedef struct ac_queue ac_queue;
+
+/**
+ * A reentrant lock (Python's `threading.RLock`): its owner may lock it
+ * again and must unlock it as many times. Create with `ac_rlock_new`,
+ * release with `ac_rlock_free`.
+ */
+typedef struct ac_rlock ac_rlock;
+
+/**
+ * A read-write lock: many readers or one writer. Create with
+ * `ac_rwlock_new`, release with `ac_rwlock_free`.
+ */
+typedef struct ac_rwlock ac_rwlock;
+
+/**
+ * A counting semaphore, optionally bounded. Create with
+ * `ac_semaphore_new` or `ac_semaphore_new_bounded`, release with
+ * `ac_semaphore_free`.
+ */
+typedef struct ac_semaphore ac_semaphore;
+
+/**
+ * A publish/subscribe topic that copies each message into every
+ * subscribed queue. Create with `ac_topic_new`, release with
+ * `ac_topic_free`.
+ */
+typedef struct ac_topic ac_topic;
 
 /**
  * How `ac_pool_shutdown` treats tasks not yet started (`AC_SHUTDOWN_*`).
@@ -221,6 +312,11 @@ typedef void (*ac_for_fn)(void *context, size_t begin, size_t end);
 typedef void (*ac_done_fn)(void *context, ac_status status, int64_t value);
 
 /**
+ * The order in which a queue hands out its items (`AC_QUEUE_*`).
+ */
+typedef int32_t ac_queue_kind;
+
+/**
  * `fib(a)`; `b` is ignored.
  */
 #define AC_KERNEL_FIB 0
@@ -255,6 +351,21 @@ typedef void (*ac_done_fn)(void *context, ac_status status, int64_t value);
  * Flag to OR with either mode: return at once instead of joining the workers.
  */
 #define AC_SHUTDOWN_NO_WAIT 2
+
+/**
+ * First in, first out.
+ */
+#define AC_QUEUE_FIFO 0
+
+/**
+ * Last in, first out.
+ */
+#define AC_QUEUE_LIFO 1
+
+/**
+ * Lowest priority value first; first in, first out among equal priorities.
+ */
+#define AC_QUEUE_PRIORITY 2
 
 #ifdef __cplusplus
 extern "C" {
@@ -445,6 +556,231 @@ ac_status ac_futures_wait_any(const ac_future *const *futures, size_t len, int64
 ac_status ac_futures_wait_all(const ac_future *const *futures, size_t len, int64_t timeout_ns);
 
 /**
+ * Creates an empty queue of `kind` (`AC_QUEUE_FIFO`, `AC_QUEUE_LIFO` or
+ * `AC_QUEUE_PRIORITY`) holding at most `maxsize` items (0 = unbounded),
+ * each at most `max_item_size` bytes long (0 =
+ * `AC_QUEUE_DEFAULT_MAX_ITEM_SIZE`). Returns AC_INVALID_ARGUMENT for an
+ * unknown kind.
+ */
+ac_status ac_queue_new(ac_queue_kind kind, size_t maxsize, size_t max_item_size, ac_queue **out_queue);
+
+/**
+ * Shuts the queue down, discarding its items, and releases the handle.
+ * Every thread blocked on it (in a put, get or join) wakes with AC_CLOSED.
+ * A topic it is subscribed to drops it at its next publish. NULL is a
+ * no-op.
+ */
+void ac_queue_free(ac_queue *queue);
+
+/**
+ * Puts a copy of the `len` bytes at `data` (NULL allowed when `len` is 0),
+ * waiting as long as it takes for room in a bounded queue. A priority
+ * queue gives it priority 0. Returns AC_CLOSED after a shutdown, or
+ * AC_INVALID_ARGUMENT when `len` is over the queue's item size limit.
+ */
+ac_status ac_queue_put(const ac_queue *queue, const void *data, size_t len);
+
+/**
+ * `ac_queue_put` waiting at most `timeout_ns` for room: returns
+ * AC_WOULD_BLOCK (timeout 0) or AC_TIMEOUT when the queue stays full; the
+ * message is then not queued.
+ */
+ac_status ac_queue_put_timeout(const ac_queue *queue, const void *data, size_t len, int64_t timeout_ns);
+
+/**
+ * `ac_queue_put_timeout` with a priority: lower values come out first,
+ * equal ones in the order they were put. Returns AC_INVALID_ARGUMENT for a
+ * queue that is not a priority queue.
+ */
+ac_status ac_queue_put_priority(const ac_queue *queue, const void *data, size_t len, int64_t priority, int64_t timeout_ns);
+
+/**
+ * Puts the 64-bit `value` (an integer or a pointer) as an 8-byte message,
+ * without allocating; otherwise as `ac_queue_put_timeout`.
+ */
+ac_status ac_queue_put_u64(const ac_queue *queue, uint64_t value, int64_t timeout_ns);
+
+/**
+ * Puts `count` messages in one call: message `i` is `lengths[i]` bytes
+ * long and follows message `i - 1` in `data`. Waits for room whenever a
+ * bounded queue is full, all within one `timeout_ns`. Writes to `out_put`
+ * (may be NULL) how many went in, in order: all of them with AC_OK, the
+ * first `*out_put` when it stops early with AC_TIMEOUT, AC_WOULD_BLOCK or
+ * AC_CLOSED. When any message is over the item size limit, none is put
+ * (AC_INVALID_ARGUMENT).
+ */
+ac_status ac_queue_put_many(const ac_queue *queue, const void *data, const size_t *lengths, size_t count, int64_t timeout_ns, size_t *out_put);
+
+/**
+ * Puts the `count` 64-bit values at `values` as 8-byte messages in one
+ * call; otherwise as `ac_queue_put_many`.
+ */
+ac_status ac_queue_put_many_u64(const ac_queue *queue, const uint64_t *values, size_t count, int64_t timeout_ns, size_t *out_put);
+
+/**
+ * Takes the next item into `buffer` (`capacity` bytes; NULL allowed when
+ * 0), waiting as long as it takes for one, and writes its length to
+ * `out_len`. When the item is longer than `capacity`, returns
+ * AC_BUFFER_TOO_SMALL with the needed size in `out_len` and leaves the
+ * item queued: retry with a buffer that large. Returns AC_CLOSED once the
+ * queue is shut down and empty.
+ */
+ac_status ac_queue_get(const ac_queue *queue, void *buffer, size_t capacity, size_t *out_len);
+
+/**
+ * `ac_queue_get` waiting at most `timeout_ns` for an item: returns
+ * AC_WOULD_BLOCK (timeout 0) or AC_TIMEOUT when none comes.
+ */
+ac_status ac_queue_get_timeout(const ac_queue *queue, void *buffer, size_t capacity, int64_t timeout_ns, size_t *out_len);
+
+/**
+ * Takes the next item as a 64-bit value into `out_value`, waiting at most
+ * `timeout_ns`. Returns AC_INVALID_ARGUMENT, leaving the item queued, when
+ * it is not exactly 8 bytes long.
+ */
+ac_status ac_queue_get_u64(const ac_queue *queue, int64_t timeout_ns, uint64_t *out_value);
+
+/**
+ * Takes up to `max_items` items in one call. Waits at most `timeout_ns`
+ * for the first, then takes, without waiting, the items already queued
+ * while they fit one after another into `buffer` (`capacity` bytes). Item
+ * `i` is `lengths[i]` bytes long and starts where item `i - 1` ends; the
+ * number taken goes to `out_count`. When the first item alone does not
+ * fit, returns AC_BUFFER_TOO_SMALL with `*out_count` = 0 and the needed
+ * size in `lengths[0]`, leaving it queued. AC_INVALID_ARGUMENT when
+ * `max_items` is 0.
+ */
+ac_status ac_queue_get_many(const ac_queue *queue, void *buffer, size_t capacity, size_t *lengths, size_t max_items, int64_t timeout_ns, size_t *out_count);
+
+/**
+ * Takes up to `max_items` 8-byte items as 64-bit values into `values` in
+ * one call: waits at most `timeout_ns` for the first, then takes those
+ * already queued, stopping before any item of another length. The number
+ * taken goes to `out_count`. Returns AC_INVALID_ARGUMENT when `max_items`
+ * is 0 or the first item is not 8 bytes long (it stays queued).
+ */
+ac_status ac_queue_get_many_u64(const ac_queue *queue, uint64_t *values, size_t max_items, int64_t timeout_ns, size_t *out_count);
+
+/**
+ * Marks one fetched item as processed, for `ac_queue_join`. Returns
+ * AC_INVALID_ARGUMENT when called more times than items were put.
+ */
+ac_status ac_queue_task_done(const ac_queue *queue);
+
+/**
+ * `ac_queue_task_done` `count` times at once (after a batch get). Returns
+ * AC_INVALID_ARGUMENT, marking nothing, when fewer than `count` tasks are
+ * unfinished.
+ */
+ac_status ac_queue_task_done_many(const ac_queue *queue, size_t count);
+
+/**
+ * Blocks until every item ever put has been marked done with
+ * `ac_queue_task_done`, or `timeout_ns` passes (AC_TIMEOUT;
+ * AC_WOULD_BLOCK for 0). A shutdown does not end the wait (items still
+ * being processed count); freeing the queue does, with AC_CLOSED.
+ */
+ac_status ac_queue_join(const ac_queue *queue, int64_t timeout_ns);
+
+/**
+ * Shuts the queue down (Python 3.13's `Queue.shutdown`): later puts return
+ * AC_CLOSED; gets take the items left and then return AC_CLOSED; every
+ * blocked put and get wakes. With `immediate`, the queued items are
+ * discarded at once and counted done for `ac_queue_join`; how many goes
+ * to `out_discarded` (may be NULL). Shutting down again is harmless.
+ */
+ac_status ac_queue_shutdown(const ac_queue *queue, bool immediate, size_t *out_discarded);
+
+/**
+ * Writes the number of queued items to `out_size` (a snapshot: other
+ * threads may change it at once).
+ */
+ac_status ac_queue_size(const ac_queue *queue, size_t *out_size);
+
+/**
+ * Writes whether the queue holds no items now to `out_empty`.
+ */
+ac_status ac_queue_empty(const ac_queue *queue, bool *out_empty);
+
+/**
+ * Writes whether a bounded queue holds `maxsize` items now to `out_full`
+ * (always false for an unbounded queue).
+ */
+ac_status ac_queue_full(const ac_queue *queue, bool *out_full);
+
+/**
+ * Writes the queue's `maxsize` (0 = unbounded) to `out_maxsize`.
+ */
+ac_status ac_queue_maxsize(const ac_queue *queue, size_t *out_maxsize);
+
+/**
+ * Writes whether the queue has been shut down to `out_closed`.
+ */
+ac_status ac_queue_closed(const ac_queue *queue, bool *out_closed);
+
+/**
+ * Writes the number of items put and not yet marked done (Python's
+ * `unfinished_tasks`) to `out_unfinished`.
+ */
+ac_status ac_queue_unfinished_tasks(const ac_queue *queue, size_t *out_unfinished);
+
+/**
+ * Creates a topic with no subscribers.
+ */
+ac_status ac_topic_new(ac_topic **out_topic);
+
+/**
+ * Closes the topic (see `ac_topic_close`) and releases the handle. The
+ * subscribed queues stay valid: they belong to their own handles. NULL is
+ * a no-op.
+ */
+void ac_topic_free(ac_topic *topic);
+
+/**
+ * Closes the topic: publishes and subscribes return AC_CLOSED from now on,
+ * publishers blocked waiting for room in a subscriber wake with AC_CLOSED,
+ * and the topic lets go of its subscribers. Closing again is harmless.
+ */
+ac_status ac_topic_close(const ac_topic *topic);
+
+/**
+ * Subscribes `queue` (any kind) to the topic: every later publish puts a
+ * copy of its message into it. The topic keeps the queue alive while it is
+ * subscribed; freeing or shutting down the queue unsubscribes it. May be
+ * called while other threads publish. Returns AC_INVALID_ARGUMENT when the
+ * queue is subscribed already, AC_CLOSED when the topic is closed.
+ */
+ac_status ac_topic_subscribe(const ac_topic *topic, const ac_queue *queue);
+
+/**
+ * Unsubscribes `queue`: publishes that start after this returns do not
+ * reach it (one already under way may still deliver to it). May be called
+ * while other threads publish. Returns AC_INVALID_ARGUMENT when the queue
+ * is not subscribed.
+ */
+ac_status ac_topic_unsubscribe(const ac_topic *topic, const ac_queue *queue);
+
+/**
+ * Writes the number of subscribed queues to `out_count`.
+ */
+ac_status ac_topic_subscribers(const ac_topic *topic, size_t *out_count);
+
+/**
+ * Puts a copy of the `len` bytes at `data` into every subscribed queue, in
+ * subscription order, and writes how many received it to `out_delivered`
+ * (may be NULL). A full bounded subscriber is waited for until one
+ * deadline, `timeout_ns` from now, shared by the whole publish: with
+ * AC_FOREVER nothing is ever missed (back-pressure); with 0 a full
+ * subscriber simply misses the message (drop). When some subscriber
+ * missed it, returns AC_WOULD_BLOCK (timeout 0) or AC_TIMEOUT after
+ * delivering to all the others. Subscribers that were shut down or freed
+ * are skipped and unsubscribed. Returns AC_INVALID_ARGUMENT, delivering
+ * nothing, when `len` is over a subscriber's item size limit; AC_CLOSED
+ * when the topic is closed before or during the publish.
+ */
+ac_status ac_topic_publish(const ac_topic *topic, const void *data, size_t len, int64_t timeout_ns, size_t *out_delivered);
+
+/**
  * The name of a status (`"AC_TIMEOUT"`), as a static NUL-terminated string;
  * `"AC_UNKNOWN"` for a value that is not an `ac_status`.
  */
@@ -456,6 +792,449 @@ const char *ac_status_str(int32_t status);
  * failing allcore call on this thread.
  */
 const char *ac_last_error_message(void);
+
+/**
+ * Creates an unlocked mutex and writes it to `out_mutex`.
+ */
+ac_status ac_mutex_new(ac_mutex **out_mutex);
+
+/**
+ * Closes the mutex and releases the handle: threads blocked locking it
+ * return AC_CLOSED. NULL is a no-op.
+ */
+void ac_mutex_free(ac_mutex *mutex);
+
+/**
+ * Locks the mutex, blocking as long as it takes. Returns AC_CLOSED if the
+ * mutex is freed while waiting. Locking a mutex the caller already holds
+ * blocks forever (it is not reentrant; see `ac_rlock`).
+ */
+ac_status ac_mutex_lock(const ac_mutex *mutex);
+
+/**
+ * Locks the mutex if it is free; never blocks. Returns AC_WOULD_BLOCK if it
+ * is locked.
+ */
+ac_status ac_mutex_try_lock(const ac_mutex *mutex);
+
+/**
+ * Locks the mutex, blocking at most `timeout_ns` (AC_FOREVER: no limit; 0:
+ * never blocks). Returns AC_TIMEOUT or AC_WOULD_BLOCK when it gives up,
+ * AC_CLOSED if the mutex is freed while waiting.
+ */
+ac_status ac_mutex_lock_timeout(const ac_mutex *mutex, int64_t timeout_ns);
+
+/**
+ * Unlocks the mutex, waking one waiter if any. Any thread may unlock it
+ * (as with Python's `threading.Lock`). Returns AC_NOT_OWNER if it is not
+ * locked. Never blocks.
+ */
+ac_status ac_mutex_unlock(const ac_mutex *mutex);
+
+/**
+ * Writes whether some thread holds the mutex to `out_locked`.
+ */
+ac_status ac_mutex_is_locked(const ac_mutex *mutex, bool *out_locked);
+
+/**
+ * Locks all `count` mutexes of the array `mutexes`, or none: never
+ * deadlocks with other threads doing the same over overlapping sets, in any
+ * order (for bank transfers, dining philosophers). It blocks on one mutex
+ * at a time while holding none of the others, and backs off (unlocking
+ * what it took) whenever another is busy. Blocks at most `timeout_ns` in
+ * all; on AC_TIMEOUT, AC_WOULD_BLOCK or AC_CLOSED (one of them was freed)
+ * none of the mutexes is locked by this call. Returns AC_INVALID_ARGUMENT
+ * if a mutex appears twice, AC_NULL_POINTER if the array or an entry is
+ * NULL. `count` 0 succeeds at once.
+ */
+ac_status ac_mutex_lock_all(ac_mutex *const *mutexes, size_t count, int64_t timeout_ns);
+
+/**
+ * Unlocks all `count` mutexes of the array `mutexes` (as locked by
+ * `ac_mutex_lock_all`). Returns AC_NOT_OWNER if some were not locked,
+ * after unlocking the others; AC_INVALID_ARGUMENT (unlocking nothing) if a
+ * mutex appears twice; AC_NULL_POINTER if the array or an entry is NULL.
+ * Never blocks.
+ */
+ac_status ac_mutex_unlock_all(ac_mutex *const *mutexes, size_t count);
+
+/**
+ * Creates an unowned reentrant lock and writes it to `out_rlock`.
+ */
+ac_status ac_rlock_new(ac_rlock **out_rlock);
+
+/**
+ * Closes the lock and releases the handle: threads blocked locking it
+ * return AC_CLOSED. NULL is a no-op.
+ */
+void ac_rlock_free(ac_rlock *rlock);
+
+/**
+ * Locks the lock for the calling OS thread, blocking as long as it takes;
+ * if the thread already owns it, adds one level at once. Returns AC_CLOSED
+ * if the lock is freed while waiting, AC_OVERFLOW past 2^64 - 1 levels.
+ */
+ac_status ac_rlock_lock(const ac_rlock *rlock);
+
+/**
+ * As `ac_rlock_lock`, but never blocks: AC_WOULD_BLOCK if another thread
+ * owns the lock.
+ */
+ac_status ac_rlock_try_lock(const ac_rlock *rlock);
+
+/**
+ * As `ac_rlock_lock`, blocking at most `timeout_ns` (AC_FOREVER: no limit;
+ * 0: never blocks). Returns AC_TIMEOUT or AC_WOULD_BLOCK when it gives up.
+ */
+ac_status ac_rlock_lock_timeout(const ac_rlock *rlock, int64_t timeout_ns);
+
+/**
+ * Undoes one lock by the calling OS thread; the lock is free when every
+ * level is undone. Returns AC_NOT_OWNER if the calling thread does not own
+ * it. Never blocks.
+ */
+ac_status ac_rlock_unlock(const ac_rlock *rlock);
+
+/**
+ * Locks the lock for the explicit `owner` token (1 to INT64_MAX), blocking
+ * at most `timeout_ns`. For callers whose threads of control move between
+ * OS threads, such as Go goroutines: the same token must be passed to
+ * `ac_rlock_unlock_as`, from any OS thread. An explicit token never equals
+ * the identity `ac_rlock_lock` uses for an OS thread, so the two kinds of
+ * owner exclude each other. Returns AC_INVALID_ARGUMENT for token 0 or
+ * above INT64_MAX, otherwise as `ac_rlock_lock_timeout`.
+ */
+ac_status ac_rlock_lock_as(const ac_rlock *rlock, uint64_t owner, int64_t timeout_ns);
+
+/**
+ * Undoes one lock by the explicit `owner` token. Returns AC_NOT_OWNER if
+ * that owner does not hold the lock, AC_INVALID_ARGUMENT for token 0 or
+ * above INT64_MAX. Never blocks.
+ */
+ac_status ac_rlock_unlock_as(const ac_rlock *rlock, uint64_t owner);
+
+/**
+ * Writes whether the calling OS thread owns the lock to `out_owned`.
+ */
+ac_status ac_rlock_is_owned(const ac_rlock *rlock, bool *out_owned);
+
+/**
+ * Creates an unlocked read-write lock and writes it to `out_rwlock`.
+ * Fairness is phase-fair: while a writer waits, new readers wait too (so
+ * writers are not starved), and when a writer unlocks, the readers already
+ * waiting go before the next writer (so readers are not starved).
+ */
+ac_status ac_rwlock_new(ac_rwlock **out_rwlock);
+
+/**
+ * Closes the lock and releases the handle: threads blocked locking it
+ * return AC_CLOSED. NULL is a no-op.
+ */
+void ac_rwlock_free(ac_rwlock *rwlock);
+
+/**
+ * Locks for reading (shared with other readers), blocking as long as it
+ * takes. Returns AC_CLOSED if the lock is freed while waiting.
+ */
+ac_status ac_rwlock_read_lock(const ac_rwlock *rwlock);
+
+/**
+ * Locks for reading if that needs no waiting; AC_WOULD_BLOCK otherwise.
+ */
+ac_status ac_rwlock_try_read_lock(const ac_rwlock *rwlock);
+
+/**
+ * Locks for reading, blocking at most `timeout_ns` (AC_FOREVER: no limit;
+ * 0: never blocks). Returns AC_TIMEOUT or AC_WOULD_BLOCK when it gives up.
+ */
+ac_status ac_rwlock_read_lock_timeout(const ac_rwlock *rwlock, int64_t timeout_ns);
+
+/**
+ * Undoes one read lock. Any thread may call it; returns AC_NOT_OWNER if no
+ * reader holds the lock. Never blocks.
+ */
+ac_status ac_rwlock_read_unlock(const ac_rwlock *rwlock);
+
+/**
+ * Locks for writing (exclusive), blocking as long as it takes. Returns
+ * AC_CLOSED if the lock is freed while waiting.
+ */
+ac_status ac_rwlock_write_lock(const ac_rwlock *rwlock);
+
+/**
+ * Locks for writing if that needs no waiting; AC_WOULD_BLOCK otherwise.
+ */
+ac_status ac_rwlock_try_write_lock(const ac_rwlock *rwlock);
+
+/**
+ * Locks for writing, blocking at most `timeout_ns` (AC_FOREVER: no limit;
+ * 0: never blocks). Returns AC_TIMEOUT or AC_WOULD_BLOCK when it gives up.
+ */
+ac_status ac_rwlock_write_lock_timeout(const ac_rwlock *rwlock, int64_t timeout_ns);
+
+/**
+ * Undoes the write lock. Any thread may call it; returns AC_NOT_OWNER if no
+ * writer holds the lock. Never blocks.
+ */
+ac_status ac_rwlock_write_unlock(const ac_rwlock *rwlock);
+
+/**
+ * Creates a semaphore holding `value` permits (0 to INT64_MAX) and writes
+ * it to `out_semaphore`. Releases may raise it up to INT64_MAX. Returns
+ * AC_INVALID_ARGUMENT for a negative value.
+ */
+ac_status ac_semaphore_new(int64_t value, ac_semaphore **out_semaphore);
+
+/**
+ * Creates a bounded semaphore (Python's `BoundedSemaphore`): like
+ * `ac_semaphore_new`, but a release that would raise it above `value`
+ * fails with AC_OVERFLOW.
+ */
+ac_status ac_semaphore_new_bounded(int64_t value, ac_semaphore **out_semaphore);
+
+/**
+ * Closes the semaphore and releases the handle: threads blocked acquiring
+ * return AC_CLOSED. NULL is a no-op.
+ */
+void ac_semaphore_free(ac_semaphore *semaphore);
+
+/**
+ * Takes one permit, blocking as long as none is available. Returns
+ * AC_CLOSED if the semaphore is freed while waiting.
+ */
+ac_status ac_semaphore_acquire(const ac_semaphore *semaphore);
+
+/**
+ * Takes one permit if one is available; AC_WOULD_BLOCK otherwise.
+ */
+ac_status ac_semaphore_try_acquire(const ac_semaphore *semaphore);
+
+/**
+ * Takes one permit, blocking at most `timeout_ns` (AC_FOREVER: no limit;
+ * 0: never blocks). Returns AC_TIMEOUT or AC_WOULD_BLOCK when it gives up.
+ */
+ac_status ac_semaphore_acquire_timeout(const ac_semaphore *semaphore, int64_t timeout_ns);
+
+/**
+ * Takes `n` (>= 1) permits at once, blocking at most `timeout_ns` until
+ * that many are available. Returns AC_INVALID_ARGUMENT for n < 1,
+ * otherwise as `ac_semaphore_acquire_timeout`.
+ */
+ac_status ac_semaphore_acquire_n(const ac_semaphore *semaphore, int64_t n, int64_t timeout_ns);
+
+/**
+ * Gives back one permit, waking a waiter if any. Any thread may release.
+ * Returns AC_OVERFLOW (releasing nothing) if a bounded semaphore is already
+ * at its initial value. Never blocks.
+ */
+ac_status ac_semaphore_release(const ac_semaphore *semaphore);
+
+/**
+ * Gives back `n` (>= 1) permits. Returns AC_INVALID_ARGUMENT for n < 1,
+ * AC_OVERFLOW (releasing nothing) if that would exceed a bounded
+ * semaphore's initial value or INT64_MAX. Never blocks.
+ */
+ac_status ac_semaphore_release_n(const ac_semaphore *semaphore, int64_t n);
+
+/**
+ * Writes the number of permits available now to `out_value`.
+ */
+ac_status ac_semaphore_value(const ac_semaphore *semaphore, int64_t *out_value);
+
+/**
+ * Creates a condition variable and writes it to `out_condition`.
+ */
+ac_status ac_condition_new(ac_condition **out_condition);
+
+/**
+ * Closes the condition and releases the handle: waiting threads retake
+ * their lock and return AC_CLOSED. NULL is a no-op.
+ */
+void ac_condition_free(ac_condition *condition);
+
+/**
+ * Atomically unlocks `mutex` (which the caller must have locked) and
+ * blocks until `ac_condition_notify`/`_notify_all` wakes this thread or
+ * `timeout_ns` passes, then locks `mutex` again before returning, whatever
+ * the status: AC_OK when notified, AC_TIMEOUT, or AC_CLOSED when the
+ * condition is freed meanwhile. Never wakes spuriously, but another thread
+ * may change the state between the notify and the return: re-check the
+ * predicate. With `timeout_ns` 0 it returns AC_WOULD_BLOCK at once without
+ * unlocking. Returns AC_NOT_OWNER if `mutex` is not locked; AC_CLOSED
+ * without the mutex only if the mutex itself is freed meanwhile.
+ */
+ac_status ac_condition_wait(const ac_condition *condition, const ac_mutex *mutex, int64_t timeout_ns);
+
+/**
+ * As `ac_condition_wait`, with a reentrant lock owned by the calling OS
+ * thread: unlocks it completely whatever its depth, and restores the same
+ * depth before returning. Returns AC_NOT_OWNER if the calling thread does
+ * not own `rlock`.
+ */
+ac_status ac_condition_wait_rlock(const ac_condition *condition, const ac_rlock *rlock, int64_t timeout_ns);
+
+/**
+ * Wakes up to `n` (>= 0) threads waiting on the condition, longest-waiting
+ * first. Returns AC_INVALID_ARGUMENT for a negative n. Never blocks.
+ */
+ac_status ac_condition_notify(const ac_condition *condition, int64_t n);
+
+/**
+ * Wakes every thread waiting on the condition. Never blocks.
+ */
+ac_status ac_condition_notify_all(const ac_condition *condition);
+
+/**
+ * Creates an event whose flag is clear and writes it to `out_event`.
+ */
+ac_status ac_event_new(ac_event **out_event);
+
+/**
+ * Closes the event and releases the handle: waiting threads return
+ * AC_CLOSED. NULL is a no-op.
+ */
+void ac_event_free(ac_event *event);
+
+/**
+ * Sets the flag and wakes every waiting thread; they return AC_OK even if
+ * the flag is cleared again before they run. Never blocks.
+ */
+ac_status ac_event_set(const ac_event *event);
+
+/**
+ * Clears the flag. Never blocks.
+ */
+ac_status ac_event_clear(const ac_event *event);
+
+/**
+ * Writes whether the flag is set to `out_set`.
+ */
+ac_status ac_event_is_set(const ac_event *event, bool *out_set);
+
+/**
+ * Blocks until the flag is set, at most `timeout_ns` (AC_FOREVER: no
+ * limit; 0: only checks). Returns AC_OK if it is set, AC_TIMEOUT or
+ * AC_WOULD_BLOCK if not, AC_CLOSED if the event is freed while waiting.
+ */
+ac_status ac_event_wait(const ac_event *event, int64_t timeout_ns);
+
+/**
+ * Creates a barrier for `parties` (>= 1) threads and writes it to
+ * `out_barrier`. Returns AC_INVALID_ARGUMENT for parties < 1.
+ */
+ac_status ac_barrier_new(int64_t parties, ac_barrier **out_barrier);
+
+/**
+ * Closes the barrier and releases the handle: waiting threads return
+ * AC_CLOSED. NULL is a no-op.
+ */
+void ac_barrier_free(ac_barrier *barrier);
+
+/**
+ * Blocks until `parties` threads have called `ac_barrier_wait`, then
+ * releases them all; the barrier refills for the next round. Writes this
+ * thread's arrival index (0 for the first to arrive, parties - 1 for the
+ * last) to `out_index` (may be NULL). If `timeout_ns` passes first, the
+ * barrier breaks and this call returns AC_TIMEOUT (AC_WOULD_BLOCK for a 0
+ * timeout). Returns AC_BROKEN if the barrier is or becomes broken (another
+ * thread's timeout, `ac_barrier_abort`, `ac_barrier_reset` while waiting),
+ * AC_CLOSED if it is freed while waiting.
+ */
+ac_status ac_barrier_wait(const ac_barrier *barrier, int64_t timeout_ns, int64_t *out_index);
+
+/**
+ * Breaks the barrier: waiting threads and later waits return AC_BROKEN
+ * until `ac_barrier_reset`. Never blocks.
+ */
+ac_status ac_barrier_abort(const ac_barrier *barrier);
+
+/**
+ * Returns the barrier to its empty, unbroken state; threads waiting on it
+ * now return AC_BROKEN. Never blocks.
+ */
+ac_status ac_barrier_reset(const ac_barrier *barrier);
+
+/**
+ * Writes whether the barrier is broken to `out_broken`.
+ */
+ac_status ac_barrier_is_broken(const ac_barrier *barrier, bool *out_broken);
+
+/**
+ * Writes how many threads are waiting in the current round to
+ * `out_waiting`.
+ */
+ac_status ac_barrier_n_waiting(const ac_barrier *barrier, int64_t *out_waiting);
+
+/**
+ * Writes the number of threads the barrier waits for to `out_parties`.
+ */
+ac_status ac_barrier_parties(const ac_barrier *barrier, int64_t *out_parties);
+
+/**
+ * Creates a latch that opens after `count` (>= 0) count-downs and writes it
+ * to `out_latch`. Returns AC_INVALID_ARGUMENT for a negative count.
+ */
+ac_status ac_latch_new(int64_t count, ac_latch **out_latch);
+
+/**
+ * Closes the latch and releases the handle: waiting threads return
+ * AC_CLOSED. NULL is a no-op.
+ */
+void ac_latch_free(ac_latch *latch);
+
+/**
+ * Lowers the count by `n` (>= 1), stopping at zero; reaching zero releases
+ * every waiter. Returns AC_INVALID_ARGUMENT for n < 1. Never blocks.
+ */
+ac_status ac_latch_count_down(const ac_latch *latch, int64_t n);
+
+/**
+ * Blocks until the count is zero, at most `timeout_ns` (AC_FOREVER: no
+ * limit; 0: only checks). Returns AC_TIMEOUT or AC_WOULD_BLOCK if it is
+ * not, AC_CLOSED if the latch is freed while waiting.
+ */
+ac_status ac_latch_wait(const ac_latch *latch, int64_t timeout_ns);
+
+/**
+ * Writes the current count to `out_count`.
+ */
+ac_status ac_latch_count(const ac_latch *latch, int64_t *out_count);
+
+/**
+ * Creates an atomic counter holding `value` and writes it to
+ * `out_counter`.
+ */
+ac_status ac_counter_new(int64_t value, ac_counter **out_counter);
+
+/**
+ * Releases the counter. NULL is a no-op.
+ */
+void ac_counter_free(ac_counter *counter);
+
+/**
+ * Atomically adds `delta` (may be negative) and writes the NEW value to
+ * `out_value` (may be NULL), so concurrent `n += 1` never loses an update.
+ * Returns AC_OVERFLOW, changing nothing, if the result would not fit in
+ * int64_t.
+ */
+ac_status ac_counter_add(const ac_counter *counter, int64_t delta, int64_t *out_value);
+
+/**
+ * Writes the current value to `out_value`.
+ */
+ac_status ac_counter_load(const ac_counter *counter, int64_t *out_value);
+
+/**
+ * Atomically replaces the value with `value`.
+ */
+ac_status ac_counter_store(const ac_counter *counter, int64_t value);
+
+/**
+ * Atomically replaces the value with `desired` if it equals `expected`,
+ * and writes the value found to `out_previous`: the swap happened exactly
+ * when `*out_previous == expected`.
+ */
+ac_status ac_counter_compare_exchange(const ac_counter *counter, int64_t expected, int64_t desired, int64_t *out_previous);
 
 #ifdef __cplusplus
 }  // extern "C"

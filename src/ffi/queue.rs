@@ -1,1 +1,1015 @@
-//! Queues and publish/subscribe.
+//! Queues and publish/subscribe topics.
+//!
+//! An item is a byte message: puts copy the caller's bytes in, gets copy
+//! them out into the caller's buffer, so the caller always keeps ownership
+//! of its memory. A zero-length message is a valid item. A 64-bit value
+//! (an integer or a pointer) is an 8-byte message in native byte order; the
+//! `_u64` functions put and get those without any allocation, and items
+//! put either way can be read either way.
+
+use std::ffi::c_void;
+use std::sync::Arc;
+
+use super::boundary;
+use super::handle::{out, slice, slice_mut, write_optional, Handle};
+use super::status::ac_status;
+use super::timeout;
+use crate::queue::{self, Kind, Queue, Received, Topic};
+use crate::{Error, Result};
+
+/// A blocking queue of byte messages. Create with `ac_queue_new`, release
+/// with `ac_queue_free`.
+pub struct ac_queue {
+    _private: [u8; 0],
+}
+
+impl Handle for ac_queue {
+    type Object = Queue;
+}
+
+/// A publish/subscribe topic that copies each message into every
+/// subscribed queue. Create with `ac_topic_new`, release with
+/// `ac_topic_free`.
+pub struct ac_topic {
+    _private: [u8; 0],
+}
+
+/// Runs one put or get: first without waiting, on the queue borrowed through
+/// its handle (whose own reference keeps it alive for a call that does not
+/// wait, so the common case touches no shared reference count); then, only
+/// when that would block and the caller allows waiting, again holding a
+/// reference of its own, so freeing the queue meanwhile wakes it with
+/// AC_CLOSED and the memory outlives it.
+fn try_then_wait<T>(
+    handle: *const ac_queue,
+    timeout: Option<std::time::Duration>,
+    mut op: impl FnMut(&Queue, Option<std::time::Duration>) -> Result<T>,
+) -> Result<T> {
+    // SAFETY: NULL or a live handle, not freed while this call is starting.
+    let queue = unsafe { ac_queue::borrow(handle) }?;
+    match op(queue, Some(std::time::Duration::ZERO)) {
+        Err(Error::WouldBlock) if timeout != Some(std::time::Duration::ZERO) => {
+            // SAFETY: as above; this call may wait, so it holds a reference.
+            let queue = unsafe { ac_queue::acquire(handle) }?;
+            op(&queue, timeout)
+        }
+        other => other,
+    }
+}
+
+impl Handle for ac_topic {
+    type Object = Topic;
+}
+
+/// The order in which a queue hands out its items (`AC_QUEUE_*`).
+pub type ac_queue_kind = i32;
+/// First in, first out.
+pub const AC_QUEUE_FIFO: ac_queue_kind = 0;
+/// Last in, first out.
+pub const AC_QUEUE_LIFO: ac_queue_kind = 1;
+/// Lowest priority value first; first in, first out among equal priorities.
+pub const AC_QUEUE_PRIORITY: ac_queue_kind = 2;
+
+/// The item size limit of a queue created with `max_item_size` 0: 64 MiB.
+pub const AC_QUEUE_DEFAULT_MAX_ITEM_SIZE: usize = 67108864;
+
+const _: () = assert!(AC_QUEUE_DEFAULT_MAX_ITEM_SIZE == queue::DEFAULT_MAX_ITEM_SIZE);
+
+/// Bytes from C: NULL is allowed only when `len` is 0.
+fn bytes<'a>(data: *const c_void, len: usize) -> Result<&'a [u8]> {
+    slice(data.cast::<u8>(), len)
+}
+
+/// A writable buffer from C: NULL is allowed only when `capacity` is 0.
+fn writable<'a>(data: *mut c_void, capacity: usize) -> Result<&'a mut [u8]> {
+    slice_mut(data.cast::<u8>(), capacity)
+}
+
+/// Reports a get into a caller's buffer: the length (or count) on success,
+/// the needed size with AC_BUFFER_TOO_SMALL.
+fn received(outcome: Received, slot: &mut usize) -> Result<()> {
+    match outcome {
+        Received::Copied(len) => {
+            *slot = len;
+            Ok(())
+        }
+        Received::TooSmall(needed) => {
+            *slot = needed;
+            Err(Error::BufferTooSmall)
+        }
+    }
+}
+
+/// Creates an empty queue of `kind` (`AC_QUEUE_FIFO`, `AC_QUEUE_LIFO` or
+/// `AC_QUEUE_PRIORITY`) holding at most `maxsize` items (0 = unbounded),
+/// each at most `max_item_size` bytes long (0 =
+/// `AC_QUEUE_DEFAULT_MAX_ITEM_SIZE`). Returns AC_INVALID_ARGUMENT for an
+/// unknown kind.
+#[no_mangle]
+pub extern "C" fn ac_queue_new(
+    kind: ac_queue_kind,
+    maxsize: usize,
+    max_item_size: usize,
+    out_queue: *mut *mut ac_queue,
+) -> ac_status {
+    boundary::status(|| {
+        let slot = out(out_queue)?;
+        let kind = match kind {
+            AC_QUEUE_FIFO => Kind::Fifo,
+            AC_QUEUE_LIFO => Kind::Lifo,
+            AC_QUEUE_PRIORITY => Kind::Priority,
+            _ => return Err(Error::InvalidArgument("unknown queue kind")),
+        };
+        *slot = ac_queue::into_raw(Arc::new(Queue::new(kind, maxsize, max_item_size)));
+        Ok(())
+    })
+}
+
+/// Shuts the queue down, discarding its items, and releases the handle.
+/// Every thread blocked on it (in a put, get or join) wakes with AC_CLOSED.
+/// A topic it is subscribed to drops it at its next publish. NULL is a
+/// no-op.
+#[no_mangle]
+pub extern "C" fn ac_queue_free(queue: *mut ac_queue) {
+    boundary::guard((), || {
+        // SAFETY: NULL or a live handle, dropped here.
+        if let Some(queue) = unsafe { ac_queue::release(queue) } {
+            queue.abandon();
+        }
+    })
+}
+
+/// Puts a copy of the `len` bytes at `data` (NULL allowed when `len` is 0),
+/// waiting as long as it takes for room in a bounded queue. A priority
+/// queue gives it priority 0. Returns AC_CLOSED after a shutdown, or
+/// AC_INVALID_ARGUMENT when `len` is over the queue's item size limit.
+#[no_mangle]
+pub extern "C" fn ac_queue_put(
+    queue: *const ac_queue,
+    data: *const c_void,
+    len: usize,
+) -> ac_status {
+    boundary::status(|| {
+        let data = bytes(data, len)?;
+        try_then_wait(queue, None, |queue, timeout| queue.put(data, timeout))
+    })
+}
+
+/// `ac_queue_put` waiting at most `timeout_ns` for room: returns
+/// AC_WOULD_BLOCK (timeout 0) or AC_TIMEOUT when the queue stays full; the
+/// message is then not queued.
+#[no_mangle]
+pub extern "C" fn ac_queue_put_timeout(
+    queue: *const ac_queue,
+    data: *const c_void,
+    len: usize,
+    timeout_ns: i64,
+) -> ac_status {
+    boundary::status(|| {
+        let data = bytes(data, len)?;
+        try_then_wait(queue, timeout(timeout_ns), |queue, timeout| {
+            queue.put(data, timeout)
+        })
+    })
+}
+
+/// `ac_queue_put_timeout` with a priority: lower values come out first,
+/// equal ones in the order they were put. Returns AC_INVALID_ARGUMENT for a
+/// queue that is not a priority queue.
+#[no_mangle]
+pub extern "C" fn ac_queue_put_priority(
+    queue: *const ac_queue,
+    data: *const c_void,
+    len: usize,
+    priority: i64,
+    timeout_ns: i64,
+) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle.
+        let queue = unsafe { ac_queue::acquire(queue) }?;
+        queue.put_priority(bytes(data, len)?, priority, timeout(timeout_ns))
+    })
+}
+
+/// Puts the 64-bit `value` (an integer or a pointer) as an 8-byte message,
+/// without allocating; otherwise as `ac_queue_put_timeout`.
+#[no_mangle]
+pub extern "C" fn ac_queue_put_u64(
+    queue: *const ac_queue,
+    value: u64,
+    timeout_ns: i64,
+) -> ac_status {
+    boundary::status(|| {
+        try_then_wait(queue, timeout(timeout_ns), |queue, timeout| {
+            queue.put_u64(value, timeout)
+        })
+    })
+}
+
+/// Puts `count` messages in one call: message `i` is `lengths[i]` bytes
+/// long and follows message `i - 1` in `data`. Waits for room whenever a
+/// bounded queue is full, all within one `timeout_ns`. Writes to `out_put`
+/// (may be NULL) how many went in, in order: all of them with AC_OK, the
+/// first `*out_put` when it stops early with AC_TIMEOUT, AC_WOULD_BLOCK or
+/// AC_CLOSED. When any message is over the item size limit, none is put
+/// (AC_INVALID_ARGUMENT).
+#[no_mangle]
+pub extern "C" fn ac_queue_put_many(
+    queue: *const ac_queue,
+    data: *const c_void,
+    lengths: *const usize,
+    count: usize,
+    timeout_ns: i64,
+    out_put: *mut usize,
+) -> ac_status {
+    boundary::status(|| {
+        write_optional(out_put, 0);
+        // SAFETY: NULL or a live handle.
+        let queue = unsafe { ac_queue::acquire(queue) }?;
+        let lengths = slice(lengths, count)?;
+        let total = lengths
+            .iter()
+            .try_fold(0usize, |total, &len| total.checked_add(len))
+            .ok_or(Error::Overflow("the lengths add up to more than memory"))?;
+        let data = bytes(data, total)?;
+        let messages = lengths.iter().scan(0, |offset, &len| {
+            let message = &data[*offset..*offset + len];
+            *offset += len;
+            Some(message)
+        });
+        let (put, outcome) = queue.put_many(messages, timeout(timeout_ns));
+        write_optional(out_put, put);
+        outcome
+    })
+}
+
+/// Puts the `count` 64-bit values at `values` as 8-byte messages in one
+/// call; otherwise as `ac_queue_put_many`.
+#[no_mangle]
+pub extern "C" fn ac_queue_put_many_u64(
+    queue: *const ac_queue,
+    values: *const u64,
+    count: usize,
+    timeout_ns: i64,
+    out_put: *mut usize,
+) -> ac_status {
+    boundary::status(|| {
+        write_optional(out_put, 0);
+        // SAFETY: NULL or a live handle.
+        let queue = unsafe { ac_queue::acquire(queue) }?;
+        let (put, outcome) = queue.put_many_u64(slice(values, count)?, timeout(timeout_ns));
+        write_optional(out_put, put);
+        outcome
+    })
+}
+
+/// Takes the next item into `buffer` (`capacity` bytes; NULL allowed when
+/// 0), waiting as long as it takes for one, and writes its length to
+/// `out_len`. When the item is longer than `capacity`, returns
+/// AC_BUFFER_TOO_SMALL with the needed size in `out_len` and leaves the
+/// item queued: retry with a buffer that large. Returns AC_CLOSED once the
+/// queue is shut down and empty.
+#[no_mangle]
+pub extern "C" fn ac_queue_get(
+    queue: *const ac_queue,
+    buffer: *mut c_void,
+    capacity: usize,
+    out_len: *mut usize,
+) -> ac_status {
+    boundary::status(|| {
+        let slot = out(out_len)?;
+        let buffer = writable(buffer, capacity)?;
+        let got = try_then_wait(queue, None, |queue, timeout| {
+            queue.get_into(&mut *buffer, timeout)
+        })?;
+        received(got, slot)
+    })
+}
+
+/// `ac_queue_get` waiting at most `timeout_ns` for an item: returns
+/// AC_WOULD_BLOCK (timeout 0) or AC_TIMEOUT when none comes.
+#[no_mangle]
+pub extern "C" fn ac_queue_get_timeout(
+    queue: *const ac_queue,
+    buffer: *mut c_void,
+    capacity: usize,
+    timeout_ns: i64,
+    out_len: *mut usize,
+) -> ac_status {
+    boundary::status(|| {
+        let slot = out(out_len)?;
+        let buffer = writable(buffer, capacity)?;
+        let got = try_then_wait(queue, timeout(timeout_ns), |queue, timeout| {
+            queue.get_into(&mut *buffer, timeout)
+        })?;
+        received(got, slot)
+    })
+}
+
+/// Takes the next item as a 64-bit value into `out_value`, waiting at most
+/// `timeout_ns`. Returns AC_INVALID_ARGUMENT, leaving the item queued, when
+/// it is not exactly 8 bytes long.
+#[no_mangle]
+pub extern "C" fn ac_queue_get_u64(
+    queue: *const ac_queue,
+    timeout_ns: i64,
+    out_value: *mut u64,
+) -> ac_status {
+    boundary::status(|| {
+        let slot = out(out_value)?;
+        *slot = try_then_wait(queue, timeout(timeout_ns), |queue, timeout| {
+            queue.get_u64(timeout)
+        })?;
+        Ok(())
+    })
+}
+
+/// Takes up to `max_items` items in one call. Waits at most `timeout_ns`
+/// for the first, then takes, without waiting, the items already queued
+/// while they fit one after another into `buffer` (`capacity` bytes). Item
+/// `i` is `lengths[i]` bytes long and starts where item `i - 1` ends; the
+/// number taken goes to `out_count`. When the first item alone does not
+/// fit, returns AC_BUFFER_TOO_SMALL with `*out_count` = 0 and the needed
+/// size in `lengths[0]`, leaving it queued. AC_INVALID_ARGUMENT when
+/// `max_items` is 0.
+#[no_mangle]
+pub extern "C" fn ac_queue_get_many(
+    queue: *const ac_queue,
+    buffer: *mut c_void,
+    capacity: usize,
+    lengths: *mut usize,
+    max_items: usize,
+    timeout_ns: i64,
+    out_count: *mut usize,
+) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle.
+        let queue = unsafe { ac_queue::acquire(queue) }?;
+        let count = out(out_count)?;
+        *count = 0;
+        let buffer = writable(buffer, capacity)?;
+        let lengths = slice_mut(lengths, max_items)?;
+        match queue.get_many_into(buffer, lengths, timeout(timeout_ns))? {
+            Received::Copied(taken) => {
+                *count = taken;
+                Ok(())
+            }
+            Received::TooSmall(needed) => received(Received::TooSmall(needed), &mut lengths[0]),
+        }
+    })
+}
+
+/// Takes up to `max_items` 8-byte items as 64-bit values into `values` in
+/// one call: waits at most `timeout_ns` for the first, then takes those
+/// already queued, stopping before any item of another length. The number
+/// taken goes to `out_count`. Returns AC_INVALID_ARGUMENT when `max_items`
+/// is 0 or the first item is not 8 bytes long (it stays queued).
+#[no_mangle]
+pub extern "C" fn ac_queue_get_many_u64(
+    queue: *const ac_queue,
+    values: *mut u64,
+    max_items: usize,
+    timeout_ns: i64,
+    out_count: *mut usize,
+) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle.
+        let queue = unsafe { ac_queue::acquire(queue) }?;
+        let count = out(out_count)?;
+        *count = 0;
+        *count = queue.get_many_u64(slice_mut(values, max_items)?, timeout(timeout_ns))?;
+        Ok(())
+    })
+}
+
+/// Marks one fetched item as processed, for `ac_queue_join`. Returns
+/// AC_INVALID_ARGUMENT when called more times than items were put.
+#[no_mangle]
+pub extern "C" fn ac_queue_task_done(queue: *const ac_queue) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle.
+        let queue = unsafe { ac_queue::acquire(queue) }?;
+        queue.task_done(1)
+    })
+}
+
+/// `ac_queue_task_done` `count` times at once (after a batch get). Returns
+/// AC_INVALID_ARGUMENT, marking nothing, when fewer than `count` tasks are
+/// unfinished.
+#[no_mangle]
+pub extern "C" fn ac_queue_task_done_many(queue: *const ac_queue, count: usize) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle.
+        let queue = unsafe { ac_queue::acquire(queue) }?;
+        queue.task_done(count)
+    })
+}
+
+/// Blocks until every item ever put has been marked done with
+/// `ac_queue_task_done`, or `timeout_ns` passes (AC_TIMEOUT;
+/// AC_WOULD_BLOCK for 0). A shutdown does not end the wait (items still
+/// being processed count); freeing the queue does, with AC_CLOSED.
+#[no_mangle]
+pub extern "C" fn ac_queue_join(queue: *const ac_queue, timeout_ns: i64) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle.
+        let queue = unsafe { ac_queue::acquire(queue) }?;
+        queue.join(timeout(timeout_ns))
+    })
+}
+
+/// Shuts the queue down (Python 3.13's `Queue.shutdown`): later puts return
+/// AC_CLOSED; gets take the items left and then return AC_CLOSED; every
+/// blocked put and get wakes. With `immediate`, the queued items are
+/// discarded at once and counted done for `ac_queue_join`; how many goes
+/// to `out_discarded` (may be NULL). Shutting down again is harmless.
+#[no_mangle]
+pub extern "C" fn ac_queue_shutdown(
+    queue: *const ac_queue,
+    immediate: bool,
+    out_discarded: *mut usize,
+) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle.
+        let queue = unsafe { ac_queue::acquire(queue) }?;
+        write_optional(out_discarded, queue.shutdown(immediate));
+        Ok(())
+    })
+}
+
+/// Writes the number of queued items to `out_size` (a snapshot: other
+/// threads may change it at once).
+#[no_mangle]
+pub extern "C" fn ac_queue_size(queue: *const ac_queue, out_size: *mut usize) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle.
+        let queue = unsafe { ac_queue::acquire(queue) }?;
+        *out(out_size)? = queue.len();
+        Ok(())
+    })
+}
+
+/// Writes whether the queue holds no items now to `out_empty`.
+#[no_mangle]
+pub extern "C" fn ac_queue_empty(queue: *const ac_queue, out_empty: *mut bool) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle.
+        let queue = unsafe { ac_queue::acquire(queue) }?;
+        *out(out_empty)? = queue.is_empty();
+        Ok(())
+    })
+}
+
+/// Writes whether a bounded queue holds `maxsize` items now to `out_full`
+/// (always false for an unbounded queue).
+#[no_mangle]
+pub extern "C" fn ac_queue_full(queue: *const ac_queue, out_full: *mut bool) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle.
+        let queue = unsafe { ac_queue::acquire(queue) }?;
+        *out(out_full)? = queue.is_full();
+        Ok(())
+    })
+}
+
+/// Writes the queue's `maxsize` (0 = unbounded) to `out_maxsize`.
+#[no_mangle]
+pub extern "C" fn ac_queue_maxsize(queue: *const ac_queue, out_maxsize: *mut usize) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle.
+        let queue = unsafe { ac_queue::acquire(queue) }?;
+        *out(out_maxsize)? = queue.maxsize();
+        Ok(())
+    })
+}
+
+/// Writes whether the queue has been shut down to `out_closed`.
+#[no_mangle]
+pub extern "C" fn ac_queue_closed(queue: *const ac_queue, out_closed: *mut bool) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle.
+        let queue = unsafe { ac_queue::acquire(queue) }?;
+        *out(out_closed)? = queue.is_closed();
+        Ok(())
+    })
+}
+
+/// Writes the number of items put and not yet marked done (Python's
+/// `unfinished_tasks`) to `out_unfinished`.
+#[no_mangle]
+pub extern "C" fn ac_queue_unfinished_tasks(
+    queue: *const ac_queue,
+    out_unfinished: *mut usize,
+) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle.
+        let queue = unsafe { ac_queue::acquire(queue) }?;
+        *out(out_unfinished)? = queue.unfinished_tasks();
+        Ok(())
+    })
+}
+
+/// Creates a topic with no subscribers.
+#[no_mangle]
+pub extern "C" fn ac_topic_new(out_topic: *mut *mut ac_topic) -> ac_status {
+    boundary::status(|| {
+        *out(out_topic)? = ac_topic::into_raw(Arc::new(Topic::new()));
+        Ok(())
+    })
+}
+
+/// Closes the topic (see `ac_topic_close`) and releases the handle. The
+/// subscribed queues stay valid: they belong to their own handles. NULL is
+/// a no-op.
+#[no_mangle]
+pub extern "C" fn ac_topic_free(topic: *mut ac_topic) {
+    boundary::guard((), || {
+        // SAFETY: NULL or a live handle, dropped here.
+        if let Some(topic) = unsafe { ac_topic::release(topic) } {
+            topic.close();
+        }
+    })
+}
+
+/// Closes the topic: publishes and subscribes return AC_CLOSED from now on,
+/// publishers blocked waiting for room in a subscriber wake with AC_CLOSED,
+/// and the topic lets go of its subscribers. Closing again is harmless.
+#[no_mangle]
+pub extern "C" fn ac_topic_close(topic: *const ac_topic) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle.
+        let topic = unsafe { ac_topic::acquire(topic) }?;
+        topic.close();
+        Ok(())
+    })
+}
+
+/// Subscribes `queue` (any kind) to the topic: every later publish puts a
+/// copy of its message into it. The topic keeps the queue alive while it is
+/// subscribed; freeing or shutting down the queue unsubscribes it. May be
+/// called while other threads publish. Returns AC_INVALID_ARGUMENT when the
+/// queue is subscribed already, AC_CLOSED when the topic is closed.
+#[no_mangle]
+pub extern "C" fn ac_topic_subscribe(topic: *const ac_topic, queue: *const ac_queue) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle.
+        let topic = unsafe { ac_topic::acquire(topic) }?;
+        // SAFETY: NULL or a live handle.
+        let queue = unsafe { ac_queue::acquire(queue) }?;
+        topic.subscribe(queue)
+    })
+}
+
+/// Unsubscribes `queue`: publishes that start after this returns do not
+/// reach it (one already under way may still deliver to it). May be called
+/// while other threads publish. Returns AC_INVALID_ARGUMENT when the queue
+/// is not subscribed.
+#[no_mangle]
+pub extern "C" fn ac_topic_unsubscribe(
+    topic: *const ac_topic,
+    queue: *const ac_queue,
+) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle.
+        let topic = unsafe { ac_topic::acquire(topic) }?;
+        // SAFETY: NULL or a live handle.
+        let queue = unsafe { ac_queue::acquire(queue) }?;
+        topic.unsubscribe(&queue)
+    })
+}
+
+/// Writes the number of subscribed queues to `out_count`.
+#[no_mangle]
+pub extern "C" fn ac_topic_subscribers(topic: *const ac_topic, out_count: *mut usize) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle.
+        let topic = unsafe { ac_topic::acquire(topic) }?;
+        *out(out_count)? = topic.subscribers();
+        Ok(())
+    })
+}
+
+/// Puts a copy of the `len` bytes at `data` into every subscribed queue, in
+/// subscription order, and writes how many received it to `out_delivered`
+/// (may be NULL). A full bounded subscriber is waited for until one
+/// deadline, `timeout_ns` from now, shared by the whole publish: with
+/// AC_FOREVER nothing is ever missed (back-pressure); with 0 a full
+/// subscriber simply misses the message (drop). When some subscriber
+/// missed it, returns AC_WOULD_BLOCK (timeout 0) or AC_TIMEOUT after
+/// delivering to all the others. Subscribers that were shut down or freed
+/// are skipped and unsubscribed. Returns AC_INVALID_ARGUMENT, delivering
+/// nothing, when `len` is over a subscriber's item size limit; AC_CLOSED
+/// when the topic is closed before or during the publish.
+#[no_mangle]
+pub extern "C" fn ac_topic_publish(
+    topic: *const ac_topic,
+    data: *const c_void,
+    len: usize,
+    timeout_ns: i64,
+    out_delivered: *mut usize,
+) -> ac_status {
+    boundary::status(|| {
+        write_optional(out_delivered, 0);
+        // SAFETY: NULL or a live handle.
+        let topic = unsafe { ac_topic::acquire(topic) }?;
+        let timeout = timeout(timeout_ns);
+        let delivery = topic.publish(bytes(data, len)?, timeout)?;
+        write_optional(out_delivered, delivery.delivered);
+        match delivery.missed {
+            0 => Ok(()),
+            _ if timeout.is_some_and(|timeout| timeout.is_zero()) => Err(Error::WouldBlock),
+            _ => Err(Error::Timeout),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ptr::{null, null_mut};
+
+    use super::*;
+    use crate::ffi::AC_FOREVER;
+
+    fn new_queue(kind: ac_queue_kind, maxsize: usize, max_item_size: usize) -> *mut ac_queue {
+        let mut queue = null_mut();
+        assert_eq!(
+            ac_queue_new(kind, maxsize, max_item_size, &mut queue),
+            ac_status::AC_OK
+        );
+        queue
+    }
+
+    fn put(queue: *const ac_queue, message: &[u8]) -> ac_status {
+        ac_queue_put(queue, message.as_ptr().cast(), message.len())
+    }
+
+    fn get(queue: *const ac_queue, capacity: usize) -> (ac_status, Vec<u8>, usize) {
+        let mut buffer = vec![0u8; capacity];
+        let mut len = usize::MAX;
+        let status = ac_queue_get_timeout(queue, buffer.as_mut_ptr().cast(), capacity, 0, &mut len);
+        buffer.truncate(len.min(capacity));
+        (status, buffer, len)
+    }
+
+    #[test]
+    fn null_handles_and_out_pointers_are_reported() {
+        let mut value = 0u64;
+        let mut len = 0usize;
+        let mut flag = false;
+        assert_eq!(ac_queue_put(null(), null(), 0), ac_status::AC_NULL_POINTER);
+        assert_eq!(ac_queue_put_u64(null(), 1, 0), ac_status::AC_NULL_POINTER);
+        assert_eq!(
+            ac_queue_get_u64(null(), 0, &mut value),
+            ac_status::AC_NULL_POINTER
+        );
+        assert_eq!(ac_queue_size(null(), &mut len), ac_status::AC_NULL_POINTER);
+        assert_eq!(ac_queue_join(null(), 0), ac_status::AC_NULL_POINTER);
+        assert_eq!(ac_queue_task_done(null()), ac_status::AC_NULL_POINTER);
+        assert_eq!(
+            ac_queue_shutdown(null(), true, null_mut()),
+            ac_status::AC_NULL_POINTER
+        );
+        assert_eq!(
+            ac_queue_new(AC_QUEUE_FIFO, 0, 0, null_mut()),
+            ac_status::AC_NULL_POINTER
+        );
+        assert_eq!(ac_topic_new(null_mut()), ac_status::AC_NULL_POINTER);
+        assert_eq!(
+            ac_topic_subscribe(null(), null()),
+            ac_status::AC_NULL_POINTER
+        );
+        ac_queue_free(null_mut());
+        ac_topic_free(null_mut());
+
+        let queue = new_queue(AC_QUEUE_FIFO, 0, 0);
+        // A non-empty message at NULL, a missing out-parameter.
+        assert_eq!(ac_queue_put(queue, null(), 3), ac_status::AC_NULL_POINTER);
+        assert_eq!(
+            ac_queue_get_u64(queue, 0, null_mut()),
+            ac_status::AC_NULL_POINTER
+        );
+        assert_eq!(
+            ac_queue_get(queue, null_mut(), 0, null_mut()),
+            ac_status::AC_NULL_POINTER
+        );
+        assert_eq!(
+            ac_queue_empty(queue, null_mut()),
+            ac_status::AC_NULL_POINTER
+        );
+        assert_eq!(ac_queue_empty(queue, &mut flag), ac_status::AC_OK);
+        assert!(flag);
+        assert_eq!(
+            ac_queue_put_many(queue, null(), [1usize].as_ptr(), 1, 0, null_mut()),
+            ac_status::AC_NULL_POINTER
+        );
+        assert_eq!(ac_queue_size(queue, &mut len), ac_status::AC_OK);
+        assert_eq!(len, 0);
+        ac_queue_free(queue);
+    }
+
+    #[test]
+    fn unknown_kind_is_rejected() {
+        let mut queue = null_mut();
+        assert_eq!(
+            ac_queue_new(3, 0, 0, &mut queue),
+            ac_status::AC_INVALID_ARGUMENT
+        );
+        assert!(queue.is_null());
+    }
+
+    #[test]
+    fn zero_length_messages_are_items() {
+        let queue = new_queue(AC_QUEUE_FIFO, 0, 0);
+        assert_eq!(ac_queue_put(queue, null(), 0), ac_status::AC_OK);
+        let mut len = usize::MAX;
+        assert_eq!(
+            ac_queue_get(queue, null_mut(), 0, &mut len),
+            ac_status::AC_OK
+        );
+        assert_eq!(len, 0);
+        assert_eq!(get(queue, 8).0, ac_status::AC_WOULD_BLOCK);
+        ac_queue_free(queue);
+    }
+
+    #[test]
+    fn a_small_buffer_reports_the_needed_size_and_keeps_the_item() {
+        let queue = new_queue(AC_QUEUE_FIFO, 0, 0);
+        assert_eq!(put(queue, b"hello, world"), ac_status::AC_OK);
+        assert_eq!(get(queue, 5).0, ac_status::AC_BUFFER_TOO_SMALL);
+        assert_eq!(get(queue, 5).2, 12);
+        let mut len = 0;
+        assert_eq!(
+            ac_queue_get(queue, null_mut(), 0, &mut len),
+            ac_status::AC_BUFFER_TOO_SMALL
+        );
+        assert_eq!(len, 12);
+        let mut lengths = [0usize; 2];
+        let mut count = usize::MAX;
+        let mut small = [0u8; 4];
+        assert_eq!(
+            ac_queue_get_many(
+                queue,
+                small.as_mut_ptr().cast(),
+                4,
+                lengths.as_mut_ptr(),
+                2,
+                0,
+                &mut count
+            ),
+            ac_status::AC_BUFFER_TOO_SMALL
+        );
+        assert_eq!((count, lengths[0]), (0, 12));
+        assert_eq!(
+            get(queue, 12),
+            (ac_status::AC_OK, b"hello, world".to_vec(), 12)
+        );
+        ac_queue_free(queue);
+    }
+
+    #[test]
+    fn oversized_items_are_rejected() {
+        let queue = new_queue(AC_QUEUE_FIFO, 0, 4);
+        assert_eq!(put(queue, b"four"), ac_status::AC_OK);
+        assert_eq!(put(queue, b"five!"), ac_status::AC_INVALID_ARGUMENT);
+        assert_eq!(
+            ac_queue_put_u64(queue, 1, 0),
+            ac_status::AC_INVALID_ARGUMENT
+        );
+        let lengths = [usize::MAX, 2];
+        assert_eq!(
+            ac_queue_put_many(
+                queue,
+                b"ab".as_ptr().cast(),
+                lengths.as_ptr(),
+                2,
+                0,
+                null_mut()
+            ),
+            ac_status::AC_OVERFLOW
+        );
+        let mut size = 0;
+        assert_eq!(ac_queue_size(queue, &mut size), ac_status::AC_OK);
+        assert_eq!(size, 1);
+        ac_queue_free(queue);
+    }
+
+    #[test]
+    fn operations_after_shutdown() {
+        let queue = new_queue(AC_QUEUE_LIFO, 2, 0);
+        assert_eq!(ac_queue_put_u64(queue, 1, 0), ac_status::AC_OK);
+        assert_eq!(ac_queue_put_u64(queue, 2, 0), ac_status::AC_OK);
+        let mut full = false;
+        assert_eq!(ac_queue_full(queue, &mut full), ac_status::AC_OK);
+        assert!(full);
+        assert_eq!(ac_queue_put_u64(queue, 3, 0), ac_status::AC_WOULD_BLOCK);
+        assert_eq!(ac_queue_put_u64(queue, 3, 1_000_000), ac_status::AC_TIMEOUT);
+        let mut discarded = usize::MAX;
+        assert_eq!(
+            ac_queue_shutdown(queue, false, &mut discarded),
+            ac_status::AC_OK
+        );
+        assert_eq!(discarded, 0);
+        let mut closed = false;
+        assert_eq!(ac_queue_closed(queue, &mut closed), ac_status::AC_OK);
+        assert!(closed);
+        assert_eq!(put(queue, b"late"), ac_status::AC_CLOSED);
+        let mut value = 0;
+        assert_eq!(
+            ac_queue_get_u64(queue, AC_FOREVER, &mut value),
+            ac_status::AC_OK
+        );
+        assert_eq!(value, 2);
+        assert_eq!(
+            ac_queue_get_u64(queue, AC_FOREVER, &mut value),
+            ac_status::AC_OK
+        );
+        assert_eq!(value, 1);
+        assert_eq!(
+            ac_queue_get_u64(queue, AC_FOREVER, &mut value),
+            ac_status::AC_CLOSED
+        );
+        assert_eq!(get(queue, 8).0, ac_status::AC_CLOSED);
+        let mut unfinished = 0;
+        assert_eq!(
+            ac_queue_unfinished_tasks(queue, &mut unfinished),
+            ac_status::AC_OK
+        );
+        assert_eq!(unfinished, 2);
+        assert_eq!(
+            ac_queue_task_done_many(queue, 3),
+            ac_status::AC_INVALID_ARGUMENT
+        );
+        assert_eq!(ac_queue_task_done_many(queue, 2), ac_status::AC_OK);
+        assert_eq!(ac_queue_task_done(queue), ac_status::AC_INVALID_ARGUMENT);
+        assert_eq!(ac_queue_join(queue, 0), ac_status::AC_OK);
+        ac_queue_free(queue);
+    }
+
+    #[test]
+    fn priorities_and_batches() {
+        let queue = new_queue(AC_QUEUE_PRIORITY, 0, 0);
+        for (message, priority) in [(&b"c"[..], 3), (b"a", 1), (b"b", 2)] {
+            assert_eq!(
+                ac_queue_put_priority(queue, message.as_ptr().cast(), 1, priority, 0),
+                ac_status::AC_OK
+            );
+        }
+        let data = b"xyzzy";
+        let lengths = [2usize, 0, 3];
+        let mut put = 0;
+        assert_eq!(
+            ac_queue_put_many(
+                queue,
+                data.as_ptr().cast(),
+                lengths.as_ptr(),
+                3,
+                0,
+                &mut put
+            ),
+            ac_status::AC_OK
+        );
+        assert_eq!(put, 3);
+        let mut buffer = [0u8; 16];
+        let mut got = [0usize; 8];
+        let mut count = 0;
+        assert_eq!(
+            ac_queue_get_many(
+                queue,
+                buffer.as_mut_ptr().cast(),
+                16,
+                got.as_mut_ptr(),
+                8,
+                0,
+                &mut count
+            ),
+            ac_status::AC_OK
+        );
+        // Priority 0 (the batch, in order) before 1, 2, 3.
+        assert_eq!(count, 6);
+        assert_eq!(got[..6], [2, 0, 3, 1, 1, 1]);
+        assert_eq!(&buffer[..8], b"xyzzyabc");
+        assert_eq!(
+            ac_queue_get_many(
+                queue,
+                buffer.as_mut_ptr().cast(),
+                16,
+                got.as_mut_ptr(),
+                0,
+                0,
+                &mut count
+            ),
+            ac_status::AC_INVALID_ARGUMENT
+        );
+
+        let fifo = new_queue(AC_QUEUE_FIFO, 0, 0);
+        assert_eq!(
+            ac_queue_put_priority(fifo, b"x".as_ptr().cast(), 1, 1, 0),
+            ac_status::AC_INVALID_ARGUMENT
+        );
+        let values = [5u64, 6, 7];
+        assert_eq!(
+            ac_queue_put_many_u64(fifo, values.as_ptr(), 3, AC_FOREVER, &mut put),
+            ac_status::AC_OK
+        );
+        let mut out = [0u64; 2];
+        assert_eq!(
+            ac_queue_get_many_u64(fifo, out.as_mut_ptr(), 2, 0, &mut count),
+            ac_status::AC_OK
+        );
+        assert_eq!((count, out), (2, [5, 6]));
+        assert_eq!(
+            get(fifo, 8),
+            (ac_status::AC_OK, 7u64.to_ne_bytes().to_vec(), 8)
+        );
+        ac_queue_free(fifo);
+        ac_queue_free(queue);
+    }
+
+    /// A handle that may be shared with another thread in a test.
+    #[derive(Clone, Copy)]
+    struct Shared<T>(*mut T);
+    // SAFETY: allcore handles may be used from any thread.
+    unsafe impl<T> Send for Shared<T> {}
+
+    impl<T> Shared<T> {
+        fn get(self) -> *mut T {
+            self.0
+        }
+    }
+
+    #[test]
+    fn freeing_wakes_blocked_threads_with_closed() {
+        let queue = new_queue(AC_QUEUE_FIFO, 0, 0);
+        let shared = Shared(queue);
+        let getter = std::thread::spawn(move || {
+            let mut value = 0;
+            ac_queue_get_u64(shared.get(), AC_FOREVER, &mut value)
+        });
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        ac_queue_free(queue);
+        assert_eq!(getter.join().unwrap(), ac_status::AC_CLOSED);
+    }
+
+    #[test]
+    fn topics_fan_out_and_free_cleanly() {
+        let mut topic = null_mut();
+        assert_eq!(ac_topic_new(&mut topic), ac_status::AC_OK);
+        let first = new_queue(AC_QUEUE_FIFO, 1, 0);
+        let second = new_queue(AC_QUEUE_FIFO, 0, 0);
+        assert_eq!(ac_topic_subscribe(topic, first), ac_status::AC_OK);
+        assert_eq!(ac_topic_subscribe(topic, second), ac_status::AC_OK);
+        assert_eq!(
+            ac_topic_subscribe(topic, second),
+            ac_status::AC_INVALID_ARGUMENT
+        );
+        let mut delivered = usize::MAX;
+        let publish = |message: &[u8], timeout_ns, delivered: &mut usize| {
+            ac_topic_publish(
+                topic,
+                message.as_ptr().cast(),
+                message.len(),
+                timeout_ns,
+                delivered,
+            )
+        };
+        assert_eq!(
+            publish(b"one", AC_FOREVER, &mut delivered),
+            ac_status::AC_OK
+        );
+        assert_eq!(delivered, 2);
+        // `first` is full now: it misses the next message.
+        assert_eq!(
+            publish(b"two", 0, &mut delivered),
+            ac_status::AC_WOULD_BLOCK
+        );
+        assert_eq!(delivered, 1);
+        assert_eq!(
+            publish(b"three", 1_000_000, &mut delivered),
+            ac_status::AC_TIMEOUT
+        );
+        assert_eq!(delivered, 1);
+        assert_eq!(get(first, 8), (ac_status::AC_OK, b"one".to_vec(), 3));
+        assert_eq!(ac_topic_unsubscribe(topic, first), ac_status::AC_OK);
+        assert_eq!(
+            ac_topic_unsubscribe(topic, first),
+            ac_status::AC_INVALID_ARGUMENT
+        );
+        // A freed subscriber is dropped by the next publish.
+        ac_queue_free(second);
+        assert_eq!(ac_topic_subscribe(topic, first), ac_status::AC_OK);
+        assert_eq!(publish(b"four", 0, &mut delivered), ac_status::AC_OK);
+        assert_eq!(delivered, 1);
+        let mut subscribers = 0;
+        assert_eq!(
+            ac_topic_subscribers(topic, &mut subscribers),
+            ac_status::AC_OK
+        );
+        assert_eq!(subscribers, 1);
+        assert_eq!(ac_topic_close(topic), ac_status::AC_OK);
+        assert_eq!(publish(b"five", 0, &mut delivered), ac_status::AC_CLOSED);
+        assert_eq!(ac_topic_subscribe(topic, first), ac_status::AC_CLOSED);
+        ac_topic_free(topic);
+        assert_eq!(get(first, 8), (ac_status::AC_OK, b"four".to_vec(), 4));
+        ac_queue_free(first);
+    }
+}

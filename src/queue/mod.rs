@@ -1,1 +1,590 @@
-//! Queues: FIFO, LIFO and priority, bounded or not, blocking with timeouts, closable; publish/subscribe.
+//! Queues: FIFO, LIFO and priority, bounded or not, blocking with timeouts,
+//! closable, with `task_done`/`join`; and publish/subscribe topics that fan
+//! messages out to queues.
+//!
+//! An item is a byte message, copied in on put and copied out on get, so one
+//! queue serves C, Python and Go alike. A 64-bit value is simply an 8-byte
+//! message in native byte order: [`Queue::put_u64`] and [`Queue::get_u64`]
+//! are shortcuts that never allocate, and any 8-byte message can be read
+//! either way. Messages of up to [`INLINE_CAPACITY`] bytes are stored without
+//! a heap allocation.
+//!
+//! FIFO queues keep their items in a lock-free queue (a list when unbounded,
+//! a preallocated ring when bounded by up to [`RING_LIMIT`] items); LIFO,
+//! priority and larger bounded queues keep them under a mutex. Around that
+//! storage, one atomic word holds the closed flag, the number of puts in
+//! progress and the number of unfinished tasks, so a put costs two atomic
+//! read-modify-writes besides the storage's own; blocked getters, putters
+//! and joiners spin briefly and then sleep (see `waiters`).
+//!
+//! Invariants:
+//! - Every successful put adds exactly one item, and every item leaves the
+//!   queue exactly once: through a get, or discarded by an immediate shutdown
+//!   or by freeing the queue. A put that fails leaves the caller's message
+//!   with the caller; a get that fails takes nothing.
+//! - Order: FIFO oldest first (so FIFO per producer); LIFO newest first;
+//!   priority lowest value first and, among equal priorities, oldest first.
+//! - A get whose buffer is too small (or a `get_u64` that finds an item that
+//!   is not 8 bytes) reports the size and leaves the item at the head of the
+//!   queue, in a side slot that every get serves first. Such items live
+//!   outside the bounded storage, so a bounded queue holds at most `maxsize`
+//!   items plus the few left this way.
+//! - `unfinished_tasks` counts successful puts minus `task_done` calls minus
+//!   items discarded by an immediate shutdown; it never goes below zero (a
+//!   `task_done` that would take it there fails and changes nothing). A put
+//!   counts its item before the item becomes visible, so a consumer's
+//!   `task_done` never finds it missing. The count saturates at 2^42 (a
+//!   program that never calls `task_done` may put forever).
+//! - After a shutdown, puts fail with `Closed`; gets take what is left and
+//!   then fail with `Closed` (a get reports `Closed` only once no put that
+//!   started before the shutdown is still in progress, so no such item is
+//!   stranded); every blocked putter and getter wakes. Joiners keep waiting
+//!   for the tasks still counted, unless the queue is abandoned (its handle
+//!   freed), which wakes them with `Closed` too.
+//! - A waiter that is woken always re-checks the queue before giving up on
+//!   its deadline, and a getter that leaves an item in place wakes another
+//!   getter, so an item never waits while a getter that could take it sleeps.
+
+mod items;
+mod message;
+mod storage;
+mod topic;
+mod waiters;
+
+#[cfg(test)]
+mod tests;
+
+pub use message::INLINE_CAPACITY;
+pub use storage::RING_LIMIT;
+pub use topic::{Delivery, Topic};
+
+use std::collections::VecDeque;
+use std::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::thread;
+use std::time::Duration;
+
+use crossbeam_utils::CachePadded;
+use parking_lot::Mutex;
+
+use crate::time::Deadline;
+use crate::{Error, Result};
+use message::Message;
+use storage::Storage;
+use waiters::Waiters;
+
+/// Largest item a queue accepts unless created with another limit: 64 MiB.
+pub const DEFAULT_MAX_ITEM_SIZE: usize = 64 << 20;
+
+/// The order in which a queue hands out its items.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// First in, first out (Python's `Queue`).
+    Fifo,
+    /// Last in, first out (Python's `LifoQueue`).
+    Lifo,
+    /// Lowest priority value first, first in first out among equal
+    /// priorities (Python's `PriorityQueue`).
+    Priority,
+}
+
+/// What a get into the caller's buffer did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Received {
+    /// Copied this much out of the queue: bytes for one item, items for a
+    /// batch.
+    Copied(usize),
+    /// The next item needs a buffer of this many bytes; it stays queued.
+    TooSmall(usize),
+}
+
+/// `state` flag: the queue is shut down.
+const CLOSED: u64 = 1;
+/// `state` unit: one put in progress (bits 1 to 20).
+const PUTTER: u64 = 1 << 1;
+const PUTTERS: u64 = ((1 << 20) - 1) * PUTTER;
+/// `state` unit: one unfinished task (bits 21 to 63).
+const TASK: u64 = 1 << 21;
+/// From 2^42 unfinished tasks on, puts stop counting: the 43-bit field
+/// then still has room for every put in progress.
+const SATURATED: u64 = 1 << 63;
+
+fn tasks(state: u64) -> usize {
+    (state / TASK) as usize
+}
+
+/// A blocking queue of byte messages.
+pub struct Queue {
+    storage: Storage,
+    /// Items a get took but could not hand over; served before `storage`.
+    head: Mutex<VecDeque<Message>>,
+    /// `head.len()`, readable without the lock. Read by every get, so it
+    /// keeps a cache line of its own.
+    head_len: CachePadded<AtomicUsize>,
+    /// `CLOSED`, plus `PUTTER` times the puts in progress, plus `TASK`
+    /// times the puts not yet matched by `task_done` (or by a discard).
+    state: CachePadded<AtomicU64>,
+    /// Freed by its owner: joiners give up too.
+    abandoned: AtomicBool,
+    getters: CachePadded<Waiters>,
+    putters: CachePadded<Waiters>,
+    joiners: Waiters,
+    kind: Kind,
+    /// Most items held at once; 0 = unbounded.
+    maxsize: usize,
+    max_item_size: usize,
+}
+
+impl Queue {
+    /// A queue of `kind` holding at most `maxsize` items (0 = unbounded),
+    /// each at most `max_item_size` bytes long (0 = [`DEFAULT_MAX_ITEM_SIZE`]).
+    pub fn new(kind: Kind, maxsize: usize, max_item_size: usize) -> Queue {
+        let max_item_size = match max_item_size {
+            0 => DEFAULT_MAX_ITEM_SIZE,
+            limit => limit.min(isize::MAX as usize),
+        };
+        Queue {
+            storage: Storage::new(kind, maxsize),
+            head: Mutex::new(VecDeque::new()),
+            head_len: CachePadded::new(AtomicUsize::new(0)),
+            state: CachePadded::new(AtomicU64::new(0)),
+            abandoned: AtomicBool::new(false),
+            getters: CachePadded::new(Waiters::new()),
+            putters: CachePadded::new(Waiters::new()),
+            joiners: Waiters::new(),
+            kind,
+            maxsize,
+            max_item_size,
+        }
+    }
+
+    /// The queue's kind.
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// Most items held at once; 0 = unbounded.
+    pub fn maxsize(&self) -> usize {
+        self.maxsize
+    }
+
+    /// Longest message accepted, in bytes.
+    pub fn max_item_size(&self) -> usize {
+        self.max_item_size
+    }
+
+    /// Items in the queue now (a snapshot).
+    pub fn len(&self) -> usize {
+        self.storage.len() + self.head_len.load(Ordering::SeqCst)
+    }
+
+    /// Whether the queue holds no items now.
+    pub fn is_empty(&self) -> bool {
+        self.head_len.load(Ordering::SeqCst) == 0 && self.storage.is_empty()
+    }
+
+    /// Whether a bounded queue holds `maxsize` items now (never for an
+    /// unbounded one).
+    pub fn is_full(&self) -> bool {
+        self.maxsize != 0 && self.len() >= self.maxsize
+    }
+
+    /// Whether the queue has been shut down.
+    pub fn is_closed(&self) -> bool {
+        self.state.load(Ordering::SeqCst) & CLOSED != 0
+    }
+
+    /// Puts not yet matched by `task_done`.
+    pub fn unfinished_tasks(&self) -> usize {
+        tasks(self.state.load(Ordering::SeqCst))
+    }
+
+    /// Appends a copy of `message`, waiting up to `timeout` (`None` =
+    /// forever) for room in a bounded queue. A priority queue gives it
+    /// priority 0.
+    pub fn put(&self, message: &[u8], timeout: Option<Duration>) -> Result<()> {
+        self.check_size(message.len())?;
+        self.insert(
+            Message::copy_of(message)?,
+            0,
+            Deadline::after(timeout),
+            None,
+        )
+    }
+
+    /// Like [`Queue::put`] with a priority (lower comes out first); only for
+    /// a priority queue.
+    pub fn put_priority(
+        &self,
+        message: &[u8],
+        priority: i64,
+        timeout: Option<Duration>,
+    ) -> Result<()> {
+        if self.kind != Kind::Priority {
+            return Err(Error::InvalidArgument(
+                "only a priority queue takes a priority",
+            ));
+        }
+        self.check_size(message.len())?;
+        let message = Message::copy_of(message)?;
+        self.insert(message, priority, Deadline::after(timeout), None)
+    }
+
+    /// Appends `value` as an 8-byte message, without allocating.
+    pub fn put_u64(&self, value: u64, timeout: Option<Duration>) -> Result<()> {
+        self.check_size(8)?;
+        self.insert(Message::from_u64(value), 0, Deadline::after(timeout), None)
+    }
+
+    /// Appends copies of `messages` in order, waiting up to `timeout` (one
+    /// deadline for the whole batch) whenever a bounded queue is full.
+    /// Returns how many went in, and why it stopped early if it did. When
+    /// any message is over the size limit, none goes in.
+    pub fn put_many<'a, I>(&self, messages: I, timeout: Option<Duration>) -> (usize, Result<()>)
+    where
+        I: IntoIterator<Item = &'a [u8]>,
+        I::IntoIter: Clone,
+    {
+        let messages = messages.into_iter();
+        if let Err(error) = messages
+            .clone()
+            .try_for_each(|message| self.check_size(message.len()))
+        {
+            return (0, Err(error));
+        }
+        self.insert_batch(messages.map(Message::copy_of), Deadline::after(timeout))
+    }
+
+    /// Appends each of `values` as an 8-byte message, like
+    /// [`Queue::put_many`].
+    pub fn put_many_u64(&self, values: &[u64], timeout: Option<Duration>) -> (usize, Result<()>) {
+        if let Err(error) = self.check_size(8) {
+            return (0, Err(error));
+        }
+        let messages = values.iter().map(|&value| Ok(Message::from_u64(value)));
+        self.insert_batch(messages, Deadline::after(timeout))
+    }
+
+    /// Takes the next item, waiting up to `timeout` for one.
+    pub fn get(&self, timeout: Option<Duration>) -> Result<Vec<u8>> {
+        Ok(self.remove(Deadline::after(timeout))?.as_bytes().to_vec())
+    }
+
+    /// Takes the next item into `buffer`, waiting up to `timeout` for one:
+    /// `Copied(len)` with the item's length, or `TooSmall(needed)` leaving
+    /// the item at the head of the queue.
+    pub fn get_into(&self, buffer: &mut [u8], timeout: Option<Duration>) -> Result<Received> {
+        let message = self.remove(Deadline::after(timeout))?;
+        let len = message.len();
+        if len > buffer.len() {
+            self.leave_at_head(message);
+            return Ok(Received::TooSmall(len));
+        }
+        buffer[..len].copy_from_slice(message.as_bytes());
+        Ok(Received::Copied(len))
+    }
+
+    /// Takes the next item as a 64-bit value. Fails with `InvalidArgument`,
+    /// leaving the item at the head of the queue, when it is not exactly 8
+    /// bytes long.
+    pub fn get_u64(&self, timeout: Option<Duration>) -> Result<u64> {
+        let message = self.remove(Deadline::after(timeout))?;
+        match message.to_u64() {
+            Some(value) => Ok(value),
+            None => {
+                self.leave_at_head(message);
+                Err(NOT_A_VALUE)
+            }
+        }
+    }
+
+    /// Waits up to `timeout` for at least one item, then takes as many as
+    /// are queued, fit in `lengths.len()` and fit one after another into
+    /// `buffer`, without waiting further. `Copied(count)` gives the number
+    /// of items; item `i` is `lengths[i]` bytes long and follows item
+    /// `i - 1` in `buffer`. `TooSmall(needed)` when the first item alone
+    /// does not fit (it stays at the head of the queue).
+    pub fn get_many_into(
+        &self,
+        buffer: &mut [u8],
+        lengths: &mut [usize],
+        timeout: Option<Duration>,
+    ) -> Result<Received> {
+        if lengths.is_empty() {
+            return Err(Error::InvalidArgument(
+                "a batch get needs room for one item",
+            ));
+        }
+        let mut next = Some(self.remove(Deadline::after(timeout))?);
+        let (mut count, mut offset) = (0, 0);
+        while let Some(message) = next {
+            let len = message.len();
+            if len > buffer.len() - offset {
+                self.leave_at_head(message);
+                if count == 0 {
+                    return Ok(Received::TooSmall(len));
+                }
+                break;
+            }
+            buffer[offset..offset + len].copy_from_slice(message.as_bytes());
+            lengths[count] = len;
+            offset += len;
+            count += 1;
+            next = if count < lengths.len() {
+                self.try_remove()
+            } else {
+                None
+            };
+        }
+        Ok(Received::Copied(count))
+    }
+
+    /// Waits up to `timeout` for at least one item, then takes up to
+    /// `values.len()` queued 8-byte items without waiting further, stopping
+    /// before the first item of another length. Returns how many it took;
+    /// fails with `InvalidArgument` when the first item is not 8 bytes.
+    pub fn get_many_u64(&self, values: &mut [u64], timeout: Option<Duration>) -> Result<usize> {
+        if values.is_empty() {
+            return Err(Error::InvalidArgument(
+                "a batch get needs room for one item",
+            ));
+        }
+        let mut next = Some(self.remove(Deadline::after(timeout))?);
+        let mut count = 0;
+        while let Some(message) = next {
+            let Some(value) = message.to_u64() else {
+                self.leave_at_head(message);
+                break;
+            };
+            values[count] = value;
+            count += 1;
+            next = if count < values.len() {
+                self.try_remove()
+            } else {
+                None
+            };
+        }
+        if count == 0 {
+            return Err(NOT_A_VALUE);
+        }
+        Ok(count)
+    }
+
+    /// Marks `count` fetched items as processed (Python's `task_done`,
+    /// `count` times). Fails with `InvalidArgument`, changing nothing, when
+    /// fewer than `count` tasks are unfinished.
+    pub fn task_done(&self, count: usize) -> Result<()> {
+        let before = self
+            .state
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |state| {
+                (tasks(state) >= count).then(|| state - count as u64 * TASK)
+            })
+            .map_err(|_| {
+                Error::InvalidArgument("task_done called more times than there were items")
+            })?;
+        if tasks(before) == count {
+            self.joiners.notify_all();
+        }
+        Ok(())
+    }
+
+    /// Waits up to `timeout` until every item put has been marked done.
+    /// Fails with `Closed` when the queue is abandoned meanwhile.
+    pub fn join(&self, timeout: Option<Duration>) -> Result<()> {
+        let deadline = Deadline::after(timeout);
+        let done = || tasks(self.state.load(Ordering::SeqCst)) == 0;
+        let abandoned = || self.abandoned.load(Ordering::SeqCst);
+        if !self.joiners.wait_until(deadline, || done() || abandoned()) {
+            return Err(deadline.expired_error());
+        }
+        if done() {
+            Ok(())
+        } else {
+            Err(Error::Closed)
+        }
+    }
+
+    /// Shuts the queue down (Python 3.13's `shutdown`): later puts fail with
+    /// `Closed`, gets drain what is left and then fail with `Closed`, and
+    /// every blocked putter and getter wakes. `immediate` also discards the
+    /// queued items, counting them done for `join`. Returns how many items
+    /// were discarded. Shutting down twice is harmless.
+    pub fn shutdown(&self, immediate: bool) -> usize {
+        self.state.fetch_or(CLOSED, Ordering::SeqCst);
+        let mut discarded = 0;
+        if immediate {
+            self.wait_for_puts_in_progress();
+            while self.try_remove().is_some() {
+                discarded += 1;
+            }
+            let before = self
+                .state
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |state| {
+                    Some(state - tasks(state).min(discarded) as u64 * TASK)
+                })
+                .unwrap_or_default();
+            if tasks(before) <= discarded {
+                self.joiners.notify_all();
+            }
+        }
+        self.getters.notify_all();
+        self.putters.notify_all();
+        discarded
+    }
+
+    /// What freeing the queue's handle does: an immediate shutdown that
+    /// also wakes joiners with `Closed`.
+    pub fn abandon(&self) {
+        self.shutdown(true);
+        self.abandoned.store(true, Ordering::SeqCst);
+        self.joiners.notify_all();
+    }
+
+    /// Wakes every putter waiting for room, so that it re-checks its abort
+    /// flag.
+    fn wake_putters(&self) {
+        self.putters.notify_all();
+    }
+
+    fn check_size(&self, len: usize) -> Result<()> {
+        if len > self.max_item_size {
+            return Err(Error::InvalidArgument(
+                "the item is longer than the queue's item size limit",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Puts in progress finish without blocking; after a shutdown, waiting
+    /// for them guarantees that no item arrives any more.
+    fn wait_for_puts_in_progress(&self) {
+        while self.state.load(Ordering::SeqCst) & PUTTERS != 0 {
+            thread::yield_now();
+        }
+    }
+
+    /// Takes back what a put that did not happen added to `state`.
+    fn cancel_put(&self, added: u64) {
+        let before = self.state.fetch_sub(added, Ordering::SeqCst);
+        if added & TASK != 0 && tasks(before) == 1 {
+            self.joiners.notify_all();
+        }
+    }
+
+    /// Adds one message once there is room; fails with `Closed` after a
+    /// shutdown or once `abort` is set.
+    fn insert(
+        &self,
+        mut message: Message,
+        priority: i64,
+        deadline: Deadline,
+        abort: Option<&AtomicBool>,
+    ) -> Result<()> {
+        let aborted = || abort.is_some_and(|abort| abort.load(Ordering::SeqCst));
+        let mut expired = false;
+        loop {
+            // The task is counted before the item becomes visible: a
+            // consumer may take it and call task_done at once.
+            let mut added = PUTTER + TASK;
+            let state = self.state.fetch_add(added, Ordering::SeqCst);
+            if state & CLOSED != 0 || aborted() {
+                self.cancel_put(added);
+                return Err(Error::Closed);
+            }
+            if state >= SATURATED {
+                self.state.fetch_sub(TASK, Ordering::SeqCst);
+                added = PUTTER;
+            }
+            match self.storage.try_push(message, priority) {
+                Ok(()) => {
+                    // This SeqCst write orders the push before the check
+                    // for sleeping getters (see `Waiters`).
+                    self.state.fetch_sub(PUTTER, Ordering::SeqCst);
+                    self.getters.notify_one();
+                    return Ok(());
+                }
+                Err(back) => {
+                    message = back;
+                    self.cancel_put(added);
+                }
+            }
+            if expired {
+                return Err(deadline.expired_error());
+            }
+            expired = !self.putters.wait_until(deadline, || {
+                !self.storage.is_full() || self.is_closed() || aborted()
+            });
+        }
+    }
+
+    fn insert_batch(
+        &self,
+        messages: impl Iterator<Item = Result<Message>>,
+        deadline: Deadline,
+    ) -> (usize, Result<()>) {
+        let mut put = 0;
+        for message in messages {
+            if let Err(error) = message.and_then(|message| self.insert(message, 0, deadline, None))
+            {
+                return (put, Err(error));
+            }
+            put += 1;
+        }
+        (put, Ok(()))
+    }
+
+    /// Takes the item due next without waiting.
+    fn try_remove(&self) -> Option<Message> {
+        if self.head_len.load(Ordering::SeqCst) != 0 {
+            let mut head = self.head.lock();
+            if let Some(message) = head.pop_front() {
+                self.head_len.store(head.len(), Ordering::SeqCst);
+                return Some(message);
+            }
+        }
+        let message = self.storage.try_pop()?;
+        if self.maxsize != 0 {
+            fence(Ordering::SeqCst);
+            self.putters.notify_one();
+        }
+        Some(message)
+    }
+
+    /// Takes the item due next, waiting until the deadline for one; fails
+    /// with `Closed` once the queue is shut down and drained.
+    fn remove(&self, deadline: Deadline) -> Result<Message> {
+        let mut expired = false;
+        loop {
+            if let Some(message) = self.try_remove() {
+                return Ok(message);
+            }
+            let state = self.state.load(Ordering::SeqCst);
+            if state & CLOSED != 0 {
+                if state & PUTTERS == 0 {
+                    // No put can add an item any more: one last look.
+                    return self.try_remove().ok_or(Error::Closed);
+                }
+                thread::yield_now();
+                continue;
+            }
+            if expired {
+                return Err(deadline.expired_error());
+            }
+            // `is_closed` reads `state` first (see `Waiters`).
+            expired = !self
+                .getters
+                .wait_until(deadline, || self.is_closed() || !self.is_empty());
+        }
+    }
+
+    /// Puts back an item a get took but cannot hand over, ahead of the
+    /// items still in storage, and wakes a getter that may take it.
+    fn leave_at_head(&self, message: Message) {
+        let mut head = self.head.lock();
+        head.push_back(message);
+        self.head_len.store(head.len(), Ordering::SeqCst);
+        drop(head);
+        self.getters.notify_one();
+    }
+}
+
+const NOT_A_VALUE: Error = Error::InvalidArgument("the next item is not 8 bytes long");

@@ -14,6 +14,7 @@ AC_FOREVER = -1
 AC_VERSION_MAJOR = 0
 AC_VERSION_MINOR = 1
 AC_VERSION_PATCH = 0
+AC_QUEUE_DEFAULT_MAX_ITEM_SIZE = 67108864
 AC_KERNEL_FIB = 0
 AC_KERNEL_BUSY_LOOP = 1
 AC_KERNEL_BUSY_LOOP_FOR = 2
@@ -21,6 +22,9 @@ AC_KERNEL_RANGE_SUM = 3
 AC_SHUTDOWN_DRAIN = 0
 AC_SHUTDOWN_CANCEL = 1
 AC_SHUTDOWN_NO_WAIT = 2
+AC_QUEUE_FIFO = 0
+AC_QUEUE_LIFO = 1
+AC_QUEUE_PRIORITY = 2
 
 
 class Status(enum.IntEnum):
@@ -76,14 +80,59 @@ ac_status = ctypes.c_int32
 ac_future_state = ctypes.c_int32
 ac_shutdown = ctypes.c_int32
 ac_kernel = ctypes.c_int32
+ac_queue_kind = ctypes.c_int32
+
+
+class ac_barrier(ctypes.Structure):
+    """Opaque C type ``ac_barrier``: only used through pointers."""
+
+
+class ac_condition(ctypes.Structure):
+    """Opaque C type ``ac_condition``: only used through pointers."""
+
+
+class ac_counter(ctypes.Structure):
+    """Opaque C type ``ac_counter``: only used through pointers."""
+
+
+class ac_event(ctypes.Structure):
+    """Opaque C type ``ac_event``: only used through pointers."""
 
 
 class ac_future(ctypes.Structure):
     """Opaque C type ``ac_future``: only used through pointers."""
 
 
+class ac_latch(ctypes.Structure):
+    """Opaque C type ``ac_latch``: only used through pointers."""
+
+
+class ac_mutex(ctypes.Structure):
+    """Opaque C type ``ac_mutex``: only used through pointers."""
+
+
 class ac_pool(ctypes.Structure):
     """Opaque C type ``ac_pool``: only used through pointers."""
+
+
+class ac_queue(ctypes.Structure):
+    """Opaque C type ``ac_queue``: only used through pointers."""
+
+
+class ac_rlock(ctypes.Structure):
+    """Opaque C type ``ac_rlock``: only used through pointers."""
+
+
+class ac_rwlock(ctypes.Structure):
+    """Opaque C type ``ac_rwlock``: only used through pointers."""
+
+
+class ac_semaphore(ctypes.Structure):
+    """Opaque C type ``ac_semaphore``: only used through pointers."""
+
+
+class ac_topic(ctypes.Structure):
+    """Opaque C type ``ac_topic``: only used through pointers."""
 
 
 class ac_pool_stats(ctypes.Structure):
@@ -339,6 +388,275 @@ ac_futures_wait_all = _declare(
         ctypes.c_int64,
     ],
 )
+ac_queue_new = _declare(
+    "ac_queue_new",
+    ac_status,
+    [
+        ac_queue_kind,
+        ctypes.c_size_t,
+        ctypes.c_size_t,
+        ctypes.POINTER(ctypes.POINTER(ac_queue)),
+    ],
+)
+ac_queue_free = _declare(
+    "ac_queue_free",
+    None,
+    [
+        ctypes.POINTER(ac_queue),
+    ],
+)
+ac_queue_put = _declare(
+    "ac_queue_put",
+    ac_status,
+    [
+        ctypes.POINTER(ac_queue),
+        ctypes.c_void_p,
+        ctypes.c_size_t,
+    ],
+)
+ac_queue_put_timeout = _declare(
+    "ac_queue_put_timeout",
+    ac_status,
+    [
+        ctypes.POINTER(ac_queue),
+        ctypes.c_void_p,
+        ctypes.c_size_t,
+        ctypes.c_int64,
+    ],
+)
+ac_queue_put_priority = _declare(
+    "ac_queue_put_priority",
+    ac_status,
+    [
+        ctypes.POINTER(ac_queue),
+        ctypes.c_void_p,
+        ctypes.c_size_t,
+        ctypes.c_int64,
+        ctypes.c_int64,
+    ],
+)
+ac_queue_put_u64 = _declare(
+    "ac_queue_put_u64",
+    ac_status,
+    [
+        ctypes.POINTER(ac_queue),
+        ctypes.c_uint64,
+        ctypes.c_int64,
+    ],
+)
+ac_queue_put_many = _declare(
+    "ac_queue_put_many",
+    ac_status,
+    [
+        ctypes.POINTER(ac_queue),
+        ctypes.c_void_p,
+        ctypes.POINTER(ctypes.c_size_t),
+        ctypes.c_size_t,
+        ctypes.c_int64,
+        ctypes.POINTER(ctypes.c_size_t),
+    ],
+)
+ac_queue_put_many_u64 = _declare(
+    "ac_queue_put_many_u64",
+    ac_status,
+    [
+        ctypes.POINTER(ac_queue),
+        ctypes.POINTER(ctypes.c_uint64),
+        ctypes.c_size_t,
+        ctypes.c_int64,
+        ctypes.POINTER(ctypes.c_size_t),
+    ],
+)
+ac_queue_get = _declare(
+    "ac_queue_get",
+    ac_status,
+    [
+        ctypes.POINTER(ac_queue),
+        ctypes.c_void_p,
+        ctypes.c_size_t,
+        ctypes.POINTER(ctypes.c_size_t),
+    ],
+)
+ac_queue_get_timeout = _declare(
+    "ac_queue_get_timeout",
+    ac_status,
+    [
+        ctypes.POINTER(ac_queue),
+        ctypes.c_void_p,
+        ctypes.c_size_t,
+        ctypes.c_int64,
+        ctypes.POINTER(ctypes.c_size_t),
+    ],
+)
+ac_queue_get_u64 = _declare(
+    "ac_queue_get_u64",
+    ac_status,
+    [
+        ctypes.POINTER(ac_queue),
+        ctypes.c_int64,
+        ctypes.POINTER(ctypes.c_uint64),
+    ],
+)
+ac_queue_get_many = _declare(
+    "ac_queue_get_many",
+    ac_status,
+    [
+        ctypes.POINTER(ac_queue),
+        ctypes.c_void_p,
+        ctypes.c_size_t,
+        ctypes.POINTER(ctypes.c_size_t),
+        ctypes.c_size_t,
+        ctypes.c_int64,
+        ctypes.POINTER(ctypes.c_size_t),
+    ],
+)
+ac_queue_get_many_u64 = _declare(
+    "ac_queue_get_many_u64",
+    ac_status,
+    [
+        ctypes.POINTER(ac_queue),
+        ctypes.POINTER(ctypes.c_uint64),
+        ctypes.c_size_t,
+        ctypes.c_int64,
+        ctypes.POINTER(ctypes.c_size_t),
+    ],
+)
+ac_queue_task_done = _declare(
+    "ac_queue_task_done",
+    ac_status,
+    [
+        ctypes.POINTER(ac_queue),
+    ],
+)
+ac_queue_task_done_many = _declare(
+    "ac_queue_task_done_many",
+    ac_status,
+    [
+        ctypes.POINTER(ac_queue),
+        ctypes.c_size_t,
+    ],
+)
+ac_queue_join = _declare(
+    "ac_queue_join",
+    ac_status,
+    [
+        ctypes.POINTER(ac_queue),
+        ctypes.c_int64,
+    ],
+)
+ac_queue_shutdown = _declare(
+    "ac_queue_shutdown",
+    ac_status,
+    [
+        ctypes.POINTER(ac_queue),
+        ctypes.c_bool,
+        ctypes.POINTER(ctypes.c_size_t),
+    ],
+)
+ac_queue_size = _declare(
+    "ac_queue_size",
+    ac_status,
+    [
+        ctypes.POINTER(ac_queue),
+        ctypes.POINTER(ctypes.c_size_t),
+    ],
+)
+ac_queue_empty = _declare(
+    "ac_queue_empty",
+    ac_status,
+    [
+        ctypes.POINTER(ac_queue),
+        ctypes.POINTER(ctypes.c_bool),
+    ],
+)
+ac_queue_full = _declare(
+    "ac_queue_full",
+    ac_status,
+    [
+        ctypes.POINTER(ac_queue),
+        ctypes.POINTER(ctypes.c_bool),
+    ],
+)
+ac_queue_maxsize = _declare(
+    "ac_queue_maxsize",
+    ac_status,
+    [
+        ctypes.POINTER(ac_queue),
+        ctypes.POINTER(ctypes.c_size_t),
+    ],
+)
+ac_queue_closed = _declare(
+    "ac_queue_closed",
+    ac_status,
+    [
+        ctypes.POINTER(ac_queue),
+        ctypes.POINTER(ctypes.c_bool),
+    ],
+)
+ac_queue_unfinished_tasks = _declare(
+    "ac_queue_unfinished_tasks",
+    ac_status,
+    [
+        ctypes.POINTER(ac_queue),
+        ctypes.POINTER(ctypes.c_size_t),
+    ],
+)
+ac_topic_new = _declare(
+    "ac_topic_new",
+    ac_status,
+    [
+        ctypes.POINTER(ctypes.POINTER(ac_topic)),
+    ],
+)
+ac_topic_free = _declare(
+    "ac_topic_free",
+    None,
+    [
+        ctypes.POINTER(ac_topic),
+    ],
+)
+ac_topic_close = _declare(
+    "ac_topic_close",
+    ac_status,
+    [
+        ctypes.POINTER(ac_topic),
+    ],
+)
+ac_topic_subscribe = _declare(
+    "ac_topic_subscribe",
+    ac_status,
+    [
+        ctypes.POINTER(ac_topic),
+        ctypes.POINTER(ac_queue),
+    ],
+)
+ac_topic_unsubscribe = _declare(
+    "ac_topic_unsubscribe",
+    ac_status,
+    [
+        ctypes.POINTER(ac_topic),
+        ctypes.POINTER(ac_queue),
+    ],
+)
+ac_topic_subscribers = _declare(
+    "ac_topic_subscribers",
+    ac_status,
+    [
+        ctypes.POINTER(ac_topic),
+        ctypes.POINTER(ctypes.c_size_t),
+    ],
+)
+ac_topic_publish = _declare(
+    "ac_topic_publish",
+    ac_status,
+    [
+        ctypes.POINTER(ac_topic),
+        ctypes.c_void_p,
+        ctypes.c_size_t,
+        ctypes.c_int64,
+        ctypes.POINTER(ctypes.c_size_t),
+    ],
+)
 ac_status_str = _declare(
     "ac_status_str",
     ctypes.c_char_p,
@@ -350,4 +668,531 @@ ac_last_error_message = _declare(
     "ac_last_error_message",
     ctypes.c_char_p,
     [],
+)
+ac_mutex_new = _declare(
+    "ac_mutex_new",
+    ac_status,
+    [
+        ctypes.POINTER(ctypes.POINTER(ac_mutex)),
+    ],
+)
+ac_mutex_free = _declare(
+    "ac_mutex_free",
+    None,
+    [
+        ctypes.POINTER(ac_mutex),
+    ],
+)
+ac_mutex_lock = _declare(
+    "ac_mutex_lock",
+    ac_status,
+    [
+        ctypes.POINTER(ac_mutex),
+    ],
+)
+ac_mutex_try_lock = _declare(
+    "ac_mutex_try_lock",
+    ac_status,
+    [
+        ctypes.POINTER(ac_mutex),
+    ],
+)
+ac_mutex_lock_timeout = _declare(
+    "ac_mutex_lock_timeout",
+    ac_status,
+    [
+        ctypes.POINTER(ac_mutex),
+        ctypes.c_int64,
+    ],
+)
+ac_mutex_unlock = _declare(
+    "ac_mutex_unlock",
+    ac_status,
+    [
+        ctypes.POINTER(ac_mutex),
+    ],
+)
+ac_mutex_is_locked = _declare(
+    "ac_mutex_is_locked",
+    ac_status,
+    [
+        ctypes.POINTER(ac_mutex),
+        ctypes.POINTER(ctypes.c_bool),
+    ],
+)
+ac_mutex_lock_all = _declare(
+    "ac_mutex_lock_all",
+    ac_status,
+    [
+        ctypes.POINTER(ctypes.POINTER(ac_mutex)),
+        ctypes.c_size_t,
+        ctypes.c_int64,
+    ],
+)
+ac_mutex_unlock_all = _declare(
+    "ac_mutex_unlock_all",
+    ac_status,
+    [
+        ctypes.POINTER(ctypes.POINTER(ac_mutex)),
+        ctypes.c_size_t,
+    ],
+)
+ac_rlock_new = _declare(
+    "ac_rlock_new",
+    ac_status,
+    [
+        ctypes.POINTER(ctypes.POINTER(ac_rlock)),
+    ],
+)
+ac_rlock_free = _declare(
+    "ac_rlock_free",
+    None,
+    [
+        ctypes.POINTER(ac_rlock),
+    ],
+)
+ac_rlock_lock = _declare(
+    "ac_rlock_lock",
+    ac_status,
+    [
+        ctypes.POINTER(ac_rlock),
+    ],
+)
+ac_rlock_try_lock = _declare(
+    "ac_rlock_try_lock",
+    ac_status,
+    [
+        ctypes.POINTER(ac_rlock),
+    ],
+)
+ac_rlock_lock_timeout = _declare(
+    "ac_rlock_lock_timeout",
+    ac_status,
+    [
+        ctypes.POINTER(ac_rlock),
+        ctypes.c_int64,
+    ],
+)
+ac_rlock_unlock = _declare(
+    "ac_rlock_unlock",
+    ac_status,
+    [
+        ctypes.POINTER(ac_rlock),
+    ],
+)
+ac_rlock_lock_as = _declare(
+    "ac_rlock_lock_as",
+    ac_status,
+    [
+        ctypes.POINTER(ac_rlock),
+        ctypes.c_uint64,
+        ctypes.c_int64,
+    ],
+)
+ac_rlock_unlock_as = _declare(
+    "ac_rlock_unlock_as",
+    ac_status,
+    [
+        ctypes.POINTER(ac_rlock),
+        ctypes.c_uint64,
+    ],
+)
+ac_rlock_is_owned = _declare(
+    "ac_rlock_is_owned",
+    ac_status,
+    [
+        ctypes.POINTER(ac_rlock),
+        ctypes.POINTER(ctypes.c_bool),
+    ],
+)
+ac_rwlock_new = _declare(
+    "ac_rwlock_new",
+    ac_status,
+    [
+        ctypes.POINTER(ctypes.POINTER(ac_rwlock)),
+    ],
+)
+ac_rwlock_free = _declare(
+    "ac_rwlock_free",
+    None,
+    [
+        ctypes.POINTER(ac_rwlock),
+    ],
+)
+ac_rwlock_read_lock = _declare(
+    "ac_rwlock_read_lock",
+    ac_status,
+    [
+        ctypes.POINTER(ac_rwlock),
+    ],
+)
+ac_rwlock_try_read_lock = _declare(
+    "ac_rwlock_try_read_lock",
+    ac_status,
+    [
+        ctypes.POINTER(ac_rwlock),
+    ],
+)
+ac_rwlock_read_lock_timeout = _declare(
+    "ac_rwlock_read_lock_timeout",
+    ac_status,
+    [
+        ctypes.POINTER(ac_rwlock),
+        ctypes.c_int64,
+    ],
+)
+ac_rwlock_read_unlock = _declare(
+    "ac_rwlock_read_unlock",
+    ac_status,
+    [
+        ctypes.POINTER(ac_rwlock),
+    ],
+)
+ac_rwlock_write_lock = _declare(
+    "ac_rwlock_write_lock",
+    ac_status,
+    [
+        ctypes.POINTER(ac_rwlock),
+    ],
+)
+ac_rwlock_try_write_lock = _declare(
+    "ac_rwlock_try_write_lock",
+    ac_status,
+    [
+        ctypes.POINTER(ac_rwlock),
+    ],
+)
+ac_rwlock_write_lock_timeout = _declare(
+    "ac_rwlock_write_lock_timeout",
+    ac_status,
+    [
+        ctypes.POINTER(ac_rwlock),
+        ctypes.c_int64,
+    ],
+)
+ac_rwlock_write_unlock = _declare(
+    "ac_rwlock_write_unlock",
+    ac_status,
+    [
+        ctypes.POINTER(ac_rwlock),
+    ],
+)
+ac_semaphore_new = _declare(
+    "ac_semaphore_new",
+    ac_status,
+    [
+        ctypes.c_int64,
+        ctypes.POINTER(ctypes.POINTER(ac_semaphore)),
+    ],
+)
+ac_semaphore_new_bounded = _declare(
+    "ac_semaphore_new_bounded",
+    ac_status,
+    [
+        ctypes.c_int64,
+        ctypes.POINTER(ctypes.POINTER(ac_semaphore)),
+    ],
+)
+ac_semaphore_free = _declare(
+    "ac_semaphore_free",
+    None,
+    [
+        ctypes.POINTER(ac_semaphore),
+    ],
+)
+ac_semaphore_acquire = _declare(
+    "ac_semaphore_acquire",
+    ac_status,
+    [
+        ctypes.POINTER(ac_semaphore),
+    ],
+)
+ac_semaphore_try_acquire = _declare(
+    "ac_semaphore_try_acquire",
+    ac_status,
+    [
+        ctypes.POINTER(ac_semaphore),
+    ],
+)
+ac_semaphore_acquire_timeout = _declare(
+    "ac_semaphore_acquire_timeout",
+    ac_status,
+    [
+        ctypes.POINTER(ac_semaphore),
+        ctypes.c_int64,
+    ],
+)
+ac_semaphore_acquire_n = _declare(
+    "ac_semaphore_acquire_n",
+    ac_status,
+    [
+        ctypes.POINTER(ac_semaphore),
+        ctypes.c_int64,
+        ctypes.c_int64,
+    ],
+)
+ac_semaphore_release = _declare(
+    "ac_semaphore_release",
+    ac_status,
+    [
+        ctypes.POINTER(ac_semaphore),
+    ],
+)
+ac_semaphore_release_n = _declare(
+    "ac_semaphore_release_n",
+    ac_status,
+    [
+        ctypes.POINTER(ac_semaphore),
+        ctypes.c_int64,
+    ],
+)
+ac_semaphore_value = _declare(
+    "ac_semaphore_value",
+    ac_status,
+    [
+        ctypes.POINTER(ac_semaphore),
+        ctypes.POINTER(ctypes.c_int64),
+    ],
+)
+ac_condition_new = _declare(
+    "ac_condition_new",
+    ac_status,
+    [
+        ctypes.POINTER(ctypes.POINTER(ac_condition)),
+    ],
+)
+ac_condition_free = _declare(
+    "ac_condition_free",
+    None,
+    [
+        ctypes.POINTER(ac_condition),
+    ],
+)
+ac_condition_wait = _declare(
+    "ac_condition_wait",
+    ac_status,
+    [
+        ctypes.POINTER(ac_condition),
+        ctypes.POINTER(ac_mutex),
+        ctypes.c_int64,
+    ],
+)
+ac_condition_wait_rlock = _declare(
+    "ac_condition_wait_rlock",
+    ac_status,
+    [
+        ctypes.POINTER(ac_condition),
+        ctypes.POINTER(ac_rlock),
+        ctypes.c_int64,
+    ],
+)
+ac_condition_notify = _declare(
+    "ac_condition_notify",
+    ac_status,
+    [
+        ctypes.POINTER(ac_condition),
+        ctypes.c_int64,
+    ],
+)
+ac_condition_notify_all = _declare(
+    "ac_condition_notify_all",
+    ac_status,
+    [
+        ctypes.POINTER(ac_condition),
+    ],
+)
+ac_event_new = _declare(
+    "ac_event_new",
+    ac_status,
+    [
+        ctypes.POINTER(ctypes.POINTER(ac_event)),
+    ],
+)
+ac_event_free = _declare(
+    "ac_event_free",
+    None,
+    [
+        ctypes.POINTER(ac_event),
+    ],
+)
+ac_event_set = _declare(
+    "ac_event_set",
+    ac_status,
+    [
+        ctypes.POINTER(ac_event),
+    ],
+)
+ac_event_clear = _declare(
+    "ac_event_clear",
+    ac_status,
+    [
+        ctypes.POINTER(ac_event),
+    ],
+)
+ac_event_is_set = _declare(
+    "ac_event_is_set",
+    ac_status,
+    [
+        ctypes.POINTER(ac_event),
+        ctypes.POINTER(ctypes.c_bool),
+    ],
+)
+ac_event_wait = _declare(
+    "ac_event_wait",
+    ac_status,
+    [
+        ctypes.POINTER(ac_event),
+        ctypes.c_int64,
+    ],
+)
+ac_barrier_new = _declare(
+    "ac_barrier_new",
+    ac_status,
+    [
+        ctypes.c_int64,
+        ctypes.POINTER(ctypes.POINTER(ac_barrier)),
+    ],
+)
+ac_barrier_free = _declare(
+    "ac_barrier_free",
+    None,
+    [
+        ctypes.POINTER(ac_barrier),
+    ],
+)
+ac_barrier_wait = _declare(
+    "ac_barrier_wait",
+    ac_status,
+    [
+        ctypes.POINTER(ac_barrier),
+        ctypes.c_int64,
+        ctypes.POINTER(ctypes.c_int64),
+    ],
+)
+ac_barrier_abort = _declare(
+    "ac_barrier_abort",
+    ac_status,
+    [
+        ctypes.POINTER(ac_barrier),
+    ],
+)
+ac_barrier_reset = _declare(
+    "ac_barrier_reset",
+    ac_status,
+    [
+        ctypes.POINTER(ac_barrier),
+    ],
+)
+ac_barrier_is_broken = _declare(
+    "ac_barrier_is_broken",
+    ac_status,
+    [
+        ctypes.POINTER(ac_barrier),
+        ctypes.POINTER(ctypes.c_bool),
+    ],
+)
+ac_barrier_n_waiting = _declare(
+    "ac_barrier_n_waiting",
+    ac_status,
+    [
+        ctypes.POINTER(ac_barrier),
+        ctypes.POINTER(ctypes.c_int64),
+    ],
+)
+ac_barrier_parties = _declare(
+    "ac_barrier_parties",
+    ac_status,
+    [
+        ctypes.POINTER(ac_barrier),
+        ctypes.POINTER(ctypes.c_int64),
+    ],
+)
+ac_latch_new = _declare(
+    "ac_latch_new",
+    ac_status,
+    [
+        ctypes.c_int64,
+        ctypes.POINTER(ctypes.POINTER(ac_latch)),
+    ],
+)
+ac_latch_free = _declare(
+    "ac_latch_free",
+    None,
+    [
+        ctypes.POINTER(ac_latch),
+    ],
+)
+ac_latch_count_down = _declare(
+    "ac_latch_count_down",
+    ac_status,
+    [
+        ctypes.POINTER(ac_latch),
+        ctypes.c_int64,
+    ],
+)
+ac_latch_wait = _declare(
+    "ac_latch_wait",
+    ac_status,
+    [
+        ctypes.POINTER(ac_latch),
+        ctypes.c_int64,
+    ],
+)
+ac_latch_count = _declare(
+    "ac_latch_count",
+    ac_status,
+    [
+        ctypes.POINTER(ac_latch),
+        ctypes.POINTER(ctypes.c_int64),
+    ],
+)
+ac_counter_new = _declare(
+    "ac_counter_new",
+    ac_status,
+    [
+        ctypes.c_int64,
+        ctypes.POINTER(ctypes.POINTER(ac_counter)),
+    ],
+)
+ac_counter_free = _declare(
+    "ac_counter_free",
+    None,
+    [
+        ctypes.POINTER(ac_counter),
+    ],
+)
+ac_counter_add = _declare(
+    "ac_counter_add",
+    ac_status,
+    [
+        ctypes.POINTER(ac_counter),
+        ctypes.c_int64,
+        ctypes.POINTER(ctypes.c_int64),
+    ],
+)
+ac_counter_load = _declare(
+    "ac_counter_load",
+    ac_status,
+    [
+        ctypes.POINTER(ac_counter),
+        ctypes.POINTER(ctypes.c_int64),
+    ],
+)
+ac_counter_store = _declare(
+    "ac_counter_store",
+    ac_status,
+    [
+        ctypes.POINTER(ac_counter),
+        ctypes.c_int64,
+    ],
+)
+ac_counter_compare_exchange = _declare(
+    "ac_counter_compare_exchange",
+    ac_status,
+    [
+        ctypes.POINTER(ac_counter),
+        ctypes.c_int64,
+        ctypes.c_int64,
+        ctypes.POINTER(ctypes.c_int64),
+    ],
 )
