@@ -29,7 +29,7 @@ use std::sync::{Arc, Once};
 use std::thread::JoinHandle;
 
 use crossbeam_deque::{Injector, Steal, Stealer, Worker};
-use crossbeam_utils::Backoff;
+use crossbeam_utils::{Backoff, CachePadded};
 use lock::{Condvar, Mutex};
 
 use crate::{Error, Result};
@@ -90,15 +90,20 @@ const SUBMITTER: usize = 4;
 struct Shared {
     injector: Injector<Task>,
     stealers: Vec<Stealer<Task>>,
+    // Counters written by submitters and by workers sit on cache lines of
+    // their own, so the two sides do not slow each other down.
     /// `CLOSED | CANCEL` flags plus `SUBMITTER` times the submits in progress.
-    state: AtomicUsize,
+    state: CachePadded<AtomicUsize>,
+    /// Tasks pushed, by submitters; `queued` is this minus `taken`.
+    submitted: CachePadded<AtomicUsize>,
+    /// Tasks popped (to run or to cancel), by workers and shutdown.
+    taken: CachePadded<AtomicUsize>,
     /// Workers spinning for work: a submit wakes a sleeper only when none is.
-    searching: AtomicUsize,
+    searching: CachePadded<AtomicUsize>,
     sleepers: AtomicUsize,
     sleep_lock: Mutex<()>,
     wake: Condvar,
-    queued: AtomicUsize,
-    running: AtomicUsize,
+    running: CachePadded<AtomicUsize>,
     completed: AtomicU64,
     live_workers: AtomicUsize,
     handles: Mutex<Vec<JoinHandle<()>>>,
@@ -187,7 +192,10 @@ impl Pool {
         match self.shared() {
             Ok(shared) => Stats {
                 workers: shared.live_workers.load(Ordering::Relaxed),
-                queued: shared.queued.load(Ordering::Relaxed),
+                queued: shared
+                    .submitted
+                    .load(Ordering::Relaxed)
+                    .saturating_sub(shared.taken.load(Ordering::Relaxed)),
                 running: shared.running.load(Ordering::Relaxed),
                 completed: shared.completed.load(Ordering::Relaxed),
             },
@@ -253,13 +261,14 @@ impl Shared {
         let shared = Arc::new(Shared {
             injector: Injector::new(),
             stealers: locals.iter().map(Worker::stealer).collect(),
-            state: AtomicUsize::new(flags),
-            searching: AtomicUsize::new(0),
+            state: CachePadded::new(AtomicUsize::new(flags)),
+            submitted: CachePadded::new(AtomicUsize::new(0)),
+            taken: CachePadded::new(AtomicUsize::new(0)),
+            searching: CachePadded::new(AtomicUsize::new(0)),
             sleepers: AtomicUsize::new(0),
             sleep_lock: Mutex::new(()),
             wake: Condvar::new(),
-            queued: AtomicUsize::new(0),
-            running: AtomicUsize::new(0),
+            running: CachePadded::new(AtomicUsize::new(0)),
             completed: AtomicU64::new(0),
             live_workers: AtomicUsize::new(0),
             handles: Mutex::new(Vec::with_capacity(workers)),
@@ -287,7 +296,7 @@ impl Shared {
             self.state.fetch_sub(SUBMITTER, Ordering::SeqCst);
             return Err(Error::Closed);
         }
-        self.queued.fetch_add(1, Ordering::Relaxed);
+        self.submitted.fetch_add(1, Ordering::Relaxed);
         let (owner, local) = CURRENT.with(Cell::get);
         if std::ptr::eq(owner, self) {
             // SAFETY: `local` is this thread's own deque, alive while its
@@ -335,7 +344,7 @@ impl Shared {
     }
 
     fn execute(&self, task: Task) {
-        self.queued.fetch_sub(1, Ordering::Relaxed);
+        self.taken.fetch_add(1, Ordering::Relaxed);
         if self.state.load(Ordering::Acquire) & CANCEL != 0 {
             task.cancel();
             return;
@@ -422,7 +431,7 @@ impl Shared {
                 .or_else(|| self.stealers.iter().map(Stealer::steal).collect());
             match stolen {
                 Steal::Success(task) => {
-                    self.queued.fetch_sub(1, Ordering::Relaxed);
+                    self.taken.fetch_add(1, Ordering::Relaxed);
                     task.cancel();
                 }
                 Steal::Retry => continue,
