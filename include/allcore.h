@@ -56,16 +56,6 @@
 #define AC_QUEUE_DEFAULT_MAX_ITEM_SIZE 67108864
 
 /**
- * Largest item a queue accepts unless created with another limit: 64 MiB.
- */
-#define DEFAULT_MAX_ITEM_SIZE (64 << 20)
-
-/**
- * Longest message stored without a heap allocation.
- */
-#define INLINE_CAPACITY 22
-
-/**
  * Bounded FIFO queues up to this many items use a preallocated ring; larger
  * ones allocate as they fill instead.
  */

@@ -186,3 +186,197 @@ func BenchmarkMutexContended(b *testing.B) {
 		})
 	})
 }
+
+// BenchmarkQueuePutGet measures one Put and one Get of a small item on an
+// unbounded queue, from one goroutine: BytesCodec (an 8-byte []byte, the
+// generic path through a reusable buffer), StringCodec, and NewU64Queue
+// (ac_queue_put_u64/get_u64, no buffer), against a buffered Go channel
+// of the same items. Each allcore op is at least one cgo call; compare with
+// BenchmarkTwoBareCgoCalls.
+func BenchmarkQueuePutGet(b *testing.B) {
+	ctx := context.Background()
+	b.Run("allcore-bytes", func(b *testing.B) {
+		q, err := NewQueue[[]byte](BytesCodec{}, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer q.Close()
+		item := []byte("12345678")
+		for b.Loop() {
+			if err := q.Put(ctx, item); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := q.Get(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("allcore-string", func(b *testing.B) {
+		q, err := NewQueue[string](StringCodec{}, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer q.Close()
+		for b.Loop() {
+			if err := q.Put(ctx, "12345678"); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := q.Get(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("allcore-u64", func(b *testing.B) {
+		q, err := NewU64Queue(QueueFIFO, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer q.Close()
+		for b.Loop() {
+			if err := q.Put(ctx, 42); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := q.Get(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("allcore-u64-cancellable", func(b *testing.B) {
+		// A context with a Done channel: the same calls, sliced waits.
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		q, err := NewU64Queue(QueueFIFO, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer q.Close()
+		for b.Loop() {
+			if err := q.Put(ctx, 42); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := q.Get(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("chan-bytes", func(b *testing.B) {
+		items := make(chan []byte, 1024)
+		item := []byte("12345678")
+		for b.Loop() {
+			items <- item
+			<-items
+		}
+	})
+	b.Run("chan-u64", func(b *testing.B) {
+		items := make(chan uint64, 1024)
+		for b.Loop() {
+			items <- 42
+			<-items
+		}
+	})
+}
+
+// BenchmarkQueueBatch moves 64 items per PutMany + GetMany pair and reports
+// the cost per item (ns/item), against a buffered channel moving the same
+// 64 items one by one.
+func BenchmarkQueueBatch(b *testing.B) {
+	const batch = 64
+	ctx := context.Background()
+	perItem := func(b *testing.B) {
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batch), "ns/item")
+	}
+	b.Run("allcore-bytes", func(b *testing.B) {
+		q, err := NewQueue[[]byte](BytesCodec{}, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer q.Close()
+		items := make([][]byte, batch)
+		for i := range items {
+			items[i] = []byte("12345678")
+		}
+		out := make([][]byte, batch)
+		for b.Loop() {
+			if _, err := q.PutMany(ctx, items); err != nil {
+				b.Fatal(err)
+			}
+			for got := 0; got < batch; {
+				n, err := q.GetMany(ctx, out)
+				if err != nil {
+					b.Fatal(err)
+				}
+				got += n
+			}
+		}
+		perItem(b)
+	})
+	b.Run("allcore-u64", func(b *testing.B) {
+		q, err := NewU64Queue(QueueFIFO, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer q.Close()
+		items := make([]uint64, batch)
+		out := make([]uint64, batch)
+		for b.Loop() {
+			if _, err := q.PutMany(ctx, items); err != nil {
+				b.Fatal(err)
+			}
+			for got := 0; got < batch; {
+				n, err := q.GetMany(ctx, out)
+				if err != nil {
+					b.Fatal(err)
+				}
+				got += n
+			}
+		}
+		perItem(b)
+	})
+	b.Run("chan-u64", func(b *testing.B) {
+		items := make(chan uint64, batch)
+		for b.Loop() {
+			for i := range batch {
+				items <- uint64(i)
+			}
+			for range batch {
+				<-items
+			}
+		}
+		perItem(b)
+	})
+}
+
+// BenchmarkQueueMPMC has every P put and get 8-byte items through one
+// bounded queue at once (the C target's MPMC shape), with a channel beside
+// it.
+func BenchmarkQueueMPMC(b *testing.B) {
+	ctx := context.Background()
+	b.Run("allcore-u64", func(b *testing.B) {
+		q, err := NewU64Queue(QueueFIFO, 1024)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer q.Close()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if err := q.Put(ctx, 1); err != nil {
+					b.Error(err)
+					return
+				}
+				if _, err := q.Get(ctx); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+	b.Run("chan-u64", func(b *testing.B) {
+		items := make(chan uint64, 1024)
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				items <- 1
+				<-items
+			}
+		})
+	})
+}

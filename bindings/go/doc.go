@@ -1,7 +1,8 @@
 // Package allcore runs CPU-bound work on every core through the allcore
 // native library: a thread pool with futures, parallel map and parallel for,
-// and CPU kernels (naive recursive Fib, a busy loop, an integer range sum),
-// shared with the Python and C front ends through one C ABI.
+// locks, queues and topics, and CPU kernels (naive recursive Fib, a busy
+// loop, an integer range sum), shared with the Python and C front ends
+// through one C ABI.
 //
 // # Building
 //
@@ -66,6 +67,43 @@
 // objects is idempotent and safe alongside other calls: waiters return
 // ErrClosed, later calls fail with ErrClosed, and the native object is
 // freed once the last call in flight on it has returned.
+//
+// # Queues and topics
+//
+// [Queue] is the library's blocking queue (Python's queue.Queue,
+// LifoQueue and PriorityQueue) holding values of any type T through a
+// [Codec]: [BytesCodec] passes raw bytes, the same messages C and Python
+// exchange, [StringCodec] strings, and [FixedCodec] fixed-size numbers in
+// native byte order without reflection. Create one with [NewQueue],
+// [NewLifoQueue], [NewPriorityQueue], [NewU64Queue] or
+// [NewQueueWithOptions] (maxsize 0 = unbounded). Put, Get, their Timeout
+// and Try forms, PutPriority, TaskDone and Join behave as in Python, with
+// a context or a time.Duration for the wait; TryPut and TryGet fail with
+// [ErrWouldBlock], timed calls with [ErrTimeout].
+//
+// A queue ends without sentinel values: [Queue.Shutdown] makes puts fail
+// with ErrClosed while gets take the items left and then fail with
+// ErrClosed, waking every blocked caller, so
+//
+//	for v := range q.Chan(ctx) { ... }
+//
+// in each consumer ends once the producers are done and the queue is
+// shut down and drained. Close discards the items and releases the
+// native queue.
+//
+// Every Put and Get is at least one cgo call, so a buffered Go channel is
+// several times faster between goroutines (BenchmarkQueuePutGet shows
+// both); a Queue is for sharing the library's semantics with C and Python
+// code, and it pays the call once per batch with PutMany and GetMany. A
+// queue of 8-byte FixedCodec values (int64, uint64, float64) uses the
+// library's 64-bit calls and needs no buffer: with batches of 64 it moves
+// items about as fast as a channel. Get copies an item into a reusable
+// buffer; an item larger than the buffer stays queued while the buffer
+// grows to the size the library reports.
+//
+// A [Topic] copies each published message into every subscribed queue
+// (publish/subscribe), waiting for full bounded subscribers up to a
+// deadline or dropping the message for them with PublishTimeout(data, 0).
 //
 // # Errors
 //

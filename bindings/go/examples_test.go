@@ -53,6 +53,30 @@ runners finished: [1 2 3 4]
 count left: 0
 referee: the race is over
 `,
+	"producer_consumer": `producers: 3, consumers: 2, queue capacity: 4
+items consumed: 30, each exactly once: true
+each consumer saw each producer's items in order: true
+put after shutdown fails: allcore: queue put: closed
+`,
+	"priority_jobs": `queued 6 jobs
+run fix production outage  45 min
+run rotate leaked key       5 min
+run answer support ticket  10 min
+run review pull request    20 min
+run write release notes    30 min
+run update dependencies    15 min
+all jobs done, unfinished: 0
+worker stopped: allcore: queue get: closed
+`,
+	"pubsub": `subscribers: 3
+sent "test" to 3 subscribers
+sent "sale starts" to 3 subscribers
+task2 detached
+sent "sale ends" to 2 subscribers
+logger received ["msg[1]: test" "msg[2]: sale starts" "msg[3]: sale ends"]
+task1 received ["test" "sale starts" "sale ends"]
+task2 received ["test" "sale starts"]
+`,
 }
 
 // TestExamples builds every program in examples/ and checks its output.
