@@ -56,12 +56,6 @@
 #define AC_QUEUE_DEFAULT_MAX_ITEM_SIZE 67108864
 
 /**
- * Bounded FIFO queues up to this many items use a preallocated ring; larger
- * ones allocate as they fill instead.
- */
-#define RING_LIMIT (1 << 16)
-
-/**
  * The result of every fallible allcore function. `AC_OK` is 0; every other
  * value says why the call did not do what was asked, and
  * `ac_last_error_message()` gives details.
