@@ -51,6 +51,35 @@ go!
 all 5 runners finished
 runners that started early: 0
 """,
+    "producer_consumer.py": """\
+jobs produced: 120
+jobs consumed: 120
+consumers stopped by shutdown: 4 of 4
+sum of fib results: 7549245
+matches a serial run: True
+""",
+    "priority_jobs.py": """\
+priority 1: fix the outage
+priority 1: call the customer
+priority 2: review the patch
+priority 2: answer the email
+priority 3: write the report
+priority 4: plan the sprint
+priority 5: water the plants
+served 7 jobs, lowest priority number first
+""",
+    "pubsub.py": """\
+subscribers: 3
+publish 'item 1' -> 3 subscribers
+publish 'item 2' -> 3 subscribers
+publish 'item 3' -> 3 subscribers
+bob unsubscribed; subscribers: 2
+publish 'item 4' -> 2 subscribers
+publish 'item 5' -> 2 subscribers
+alice received 5: item 1, item 2, item 3, item 4, item 5
+bob received 3: item 1, item 2, item 3
+carol received 5: item 1, item 2, item 3, item 4, item 5
+""",
 }
 
 

@@ -1,0 +1,50 @@
+"""Jobs served by priority from an allcore.PriorityQueue (seed 004 section 2.2.7).
+
+Items are (priority, job) tuples: the lowest priority number comes out first,
+and jobs of equal priority come out in the order they were put (allcore's one
+difference from queue.PriorityQueue, which would compare the jobs). A worker
+thread serves them while the main thread waits with join().
+"""
+
+import threading
+
+import allcore
+
+JOBS = [
+    (3, "write the report"),
+    (1, "fix the outage"),
+    (2, "review the patch"),
+    (1, "call the customer"),
+    (5, "water the plants"),
+    (2, "answer the email"),
+    (4, "plan the sprint"),
+]
+
+
+def main():
+    jobs = allcore.PriorityQueue()
+    for job in JOBS:
+        jobs.put(job)
+    served = []
+
+    def worker():
+        while True:
+            try:
+                priority, name = jobs.get()
+            except allcore.ShutDown:
+                return
+            served.append(f"priority {priority}: {name}")
+            jobs.task_done()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    jobs.join()  # wait until every job is served
+    jobs.shutdown()
+    thread.join()
+    jobs.close()
+    print("\n".join(served))
+    print(f"served {len(served)} jobs, lowest priority number first")
+
+
+if __name__ == "__main__":
+    main()
