@@ -30,7 +30,10 @@ fn header_names_only_allcore_things() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let header = std::fs::read_to_string(root.join("include/allcore.h")).unwrap();
     for line in header.lines() {
-        if let Some(name) = line.strip_prefix("#define ").and_then(|r| r.split_whitespace().next()) {
+        if let Some(name) = line
+            .strip_prefix("#define ")
+            .and_then(|r| r.split_whitespace().next())
+        {
             assert!(
                 name.starts_with("AC_") || name == "ALLCORE_H",
                 "the header defines {name}: exclude it in cbindgen.toml or rename it AC_*"
