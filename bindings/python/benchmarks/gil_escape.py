@@ -56,6 +56,7 @@ def in_threads(function, inputs, threads):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=35, help="native fib argument")
+    parser.add_argument("--spins", type=int, default=20_000_000, help="busy_loop steps")
     parser.add_argument("--python-n", type=int, default=25, help="pure-Python fib argument")
     parser.add_argument("--tasks", type=int, default=16, help="fib calls per measurement")
     parser.add_argument("--repeat", type=int, default=5, help="repetitions (median reported)")
@@ -68,6 +69,14 @@ def main():
     two_threads = median_seconds(lambda: in_threads(allcore.fib, native, 2), repeat)
     with allcore.ThreadPool() as pool:
         pool_map = median_seconds(lambda: list(pool.map(allcore.fib, native)), repeat)
+    # busy_loop is one long dependency chain: it leaves a core's execution
+    # units idle, so it also scales on vCPUs that share a physical core,
+    # where fib's adds and calls compete for the same units.
+    spins = [options.spins] * options.tasks
+    spin_loop = median_seconds(lambda: [allcore.busy_loop(x) for x in spins], repeat)
+    spin_threads = median_seconds(lambda: in_threads(allcore.busy_loop, spins, 2), repeat)
+    with allcore.ThreadPool() as pool:
+        spin_map = median_seconds(lambda: list(pool.map(allcore.busy_loop, spins)), repeat)
     python_loop = median_seconds(lambda: [python_fib(x) for x in python], repeat)
     python_threads = median_seconds(lambda: in_threads(python_fib, python, 2), repeat)
     with multiprocessing.get_context("fork").Pool(cpus) as processes:
@@ -77,6 +86,20 @@ def main():
     rows = [
         ("allcore.fib, 2 Python threads", f"fib({options.n})", two_threads, loop, ">= 1.9x"),
         ("ThreadPool.map(allcore.fib), 1 thread", f"fib({options.n})", pool_map, loop, ">= 1.9x"),
+        (
+            "allcore.busy_loop, 2 Python threads",
+            f"{options.spins} steps",
+            spin_threads,
+            spin_loop,
+            ">= 1.9x",
+        ),
+        (
+            "ThreadPool.map(allcore.busy_loop), 1 thread",
+            f"{options.spins} steps",
+            spin_map,
+            spin_loop,
+            ">= 1.9x",
+        ),
         ("pure-Python fib, 2 threads", f"fib({options.python_n})", python_threads, python_loop, ""),
         (
             f"multiprocessing.Pool({cpus}).map",
