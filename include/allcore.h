@@ -263,7 +263,8 @@ typedef struct {
    */
   size_t running;
   /**
-   * Tasks that ran to completion.
+   * Tasks that ran to completion, counting each worker's share of a
+   * parallel loop (map, parallel for, range sum) as one task.
    */
   uint64_t completed;
 } ac_pool_stats;

@@ -97,7 +97,8 @@ pub struct ac_pool_stats {
     pub queued: usize,
     /// Tasks running now.
     pub running: usize,
-    /// Tasks that ran to completion.
+    /// Tasks that ran to completion, counting each worker's share of a
+    /// parallel loop (map, parallel for, range sum) as one task.
     pub completed: u64,
 }
 

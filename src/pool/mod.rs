@@ -67,7 +67,8 @@ pub struct Stats {
     pub queued: usize,
     /// Tasks running now.
     pub running: usize,
-    /// Tasks that ran to completion.
+    /// Tasks that ran to completion, counting each worker's share of a
+    /// parallel loop (map, parallel for, range sum) as one task.
     pub completed: u64,
 }
 

@@ -70,7 +70,7 @@ class PoolStats(NamedTuple):
     queued: int
     #: Tasks running now.
     running: int
-    #: Tasks that ran to completion.
+    #: Tasks that ran to completion (a worker's share of a parallel map counts as one).
     completed: int
 
 
