@@ -5,8 +5,11 @@
 set -euo pipefail
 
 have_libclang() {
-    ldconfig -p 2>/dev/null | grep -q 'libclang\(-[0-9.]*\)\?\.so' ||
-        compgen -G '/usr/lib/llvm-*/lib/libclang*.so*' >/dev/null
+    # libclang itself (libclang.so, libclang-14.so.1), not libclang-cpp, which
+    # machines often have without it.
+    ldconfig -p 2>/dev/null | grep -E 'libclang(-[0-9.]+)?\.so' >/dev/null ||
+        compgen -G '/usr/lib/llvm-*/lib/libclang.so*' >/dev/null ||
+        compgen -G '/usr/lib/llvm-*/lib/libclang-[0-9]*.so*' >/dev/null
 }
 
 if ! have_libclang; then
