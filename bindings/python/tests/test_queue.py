@@ -10,24 +10,12 @@ import threading
 import time
 
 import pytest
+from _threads import LONG, finish, start
 
 import allcore
 from allcore import _ffi
 
-LONG = 10.0
 SHORT = 0.05
-
-
-def start(target, *args):
-    thread = threading.Thread(target=target, args=args, daemon=True)
-    thread.start()
-    return thread
-
-
-def finish(*threads):
-    for thread in threads:
-        thread.join(LONG)
-        assert not thread.is_alive(), "a thread did not finish"
 
 
 def handle(q):

@@ -12,6 +12,7 @@ import time
 import types
 
 import pytest
+from _threads import finish, start
 
 import allcore
 
@@ -34,18 +35,6 @@ def make_api(request):
 @pytest.fixture(params=["queue", "allcore"])
 def api(request):
     return make_api(request)
-
-
-def start(target, *args):
-    thread = threading.Thread(target=target, args=args, daemon=True)
-    thread.start()
-    return thread
-
-
-def finish(*threads):
-    for thread in threads:
-        thread.join(LONG)
-        assert not thread.is_alive(), "a thread did not finish"
 
 
 # ------------------------------------------------------------------ order

@@ -12,21 +12,12 @@ import time
 import weakref
 
 import pytest
+from _threads import LONG, run_threads
 
 import allcore
 from allcore import _sync
 
 SHORT = 0.05
-LONG = 10.0
-
-
-def run_threads(count, target, *args):
-    threads = [threading.Thread(target=target, args=args, daemon=True) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(LONG)
-        assert not thread.is_alive(), "a thread did not finish"
 
 
 def start(target, *args):

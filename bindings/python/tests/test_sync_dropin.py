@@ -11,6 +11,7 @@ import time
 import types
 
 import pytest
+from _threads import run_threads
 
 import allcore
 
@@ -25,15 +26,6 @@ def api(request):
     return types.SimpleNamespace(
         name=request.param, **{name: getattr(module, name) for name in NAMES}
     )
-
-
-def run_threads(count, target, *args):
-    threads = [threading.Thread(target=target, args=args, daemon=True) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(LONG)
-        assert not thread.is_alive(), "a thread did not finish"
 
 
 def in_thread(function, *args):
