@@ -1,8 +1,11 @@
-//! MPMC throughput of 8-byte items: allcore's queue driven through its C ABI
+//! MPMC throughput of 8-byte items: allcore's queues driven through the C ABI
 //! (`ac_queue_put_u64` / `ac_queue_get_u64`, exactly what a C caller runs)
 //! against `crossbeam-channel`, bounded and unbounded, for several numbers
-//! of producers and consumers. Prints the median of several runs of each and
-//! the ratio allcore / crossbeam (higher is better for allcore).
+//! of producers and consumers: a queue of byte messages (`ac_queue_new`), a
+//! queue of 64-bit values (`ac_queue_new_u64`, the equivalent of a
+//! `Sender<u64>`) one item per call and in batches. Prints the median of
+//! several runs of each and the ratio allcore / crossbeam (higher is better
+//! for allcore).
 //!
 //! Run with `cargo bench --bench queue_mpmc`.
 
@@ -12,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use allcore::ffi::queue::{
     ac_queue, ac_queue_free, ac_queue_get_many_u64, ac_queue_get_u64, ac_queue_new,
-    ac_queue_put_many_u64, ac_queue_put_u64, ac_queue_shutdown, AC_QUEUE_FIFO,
+    ac_queue_new_u64, ac_queue_put_many_u64, ac_queue_put_u64, ac_queue_shutdown, AC_QUEUE_FIFO,
 };
 use allcore::ffi::{ac_status, AC_FOREVER};
 
@@ -77,12 +80,25 @@ fn run(
     elapsed
 }
 
-fn allcore_run(producers: usize, consumers: usize, maxsize: usize, batch: bool) -> Duration {
+/// How the allcore side runs.
+#[derive(Clone, Copy)]
+enum Mode {
+    /// A queue of byte messages, one item per call.
+    Messages,
+    /// A queue of 64-bit values, one item per call.
+    Values,
+    /// A queue of 64-bit values, batches of `BATCH`.
+    ValueBatches,
+}
+
+fn allcore_run(producers: usize, consumers: usize, maxsize: usize, mode: Mode) -> Duration {
     let mut queue = std::ptr::null_mut();
-    assert_eq!(
-        ac_queue_new(AC_QUEUE_FIFO, maxsize, 0, &mut queue),
-        ac_status::AC_OK
-    );
+    let status = match mode {
+        Mode::Messages => ac_queue_new(AC_QUEUE_FIFO, maxsize, 0, &mut queue),
+        Mode::Values | Mode::ValueBatches => ac_queue_new_u64(AC_QUEUE_FIFO, maxsize, &mut queue),
+    };
+    assert_eq!(status, ac_status::AC_OK);
+    let batch = matches!(mode, Mode::ValueBatches);
     let shared = Shared(queue);
     let send = move |begin: u64, end: u64| {
         let queue = shared;
@@ -173,42 +189,46 @@ fn main() {
         thread::available_parallelism().map_or(1, |n| n.get())
     );
     println!(
-        "{:<10} {:>9} {:>14} {:>14} {:>7} {:>18} {:>7}",
+        "{:<10} {:>9} {:>10} {:>10} {:>7} {:>10} {:>7} {:>12} {:>7}",
         "threads",
         "capacity",
-        "crossbeam M/s",
-        "allcore M/s",
+        "crossbeam",
+        "messages",
         "ratio",
-        "allcore batch M/s",
+        "u64 queue",
+        "ratio",
+        "u64 batches",
         "ratio"
     );
     for (producers, consumers) in [(1, 1), (2, 2), (4, 4), (1, 4), (4, 1)] {
         for capacity in [CAPACITY, 0] {
-            let (mut theirs, mut ours, mut batched) = (Vec::new(), Vec::new(), Vec::new());
+            let modes = [Mode::Messages, Mode::Values, Mode::ValueBatches];
+            let mut theirs = Vec::new();
+            let mut ours = vec![Vec::new(); modes.len()];
             for _ in 0..RUNS {
                 theirs.push(crossbeam_run(producers, consumers, capacity));
-                ours.push(allcore_run(producers, consumers, capacity, false));
-                batched.push(allcore_run(producers, consumers, capacity, true));
+                for (mode, samples) in modes.iter().zip(&mut ours) {
+                    samples.push(allcore_run(producers, consumers, capacity, *mode));
+                }
             }
-            let (theirs, ours, batched) = (
-                throughput(median(theirs)),
-                throughput(median(ours)),
-                throughput(median(batched)),
-            );
+            let theirs = throughput(median(theirs));
+            let ours: Vec<f64> = ours.into_iter().map(|s| throughput(median(s))).collect();
             let capacity = if capacity == 0 {
                 "unbounded".to_string()
             } else {
                 capacity.to_string()
             };
             println!(
-                "{:<10} {:>9} {:>14.2} {:>14.2} {:>6.2}x {:>18.2} {:>6.2}x",
+                "{:<10} {:>9} {:>10.2} {:>10.2} {:>6.2}x {:>10.2} {:>6.2}x {:>12.2} {:>6.2}x",
                 format!("{producers}P/{consumers}C"),
                 capacity,
                 theirs,
-                ours,
-                ours / theirs,
-                batched,
-                batched / theirs
+                ours[0],
+                ours[0] / theirs,
+                ours[1],
+                ours[1] / theirs,
+                ours[2],
+                ours[2] / theirs,
             );
         }
     }

@@ -550,6 +550,15 @@ ac_status ac_futures_wait_all(const ac_future *const *futures, size_t len, int64
 ac_status ac_queue_new(ac_queue_kind kind, size_t maxsize, size_t max_item_size, ac_queue **out_queue);
 
 /**
+ * Creates an empty queue of 64-bit values (integers or pointers): like
+ * `ac_queue_new`, except that every item is exactly 8 bytes long, so
+ * `ac_queue_put_u64`/`ac_queue_get_u64` always apply, and a FIFO queue
+ * stores bare values: the fastest queue for moving pointers. Putting a
+ * message of another length returns AC_INVALID_ARGUMENT.
+ */
+ac_status ac_queue_new_u64(ac_queue_kind kind, size_t maxsize, ac_queue **out_queue);
+
+/**
  * Shuts the queue down, discarding its items, and releases the handle.
  * Every thread blocked on it (in a put, get or join) wakes with AC_CLOSED.
  * A topic it is subscribed to drops it at its next publish. NULL is a

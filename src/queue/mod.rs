@@ -11,11 +11,11 @@
 //!
 //! FIFO queues keep their items in a lock-free queue (a list when unbounded,
 //! a preallocated ring when bounded by up to [`RING_LIMIT`] items); LIFO,
-//! priority and larger bounded queues keep them under a mutex. Around that
-//! storage, one atomic word holds the closed flag, the number of puts in
-//! progress and the number of unfinished tasks, so a put costs two atomic
-//! read-modify-writes besides the storage's own; blocked getters, putters
-//! and joiners spin briefly and then sleep (see `waiters`).
+//! priority and larger bounded queues keep them under a mutex. The storage
+//! itself can be closed and counts the puts ever made, so a put costs what
+//! the storage's own push costs plus one load to see whether a getter
+//! sleeps; `task_done` counts in a word of its own. Blocked getters,
+//! putters and joiners spin briefly and then sleep (see `waiters`).
 //!
 //! Invariants:
 //! - Every successful put adds exactly one item, and every item leaves the
@@ -32,12 +32,11 @@
 //! - `unfinished_tasks` counts successful puts minus `task_done` calls minus
 //!   items discarded by an immediate shutdown; it never goes below zero (a
 //!   `task_done` that would take it there fails and changes nothing). A put
-//!   counts its item before the item becomes visible, so a consumer's
-//!   `task_done` never finds it missing. The count saturates at 2^42 (a
-//!   program that never calls `task_done` may put forever).
+//!   is counted when it claims its place, before the item becomes visible,
+//!   so a consumer's `task_done` never finds it missing.
 //! - After a shutdown, puts fail with `Closed`; gets take what is left and
-//!   then fail with `Closed` (a get reports `Closed` only once no put that
-//!   started before the shutdown is still in progress, so no such item is
+//!   then fail with `Closed` (a put either claimed its place before the
+//!   shutdown, and a get waits for its item, or fails, so no item is
 //!   stranded); every blocked putter and getter wakes. Joiners keep waiting
 //!   for the tasks still counted, unless the queue is abandoned (its handle
 //!   freed), which wakes them with `Closed` too.
@@ -46,7 +45,9 @@
 //!   getter, so an item never waits while a getter that could take it sleeps.
 
 mod items;
+mod list;
 mod message;
+mod ring;
 mod storage;
 mod topic;
 mod waiters;
@@ -59,17 +60,16 @@ pub use storage::RING_LIMIT;
 pub use topic::{Delivery, Topic};
 
 use std::collections::VecDeque;
-use std::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::thread;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use crossbeam_utils::CachePadded;
+use crossbeam_utils::{Backoff, CachePadded};
 use parking_lot::Mutex;
 
 use crate::time::Deadline;
 use crate::{Error, Result};
 use message::Message;
-use storage::Storage;
+use storage::{Popped, Refused, Storage};
 use waiters::Waiters;
 
 /// Largest item a queue accepts unless created with another limit: 64 MiB.
@@ -97,21 +97,6 @@ pub enum Received {
     TooSmall(usize),
 }
 
-/// `state` flag: the queue is shut down.
-const CLOSED: u64 = 1;
-/// `state` unit: one put in progress (bits 1 to 20).
-const PUTTER: u64 = 1 << 1;
-const PUTTERS: u64 = ((1 << 20) - 1) * PUTTER;
-/// `state` unit: one unfinished task (bits 21 to 63).
-const TASK: u64 = 1 << 21;
-/// From 2^42 unfinished tasks on, puts stop counting: the 43-bit field
-/// then still has room for every put in progress.
-const SATURATED: u64 = 1 << 63;
-
-fn tasks(state: u64) -> usize {
-    (state / TASK) as usize
-}
-
 /// A blocking queue of byte messages.
 pub struct Queue {
     storage: Storage,
@@ -120,9 +105,9 @@ pub struct Queue {
     /// `head.len()`, readable without the lock. Read by every get, so it
     /// keeps a cache line of its own.
     head_len: CachePadded<AtomicUsize>,
-    /// `CLOSED`, plus `PUTTER` times the puts in progress, plus `TASK`
-    /// times the puts not yet matched by `task_done` (or by a discard).
-    state: CachePadded<AtomicU64>,
+    /// `task_done` calls plus items discarded by an immediate shutdown;
+    /// never more than the storage's count of puts.
+    done: CachePadded<AtomicU64>,
     /// Freed by its owner: joiners give up too.
     abandoned: AtomicBool,
     getters: CachePadded<Waiters>,
@@ -132,6 +117,8 @@ pub struct Queue {
     /// Most items held at once; 0 = unbounded.
     maxsize: usize,
     max_item_size: usize,
+    /// Every item is an 8-byte value.
+    values: bool,
 }
 
 impl Queue {
@@ -142,11 +129,22 @@ impl Queue {
             0 => DEFAULT_MAX_ITEM_SIZE,
             limit => limit.min(isize::MAX as usize),
         };
+        Queue::with_storage(kind, maxsize, max_item_size, false)
+    }
+
+    /// A queue of 64-bit values: every item is exactly 8 bytes long (other
+    /// lengths fail with `InvalidArgument`). A FIFO one stores bare values,
+    /// which makes it the fastest queue for integers and pointers.
+    pub fn new_values(kind: Kind, maxsize: usize) -> Queue {
+        Queue::with_storage(kind, maxsize, 8, true)
+    }
+
+    fn with_storage(kind: Kind, maxsize: usize, max_item_size: usize, values: bool) -> Queue {
         Queue {
-            storage: Storage::new(kind, maxsize),
+            storage: Storage::new(kind, maxsize, values),
             head: Mutex::new(VecDeque::new()),
             head_len: CachePadded::new(AtomicUsize::new(0)),
-            state: CachePadded::new(AtomicU64::new(0)),
+            done: CachePadded::new(AtomicU64::new(0)),
             abandoned: AtomicBool::new(false),
             getters: CachePadded::new(Waiters::new()),
             putters: CachePadded::new(Waiters::new()),
@@ -154,6 +152,7 @@ impl Queue {
             kind,
             maxsize,
             max_item_size,
+            values,
         }
     }
 
@@ -170,6 +169,11 @@ impl Queue {
     /// Longest message accepted, in bytes.
     pub fn max_item_size(&self) -> usize {
         self.max_item_size
+    }
+
+    /// Whether every item is an 8-byte value (see [`Queue::new_values`]).
+    pub fn holds_values(&self) -> bool {
+        self.values
     }
 
     /// Items in the queue now (a snapshot).
@@ -190,12 +194,14 @@ impl Queue {
 
     /// Whether the queue has been shut down.
     pub fn is_closed(&self) -> bool {
-        self.state.load(Ordering::SeqCst) & CLOSED != 0
+        self.storage.is_closed()
     }
 
     /// Puts not yet matched by `task_done`.
     pub fn unfinished_tasks(&self) -> usize {
-        tasks(self.state.load(Ordering::SeqCst))
+        // `done` first: it never passes the count of puts, which only grows.
+        let done = self.done.load(Ordering::SeqCst);
+        (self.storage.pushed() - done) as usize
     }
 
     /// Appends a copy of `message`, waiting up to `timeout` (`None` =
@@ -330,7 +336,7 @@ impl Queue {
             offset += len;
             count += 1;
             next = if count < lengths.len() {
-                self.try_remove()
+                self.try_take()
             } else {
                 None
             };
@@ -358,7 +364,7 @@ impl Queue {
             values[count] = value;
             count += 1;
             next = if count < values.len() {
-                self.try_remove()
+                self.try_take()
             } else {
                 None
             };
@@ -373,15 +379,17 @@ impl Queue {
     /// `count` times). Fails with `InvalidArgument`, changing nothing, when
     /// fewer than `count` tasks are unfinished.
     pub fn task_done(&self, count: usize) -> Result<()> {
-        let before = self
-            .state
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |state| {
-                (tasks(state) >= count).then(|| state - count as u64 * TASK)
+        let count = count as u64;
+        let done = self
+            .done
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |done| {
+                (self.storage.pushed() - done >= count).then_some(done + count)
             })
             .map_err(|_| {
                 Error::InvalidArgument("task_done called more times than there were items")
-            })?;
-        if tasks(before) == count {
+            })?
+            + count;
+        if done == self.storage.pushed() {
             self.joiners.notify_all();
         }
         Ok(())
@@ -391,7 +399,7 @@ impl Queue {
     /// Fails with `Closed` when the queue is abandoned meanwhile.
     pub fn join(&self, timeout: Option<Duration>) -> Result<()> {
         let deadline = Deadline::after(timeout);
-        let done = || tasks(self.state.load(Ordering::SeqCst)) == 0;
+        let done = || self.unfinished_tasks() == 0;
         let abandoned = || self.abandoned.load(Ordering::SeqCst);
         if !self.joiners.wait_until(deadline, || done() || abandoned()) {
             return Err(deadline.expired_error());
@@ -409,22 +417,22 @@ impl Queue {
     /// queued items, counting them done for `join`. Returns how many items
     /// were discarded. Shutting down twice is harmless.
     pub fn shutdown(&self, immediate: bool) -> usize {
-        self.state.fetch_or(CLOSED, Ordering::SeqCst);
+        self.storage.close();
         let mut discarded = 0;
         if immediate {
-            self.wait_for_puts_in_progress();
-            while self.try_remove().is_some() {
+            // The storage waits for puts that claimed a place before the
+            // close, and refuses later ones: this drains everything.
+            while let Popped::Item(_) = self.try_remove() {
                 discarded += 1;
             }
-            let before = self
-                .state
-                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |state| {
-                    Some(state - tasks(state).min(discarded) as u64 * TASK)
-                })
-                .unwrap_or_default();
-            if tasks(before) <= discarded {
-                self.joiners.notify_all();
-            }
+            // No put can succeed any more, so `pushed` is final.
+            let pushed = self.storage.pushed();
+            let _ = self
+                .done
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |done| {
+                    Some((done + discarded as u64).min(pushed))
+                });
+            self.joiners.notify_all();
         }
         self.getters.notify_all();
         self.putters.notify_all();
@@ -445,29 +453,19 @@ impl Queue {
         self.putters.notify_all();
     }
 
-    fn check_size(&self, len: usize) -> Result<()> {
+    /// Whether a message of `len` bytes may go in.
+    pub(crate) fn check_size(&self, len: usize) -> Result<()> {
+        if self.values && len != 8 {
+            return Err(Error::InvalidArgument(
+                "a queue of 64-bit values takes only 8-byte items",
+            ));
+        }
         if len > self.max_item_size {
             return Err(Error::InvalidArgument(
                 "the item is longer than the queue's item size limit",
             ));
         }
         Ok(())
-    }
-
-    /// Puts in progress finish without blocking; after a shutdown, waiting
-    /// for them guarantees that no item arrives any more.
-    fn wait_for_puts_in_progress(&self) {
-        while self.state.load(Ordering::SeqCst) & PUTTERS != 0 {
-            thread::yield_now();
-        }
-    }
-
-    /// Takes back what a put that did not happen added to `state`.
-    fn cancel_put(&self, added: u64) {
-        let before = self.state.fetch_sub(added, Ordering::SeqCst);
-        if added & TASK != 0 && tasks(before) == 1 {
-            self.joiners.notify_all();
-        }
     }
 
     /// Adds one message once there is room; fails with `Closed` after a
@@ -480,39 +478,34 @@ impl Queue {
         abort: Option<&AtomicBool>,
     ) -> Result<()> {
         let aborted = || abort.is_some_and(|abort| abort.load(Ordering::SeqCst));
+        let mut backoff = Backoff::new();
         let mut expired = false;
         loop {
-            // The task is counted before the item becomes visible: a
-            // consumer may take it and call task_done at once.
-            let mut added = PUTTER + TASK;
-            let state = self.state.fetch_add(added, Ordering::SeqCst);
-            if state & CLOSED != 0 || aborted() {
-                self.cancel_put(added);
+            if aborted() {
                 return Err(Error::Closed);
             }
-            if state >= SATURATED {
-                self.state.fetch_sub(TASK, Ordering::SeqCst);
-                added = PUTTER;
-            }
-            match self.storage.try_push(message, priority) {
+            match self.storage.push(message, priority) {
                 Ok(()) => {
-                    // This SeqCst write orders the push before the check
+                    // The push's SeqCst write orders it before the check
                     // for sleeping getters (see `Waiters`).
-                    self.state.fetch_sub(PUTTER, Ordering::SeqCst);
                     self.getters.notify_one();
                     return Ok(());
                 }
-                Err(back) => {
-                    message = back;
-                    self.cancel_put(added);
-                }
+                Err(Refused::Closed(_)) => return Err(Error::Closed),
+                Err(Refused::Full(back)) => message = back,
             }
-            if expired {
+            if expired || deadline == Deadline::Now {
                 return Err(deadline.expired_error());
+            }
+            // Retry for a moment, then sleep until a get makes room.
+            if !backoff.is_completed() {
+                backoff.snooze();
+                continue;
             }
             expired = !self.putters.wait_until(deadline, || {
                 !self.storage.is_full() || self.is_closed() || aborted()
             });
+            backoff = Backoff::new();
         }
     }
 
@@ -533,46 +526,53 @@ impl Queue {
     }
 
     /// Takes the item due next without waiting.
-    fn try_remove(&self) -> Option<Message> {
+    fn try_remove(&self) -> Popped<Message> {
         if self.head_len.load(Ordering::SeqCst) != 0 {
             let mut head = self.head.lock();
             if let Some(message) = head.pop_front() {
                 self.head_len.store(head.len(), Ordering::SeqCst);
-                return Some(message);
+                return Popped::Item(message);
             }
         }
-        let message = self.storage.try_pop()?;
-        if self.maxsize != 0 {
-            fence(Ordering::SeqCst);
+        let popped = self.storage.pop();
+        if self.maxsize != 0 && matches!(popped, Popped::Item(_)) {
+            // The pop's SeqCst write orders it before this check.
             self.putters.notify_one();
         }
-        Some(message)
+        popped
+    }
+
+    /// Like `try_remove`, for a batch's further items.
+    fn try_take(&self) -> Option<Message> {
+        match self.try_remove() {
+            Popped::Item(message) => Some(message),
+            Popped::Empty | Popped::Closed => None,
+        }
     }
 
     /// Takes the item due next, waiting until the deadline for one; fails
     /// with `Closed` once the queue is shut down and drained.
     fn remove(&self, deadline: Deadline) -> Result<Message> {
+        let mut backoff = Backoff::new();
         let mut expired = false;
         loop {
-            if let Some(message) = self.try_remove() {
-                return Ok(message);
+            match self.try_remove() {
+                Popped::Item(message) => return Ok(message),
+                Popped::Closed => return Err(Error::Closed),
+                Popped::Empty => {}
             }
-            let state = self.state.load(Ordering::SeqCst);
-            if state & CLOSED != 0 {
-                if state & PUTTERS == 0 {
-                    // No put can add an item any more: one last look.
-                    return self.try_remove().ok_or(Error::Closed);
-                }
-                thread::yield_now();
-                continue;
-            }
-            if expired {
+            if expired || deadline == Deadline::Now {
                 return Err(deadline.expired_error());
             }
-            // `is_closed` reads `state` first (see `Waiters`).
+            // Retry for a moment, then sleep until a put brings an item.
+            if !backoff.is_completed() {
+                backoff.snooze();
+                continue;
+            }
             expired = !self
                 .getters
-                .wait_until(deadline, || self.is_closed() || !self.is_empty());
+                .wait_until(deadline, || !self.is_empty() || self.is_closed());
+            backoff = Backoff::new();
         }
     }
 

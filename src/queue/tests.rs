@@ -370,8 +370,9 @@ fn a_large_batch_flows_through_a_small_bounded_queue() {
 /// Many producers and consumers move `per_producer * producers` distinct
 /// values through a bounded queue in batches; every value must come out
 /// exactly once, and each producer's values in order.
-fn move_values(kind: Kind, producers: u64, consumers: usize, per_producer: u64, batch: usize) {
-    let queue = Arc::new(Queue::new(kind, 1024, 0));
+fn move_values(queue: Queue, producers: u64, consumers: usize, per_producer: u64, batch: usize) {
+    let kind = queue.kind();
+    let queue = Arc::new(queue);
     let start = Arc::new(Barrier::new(producers as usize + consumers));
     let producer_threads: Vec<_> = (0..producers)
         .map(|producer| {
@@ -445,13 +446,88 @@ fn move_values(kind: Kind, producers: u64, consumers: usize, per_producer: u64, 
 
 #[test]
 fn ten_million_values_through_four_producers_and_four_consumers() {
-    move_values(Kind::Fifo, 4, 4, 2_500_000, 256);
+    move_values(Queue::new(Kind::Fifo, 1024, 0), 4, 4, 2_500_000, 256);
 }
 
 #[test]
-fn single_items_through_every_kind_lose_nothing() {
+fn single_items_through_every_storage_lose_nothing() {
     for kind in [Kind::Fifo, Kind::Lifo, Kind::Priority] {
-        move_values(kind, 3, 3, 20_000, 1);
+        for maxsize in [0, 1024] {
+            move_values(Queue::new(kind, maxsize, 0), 3, 3, 20_000, 1);
+            move_values(Queue::new_values(kind, maxsize), 3, 3, 20_000, 1);
+        }
+    }
+    // A ring of one slot: every put waits for a get.
+    move_values(Queue::new_values(Kind::Fifo, 1), 2, 2, 20_000, 1);
+}
+
+#[test]
+fn puts_racing_a_shutdown_are_refused_or_delivered() {
+    for maxsize in [0, 64, RING_LIMIT + 1] {
+        for values in [false, true] {
+            let queue = Arc::new(if values {
+                Queue::new_values(Kind::Fifo, maxsize)
+            } else {
+                Queue::new(Kind::Fifo, maxsize, 0)
+            });
+            let producers: Vec<_> = (0..2)
+                .map(|_| {
+                    let queue = queue.clone();
+                    thread::spawn(move || {
+                        let mut put = 0u64;
+                        while queue.put_u64(put, None).is_ok() {
+                            put += 1;
+                        }
+                        put
+                    })
+                })
+                .collect();
+            let consumer = {
+                let queue = queue.clone();
+                thread::spawn(move || {
+                    let mut got = 0u64;
+                    while queue.get_u64(None).is_ok() {
+                        got += 1;
+                    }
+                    got
+                })
+            };
+            eventually(|| queue.unfinished_tasks() > 10_000);
+            queue.shutdown(false);
+            let put: u64 = producers.into_iter().map(|p| p.join().unwrap()).sum();
+            assert_eq!(consumer.join().unwrap(), put, "maxsize {maxsize}");
+            assert_eq!(queue.unfinished_tasks() as u64, put);
+            queue.task_done(put as usize).unwrap();
+            assert_eq!(queue.unfinished_tasks(), 0);
+        }
+    }
+}
+
+#[test]
+fn value_queues_take_only_eight_byte_items() {
+    for kind in [Kind::Fifo, Kind::Lifo, Kind::Priority] {
+        for maxsize in [0, 4] {
+            let queue = Queue::new_values(kind, maxsize);
+            assert!(queue.holds_values());
+            assert_eq!(queue.max_item_size(), 8);
+            for bad in [&b""[..], b"1234567", b"123456789"] {
+                assert!(matches!(
+                    queue.put(bad, NOW),
+                    Err(Error::InvalidArgument(_))
+                ));
+            }
+            queue.put(&7u64.to_ne_bytes(), NOW).unwrap();
+            queue.put_u64(8, NOW).unwrap();
+            assert_eq!(queue.len(), 2);
+            let first = queue.get(NOW).unwrap();
+            let second = queue.get_u64(NOW).unwrap();
+            let mut got = [u64::from_ne_bytes(first.try_into().unwrap()), second];
+            got.sort();
+            assert_eq!(got, [7, 8]);
+            queue.shutdown(false);
+            assert_eq!(queue.put_u64(9, NOW), Err(Error::Closed));
+            assert_eq!(queue.get_u64(NOW), Err(Error::Closed));
+        }
     }
 }
 

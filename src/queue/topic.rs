@@ -96,21 +96,16 @@ impl Topic {
     /// waits (a full subscriber simply misses the message), `None` waits as
     /// long as it takes (back-pressure: nothing is missed).
     ///
-    /// Fails with `InvalidArgument`, delivering nothing, when the message is
-    /// over some subscriber's size limit, and with `Closed` when the topic
+    /// Fails with `InvalidArgument`, delivering nothing, when some
+    /// subscriber does not take a message of its length, and with `Closed` when the topic
     /// is closed before or during the publish.
     pub fn publish(&self, message: &[u8], timeout: Option<Duration>) -> Result<Delivery> {
         let subscribers = self.subscribers.lock().clone();
         if self.closed.load(Ordering::Acquire) {
             return Err(Error::Closed);
         }
-        if subscribers
-            .iter()
-            .any(|queue| message.len() > queue.max_item_size())
-        {
-            return Err(Error::InvalidArgument(
-                "the message is longer than a subscriber's item size limit",
-            ));
+        for queue in subscribers.iter() {
+            queue.check_size(message.len())?;
         }
         let deadline = Deadline::after(timeout);
         let mut delivery = Delivery::default();

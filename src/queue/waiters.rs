@@ -1,36 +1,51 @@
 //! Threads waiting for a condition that other threads make true without a
 //! lock (an item pushed into a lock-free queue, a counter reaching zero).
 //!
-//! A waiter spins briefly, then registers in `waiting` and sleeps on a
-//! condition variable, re-checking its condition under the lock. A thread
-//! that makes the condition true calls `notify_*` afterwards; that takes the
-//! lock only when someone is registered, so the common case costs one load.
+//! A waiter registers and sleeps on a condition variable, re-checking its
+//! condition under the lock. (Spinning first is the caller's business: it
+//! retries its own operation, which touches less shared memory than a check
+//! of the whole condition.) A thread that makes the condition true calls
+//! `notify_*` afterwards. A notification goes to a sleeper not yet
+//! signalled, and `unsignalled` counts those outside the lock, so while
+//! nobody sleeps, or every sleeper has already been signalled and is on its
+//! way, a notification costs one load: a consumer draining a full queue
+//! wakes its sleeping producer once, not once per item.
 //!
 //! No wake-up is lost: either the notifier sees the waiter's registration,
 //! or the waiter's check (after registering) sees the change. For that, the
 //! notifier's change must be ordered before its `notify_one` call by a
-//! SeqCst fence, or by a SeqCst read-modify-write of a variable that the
-//! waiter's `ready` reads first with a SeqCst load; the waiter registers
-//! with a SeqCst read-modify-write followed by a SeqCst fence.
+//! SeqCst fence or a SeqCst read-modify-write, and the waiter's condition
+//! must read it with SeqCst loads; the waiter registers with a SeqCst
+//! read-modify-write followed by a SeqCst fence. A signalled waiter that
+//! finds its condition false again (another thread was quicker) goes back
+//! to being unsignalled before it sleeps again.
 
 use std::sync::atomic::{fence, AtomicUsize, Ordering};
 
-use crossbeam_utils::Backoff;
 use parking_lot::{Condvar, Mutex};
 
 use crate::time::Deadline;
 
 pub(crate) struct Waiters {
-    waiting: AtomicUsize,
-    lock: Mutex<()>,
+    /// `sleepers - signals` of `lock`'s state.
+    unsignalled: AtomicUsize,
+    lock: Mutex<Sleepers>,
     wake: Condvar,
+}
+
+#[derive(Default)]
+struct Sleepers {
+    /// Threads registered in `wait_until`.
+    sleepers: usize,
+    /// Notifications sent and not yet taken by a waking sleeper.
+    signals: usize,
 }
 
 impl Waiters {
     pub(crate) fn new() -> Waiters {
         Waiters {
-            waiting: AtomicUsize::new(0),
-            lock: Mutex::new(()),
+            unsignalled: AtomicUsize::new(0),
+            lock: Mutex::new(Sleepers::default()),
             wake: Condvar::new(),
         }
     }
@@ -45,43 +60,52 @@ impl Waiters {
         if deadline == Deadline::Now {
             return false;
         }
-        let backoff = Backoff::new();
-        while !backoff.is_completed() {
-            backoff.snooze();
-            if ready() {
-                return true;
-            }
-        }
-        let mut guard = self.lock.lock();
-        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let mut state = self.lock.lock();
+        state.sleepers += 1;
+        self.unsignalled.fetch_add(1, Ordering::SeqCst);
         fence(Ordering::SeqCst);
         let ready = loop {
             if ready() {
                 break true;
             }
-            if !deadline.wait(&self.wake, &mut guard) {
+            let woken = deadline.wait(&self.wake, &mut state);
+            if state.signals > 0 {
+                // Take a signal (perhaps another sleeper's: all are alike)
+                // and count as unsignalled again until leaving.
+                state.signals -= 1;
+                self.unsignalled.fetch_add(1, Ordering::SeqCst);
+            }
+            if !woken {
                 break ready();
             }
         };
-        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        state.sleepers -= 1;
+        self.unsignalled.fetch_sub(1, Ordering::SeqCst);
         ready
     }
 
-    /// Wakes one waiter, if any; call after making a condition true and
-    /// ordering that change as the module docs say.
+    /// Wakes one sleeper not yet signalled, if any; call after making a
+    /// condition true and ordering that change as the module docs say.
     pub(crate) fn notify_one(&self) {
-        if self.waiting.load(Ordering::SeqCst) != 0 {
-            let _guard = self.lock.lock();
-            self.wake.notify_one();
+        if self.unsignalled.load(Ordering::SeqCst) != 0 {
+            let mut state = self.lock.lock();
+            if state.sleepers > state.signals {
+                state.signals += 1;
+                self.unsignalled.fetch_sub(1, Ordering::SeqCst);
+                self.wake.notify_one();
+            }
         }
     }
 
-    /// Wakes every waiter; call after making a condition true (any write:
+    /// Wakes every sleeper; call after making a condition true (any write:
     /// this call fences it itself).
     pub(crate) fn notify_all(&self) {
         fence(Ordering::SeqCst);
-        if self.waiting.load(Ordering::Relaxed) != 0 {
-            let _guard = self.lock.lock();
+        if self.unsignalled.load(Ordering::Relaxed) != 0 {
+            let mut state = self.lock.lock();
+            self.unsignalled
+                .fetch_sub(state.sleepers - state.signals, Ordering::SeqCst);
+            state.signals = state.sleepers;
             self.wake.notify_all();
         }
     }
