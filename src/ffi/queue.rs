@@ -675,6 +675,36 @@ mod tests {
     }
 
     #[test]
+    fn value_queues_move_eight_byte_items_only() {
+        let mut queue = null_mut();
+        assert_eq!(
+            ac_queue_new_u64(AC_QUEUE_FIFO, 0, null_mut()),
+            ac_status::AC_NULL_POINTER
+        );
+        assert_eq!(
+            ac_queue_new_u64(7, 0, &mut queue),
+            ac_status::AC_INVALID_ARGUMENT
+        );
+        assert_eq!(
+            ac_queue_new_u64(AC_QUEUE_FIFO, 2, &mut queue),
+            ac_status::AC_OK
+        );
+        assert_eq!(put(queue, b"short"), ac_status::AC_INVALID_ARGUMENT);
+        assert_eq!(ac_queue_put_u64(queue, 41, 0), ac_status::AC_OK);
+        assert_eq!(put(queue, &42u64.to_ne_bytes()), ac_status::AC_OK);
+        assert_eq!(ac_queue_put_u64(queue, 43, 0), ac_status::AC_WOULD_BLOCK);
+        let mut value = 0;
+        assert_eq!(ac_queue_get_u64(queue, 0, &mut value), ac_status::AC_OK);
+        assert_eq!(value, 41);
+        // A buffer too small for the value keeps it queued.
+        assert_eq!(get(queue, 4).0, ac_status::AC_BUFFER_TOO_SMALL);
+        let (status, bytes, len) = get(queue, 8);
+        assert_eq!((status, len), (ac_status::AC_OK, 8));
+        assert_eq!(bytes, 42u64.to_ne_bytes());
+        ac_queue_free(queue);
+    }
+
+    #[test]
     fn null_handles_and_out_pointers_are_reported() {
         let mut value = 0u64;
         let mut len = 0usize;

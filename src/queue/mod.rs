@@ -238,7 +238,7 @@ impl Queue {
     /// Appends `value` as an 8-byte message, without allocating.
     pub fn put_u64(&self, value: u64, timeout: Option<Duration>) -> Result<()> {
         self.check_size(8)?;
-        self.insert(Message::from_u64(value), 0, Deadline::after(timeout), None)
+        self.insert_value(value, Deadline::after(timeout))
     }
 
     /// Appends copies of `messages` in order, waiting up to `timeout` (one
@@ -266,8 +266,13 @@ impl Queue {
         if let Err(error) = self.check_size(8) {
             return (0, Err(error));
         }
-        let messages = values.iter().map(|&value| Ok(Message::from_u64(value)));
-        self.insert_batch(messages, Deadline::after(timeout))
+        let deadline = Deadline::after(timeout);
+        for (put, &value) in values.iter().enumerate() {
+            if let Err(error) = self.insert_value(value, deadline) {
+                return (put, Err(error));
+            }
+        }
+        (values.len(), Ok(()))
     }
 
     /// Takes the next item, waiting up to `timeout` for one.
@@ -293,14 +298,11 @@ impl Queue {
     /// leaving the item at the head of the queue, when it is not exactly 8
     /// bytes long.
     pub fn get_u64(&self, timeout: Option<Duration>) -> Result<u64> {
-        let message = self.remove(Deadline::after(timeout))?;
-        match message.to_u64() {
-            Some(value) => Ok(value),
-            None => {
-                self.leave_at_head(message);
-                Err(NOT_A_VALUE)
-            }
-        }
+        let taken = self.remove_with(Deadline::after(timeout), || self.try_remove_value())?;
+        taken.map_err(|message| {
+            self.leave_at_head(message);
+            NOT_A_VALUE
+        })
     }
 
     /// Waits up to `timeout` for at least one item, then takes as many as
@@ -354,17 +356,23 @@ impl Queue {
                 "a batch get needs room for one item",
             ));
         }
-        let mut next = Some(self.remove(Deadline::after(timeout))?);
+        let mut next =
+            Some(self.remove_with(Deadline::after(timeout), || self.try_remove_value())?);
         let mut count = 0;
-        while let Some(message) = next {
-            let Some(value) = message.to_u64() else {
-                self.leave_at_head(message);
-                break;
-            };
-            values[count] = value;
+        while let Some(taken) = next {
+            match taken {
+                Ok(value) => values[count] = value,
+                Err(message) => {
+                    self.leave_at_head(message);
+                    break;
+                }
+            }
             count += 1;
             next = if count < values.len() {
-                self.try_take()
+                match self.try_remove_value() {
+                    Popped::Item(taken) => Some(taken),
+                    Popped::Empty | Popped::Closed => None,
+                }
             } else {
                 None
             };
@@ -472,8 +480,35 @@ impl Queue {
     /// shutdown or once `abort` is set.
     fn insert(
         &self,
-        mut message: Message,
+        message: Message,
         priority: i64,
+        deadline: Deadline,
+        abort: Option<&AtomicBool>,
+    ) -> Result<()> {
+        self.insert_with(
+            message,
+            |message| self.storage.push(message, priority),
+            deadline,
+            abort,
+        )
+    }
+
+    /// Adds one 8-byte value once there is room, without building a message
+    /// for value storage.
+    fn insert_value(&self, value: u64, deadline: Deadline) -> Result<()> {
+        self.insert_with(
+            value,
+            |value| self.storage.push_value(value),
+            deadline,
+            None,
+        )
+    }
+
+    /// Pushes `item` with `push` once there is room (see `insert`).
+    fn insert_with<T>(
+        &self,
+        mut item: T,
+        push: impl Fn(T) -> std::result::Result<(), Refused<T>>,
         deadline: Deadline,
         abort: Option<&AtomicBool>,
     ) -> Result<()> {
@@ -484,7 +519,7 @@ impl Queue {
             if aborted() {
                 return Err(Error::Closed);
             }
-            match self.storage.push(message, priority) {
+            match push(item) {
                 Ok(()) => {
                     // The push's SeqCst write orders it before the check
                     // for sleeping getters (see `Waiters`).
@@ -492,7 +527,7 @@ impl Queue {
                     return Ok(());
                 }
                 Err(Refused::Closed(_)) => return Err(Error::Closed),
-                Err(Refused::Full(back)) => message = back,
+                Err(Refused::Full(back)) => item = back,
             }
             if expired || deadline == Deadline::Now {
                 return Err(deadline.expired_error());
@@ -527,19 +562,42 @@ impl Queue {
 
     /// Takes the item due next without waiting.
     fn try_remove(&self) -> Popped<Message> {
-        if self.head_len.load(Ordering::SeqCst) != 0 {
-            let mut head = self.head.lock();
-            if let Some(message) = head.pop_front() {
-                self.head_len.store(head.len(), Ordering::SeqCst);
-                return Popped::Item(message);
-            }
+        if let Some(message) = self.take_from_head() {
+            return Popped::Item(message);
         }
         let popped = self.storage.pop();
+        self.popped(&popped);
+        popped
+    }
+
+    /// Like `try_remove`, as a value when the item is 8 bytes long (without
+    /// building a message for value storage), else as the message.
+    fn try_remove_value(&self) -> Popped<std::result::Result<u64, Message>> {
+        if let Some(message) = self.take_from_head() {
+            return Popped::Item(message.to_u64().ok_or(message));
+        }
+        let popped = self.storage.pop_value();
+        self.popped(&popped);
+        popped
+    }
+
+    /// An item left at the head of the queue, if any.
+    fn take_from_head(&self) -> Option<Message> {
+        if self.head_len.load(Ordering::SeqCst) == 0 {
+            return None;
+        }
+        let mut head = self.head.lock();
+        let message = head.pop_front();
+        self.head_len.store(head.len(), Ordering::SeqCst);
+        message
+    }
+
+    /// After a pop from storage: a bounded queue now has room.
+    fn popped<T>(&self, popped: &Popped<T>) {
         if self.maxsize != 0 && matches!(popped, Popped::Item(_)) {
             // The pop's SeqCst write orders it before this check.
             self.putters.notify_one();
         }
-        popped
     }
 
     /// Like `try_remove`, for a batch's further items.
@@ -553,11 +611,16 @@ impl Queue {
     /// Takes the item due next, waiting until the deadline for one; fails
     /// with `Closed` once the queue is shut down and drained.
     fn remove(&self, deadline: Deadline) -> Result<Message> {
+        self.remove_with(deadline, || self.try_remove())
+    }
+
+    /// Takes an item with `try_remove`, waiting as `remove` does.
+    fn remove_with<T>(&self, deadline: Deadline, try_remove: impl Fn() -> Popped<T>) -> Result<T> {
         let mut backoff = Backoff::new();
         let mut expired = false;
         loop {
-            match self.try_remove() {
-                Popped::Item(message) => return Ok(message),
+            match try_remove() {
+                Popped::Item(item) => return Ok(item),
                 Popped::Closed => return Err(Error::Closed),
                 Popped::Empty => {}
             }

@@ -43,19 +43,22 @@ pub(crate) enum Storage {
     Locked(Mutex<Locked>),
 }
 
-/// Turns a value storage's answer into a message storage's.
-fn refused_value(refused: Refused<u64>) -> Refused<Message> {
-    match refused {
-        Refused::Full(value) => Refused::Full(Message::from_u64(value)),
-        Refused::Closed(value) => Refused::Closed(Message::from_u64(value)),
+impl<T> Refused<T> {
+    fn map<U>(self, f: impl FnOnce(T) -> U) -> Refused<U> {
+        match self {
+            Refused::Full(item) => Refused::Full(f(item)),
+            Refused::Closed(item) => Refused::Closed(f(item)),
+        }
     }
 }
 
-fn popped_value(popped: Popped<u64>) -> Popped<Message> {
-    match popped {
-        Popped::Item(value) => Popped::Item(Message::from_u64(value)),
-        Popped::Empty => Popped::Empty,
-        Popped::Closed => Popped::Closed,
+impl<T> Popped<T> {
+    fn map<U>(self, f: impl FnOnce(T) -> U) -> Popped<U> {
+        match self {
+            Popped::Item(item) => Popped::Item(f(item)),
+            Popped::Empty => Popped::Empty,
+            Popped::Closed => Popped::Closed,
+        }
     }
 }
 
@@ -93,8 +96,9 @@ impl Storage {
         match self {
             Storage::List(list) => list.push(message),
             Storage::Ring(ring) => ring.push(message),
-            Storage::ValueList(list) => list.push(value_of(&message)).map_err(refused_value),
-            Storage::ValueRing(ring) => ring.push(value_of(&message)).map_err(refused_value),
+            Storage::ValueList(_) | Storage::ValueRing(_) => self
+                .push_value(value_of(&message))
+                .map_err(|refused| refused.map(Message::from_u64)),
             Storage::Locked(locked) => {
                 let mut locked = locked.lock();
                 if locked.closed {
@@ -115,8 +119,8 @@ impl Storage {
         match self {
             Storage::List(list) => list.pop(),
             Storage::Ring(ring) => ring.pop(),
-            Storage::ValueList(list) => popped_value(list.pop()),
-            Storage::ValueRing(ring) => popped_value(ring.pop()),
+            Storage::ValueList(list) => list.pop().map(Message::from_u64),
+            Storage::ValueRing(ring) => ring.pop().map(Message::from_u64),
             Storage::Locked(locked) => {
                 let mut locked = locked.lock();
                 match locked.items.pop() {
@@ -125,6 +129,27 @@ impl Storage {
                     None => Popped::Empty,
                 }
             }
+        }
+    }
+
+    /// Adds an 8-byte value (as a message, unless this is value storage).
+    pub(crate) fn push_value(&self, value: u64) -> Result<(), Refused<u64>> {
+        match self {
+            Storage::ValueList(list) => list.push(value),
+            Storage::ValueRing(ring) => ring.push(value),
+            _ => self
+                .push(Message::from_u64(value), 0)
+                .map_err(|refused| refused.map(|message| value_of(&message))),
+        }
+    }
+
+    /// Removes the item due next, as a value when it is 8 bytes long, else
+    /// as the message.
+    pub(crate) fn pop_value(&self) -> Popped<Result<u64, Message>> {
+        match self {
+            Storage::ValueList(list) => list.pop().map(Ok),
+            Storage::ValueRing(ring) => ring.pop().map(Ok),
+            _ => self.pop().map(|message| message.to_u64().ok_or(message)),
         }
     }
 

@@ -398,6 +398,15 @@ ac_queue_new = _declare(
         ctypes.POINTER(ctypes.POINTER(ac_queue)),
     ],
 )
+ac_queue_new_u64 = _declare(
+    "ac_queue_new_u64",
+    ac_status,
+    [
+        ac_queue_kind,
+        ctypes.c_size_t,
+        ctypes.POINTER(ctypes.POINTER(ac_queue)),
+    ],
+)
 ac_queue_free = _declare(
     "ac_queue_free",
     None,
