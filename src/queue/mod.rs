@@ -236,6 +236,7 @@ impl Queue {
     }
 
     /// Appends `value` as an 8-byte message, without allocating.
+    #[inline]
     pub fn put_u64(&self, value: u64, timeout: Option<Duration>) -> Result<()> {
         self.check_size(8)?;
         self.insert_value(value, Deadline::after(timeout))
@@ -297,12 +298,10 @@ impl Queue {
     /// Takes the next item as a 64-bit value. Fails with `InvalidArgument`,
     /// leaving the item at the head of the queue, when it is not exactly 8
     /// bytes long.
+    #[inline]
     pub fn get_u64(&self, timeout: Option<Duration>) -> Result<u64> {
-        let taken = self.remove_with(Deadline::after(timeout), || self.try_remove_value())?;
-        taken.map_err(|message| {
-            self.leave_at_head(message);
-            NOT_A_VALUE
-        })
+        self.remove_with(Deadline::after(timeout), || self.try_remove_value())?
+            .ok_or(NOT_A_VALUE)
     }
 
     /// Waits up to `timeout` for at least one item, then takes as many as
@@ -359,14 +358,8 @@ impl Queue {
         let mut next =
             Some(self.remove_with(Deadline::after(timeout), || self.try_remove_value())?);
         let mut count = 0;
-        while let Some(taken) = next {
-            match taken {
-                Ok(value) => values[count] = value,
-                Err(message) => {
-                    self.leave_at_head(message);
-                    break;
-                }
-            }
+        while let Some(Some(value)) = next {
+            values[count] = value;
             count += 1;
             next = if count < values.len() {
                 match self.try_remove_value() {
@@ -495,6 +488,7 @@ impl Queue {
 
     /// Adds one 8-byte value once there is room, without building a message
     /// for value storage.
+    #[inline]
     fn insert_value(&self, value: u64, deadline: Deadline) -> Result<()> {
         self.insert_with(
             value,
@@ -505,6 +499,7 @@ impl Queue {
     }
 
     /// Pushes `item` with `push` once there is room (see `insert`).
+    #[inline]
     fn insert_with<T>(
         &self,
         mut item: T,
@@ -570,18 +565,25 @@ impl Queue {
         popped
     }
 
-    /// Like `try_remove`, as a value when the item is 8 bytes long (without
-    /// building a message for value storage), else as the message.
-    fn try_remove_value(&self) -> Popped<std::result::Result<u64, Message>> {
-        if let Some(message) = self.take_from_head() {
-            return Popped::Item(message.to_u64().ok_or(message));
-        }
-        let popped = self.storage.pop_value();
-        self.popped(&popped);
-        popped
+    /// Like `try_remove`, as a value: `Item(None)` when the item due next is
+    /// not 8 bytes long, which stays at the head of the queue. (The result
+    /// fits in two registers: no message is built for value storage, and
+    /// no message-sized result goes through memory.)
+    #[inline]
+    fn try_remove_value(&self) -> Popped<Option<u64>> {
+        let popped = match self.take_from_head() {
+            Some(message) => Popped::Item(message.to_u64().ok_or(message)),
+            None => {
+                let popped = self.storage.pop_value();
+                self.popped(&popped);
+                popped
+            }
+        };
+        popped.map(|taken| taken.map_err(|message| self.leave_at_head(message)).ok())
     }
 
     /// An item left at the head of the queue, if any.
+    #[inline]
     fn take_from_head(&self) -> Option<Message> {
         if self.head_len.load(Ordering::SeqCst) == 0 {
             return None;
@@ -593,6 +595,7 @@ impl Queue {
     }
 
     /// After a pop from storage: a bounded queue now has room.
+    #[inline]
     fn popped<T>(&self, popped: &Popped<T>) {
         if self.maxsize != 0 && matches!(popped, Popped::Item(_)) {
             // The pop's SeqCst write orders it before this check.
@@ -615,6 +618,7 @@ impl Queue {
     }
 
     /// Takes an item with `try_remove`, waiting as `remove` does.
+    #[inline]
     fn remove_with<T>(&self, deadline: Deadline, try_remove: impl Fn() -> Popped<T>) -> Result<T> {
         let mut backoff = Backoff::new();
         let mut expired = false;

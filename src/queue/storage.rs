@@ -53,7 +53,7 @@ impl<T> Refused<T> {
 }
 
 impl<T> Popped<T> {
-    fn map<U>(self, f: impl FnOnce(T) -> U) -> Popped<U> {
+    pub(crate) fn map<U>(self, f: impl FnOnce(T) -> U) -> Popped<U> {
         match self {
             Popped::Item(item) => Popped::Item(f(item)),
             Popped::Empty => Popped::Empty,
@@ -133,6 +133,7 @@ impl Storage {
     }
 
     /// Adds an 8-byte value (as a message, unless this is value storage).
+    #[inline]
     pub(crate) fn push_value(&self, value: u64) -> Result<(), Refused<u64>> {
         match self {
             Storage::ValueList(list) => list.push(value),
@@ -145,6 +146,7 @@ impl Storage {
 
     /// Removes the item due next, as a value when it is 8 bytes long, else
     /// as the message.
+    #[inline(always)]
     pub(crate) fn pop_value(&self) -> Popped<Result<u64, Message>> {
         match self {
             Storage::ValueList(list) => list.pop().map(Ok),
