@@ -5,6 +5,8 @@ package allcore
 
 #cgo noescape ac_queue_new
 #cgo nocallback ac_queue_new
+#cgo noescape ac_queue_new_u64
+#cgo nocallback ac_queue_new_u64
 #cgo nocallback ac_queue_free
 #cgo nocallback ac_queue_shutdown
 #cgo noescape allcore_go_queue_put
@@ -199,12 +201,20 @@ func NewPriorityQueue[T any](codec Codec[T], maxsize int) (*Queue[T], error) {
 	return NewQueueWithOptions(codec, QueueOptions{Kind: QueuePriority, MaxSize: maxsize})
 }
 
-// NewU64Queue returns an empty queue of uint64 values of the given kind:
-// a Queue[uint64] with FixedCodec, whose puts and gets are single calls
-// to ac_queue_put_u64 and ac_queue_get_u64 (or their batch forms) with no
-// buffer, the fastest way to pass integers, indexes or handles.
+// NewU64Queue returns an empty queue of uint64 values of the given kind
+// (ac_queue_new_u64): a Queue[uint64] with FixedCodec whose puts and gets
+// are single calls to ac_queue_put_u64 and ac_queue_get_u64 (or their
+// batch forms) with no buffer, and whose FIFO storage holds bare values:
+// the fastest way to pass integers, indexes or handles. Every item is
+// exactly 8 bytes, also for C and Python code sharing the queue.
 func NewU64Queue(kind QueueKind, maxsize int) (*Queue[uint64], error) {
-	return NewQueueWithOptions[uint64](FixedCodec[uint64]{}, QueueOptions{Kind: kind, MaxSize: maxsize})
+	const op = "new queue"
+	if maxsize < 0 {
+		return nil, newError(op, ErrInvalidArgument, "a negative size")
+	}
+	return newQueue[uint64](op, FixedCodec[uint64]{}, func(native **C.ac_queue) C.ac_status {
+		return C.ac_queue_new_u64(C.ac_queue_kind(kind), C.size_t(maxsize), native)
+	})
 }
 
 // NewQueueWithOptions returns an empty queue configured by options. It
@@ -218,11 +228,15 @@ func NewQueueWithOptions[T any](codec Codec[T], options QueueOptions) (*Queue[T]
 	if options.MaxSize < 0 || options.MaxItemSize < 0 {
 		return nil, newError(op, ErrInvalidArgument, "a negative size")
 	}
-	var native *C.ac_queue
-	err := call(op, func() C.ac_status {
-		return C.ac_queue_new(C.ac_queue_kind(options.Kind), C.size_t(options.MaxSize), C.size_t(options.MaxItemSize), &native)
+	return newQueue(op, codec, func(native **C.ac_queue) C.ac_status {
+		return C.ac_queue_new(C.ac_queue_kind(options.Kind), C.size_t(options.MaxSize), C.size_t(options.MaxItemSize), native)
 	})
-	if err != nil {
+}
+
+// newQueue wraps the native queue that create makes.
+func newQueue[T any](op string, codec Codec[T], create func(**C.ac_queue) C.ac_status) (*Queue[T], error) {
+	var native *C.ac_queue
+	if err := call(op, func() C.ac_status { return create(&native) }); err != nil {
 		return nil, err
 	}
 	q := &Queue[T]{codec: codec}

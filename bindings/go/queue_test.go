@@ -853,14 +853,17 @@ func TestQueueBadInput(t *testing.T) {
 	wantStatus(t, "unknown kind", err, ErrInvalidArgument)
 	_, err = NewU64Queue(-1, 0)
 	wantStatus(t, "unknown kind (u64)", err, ErrInvalidArgument)
+	_, err = NewU64Queue(QueueFIFO, -1)
+	wantStatus(t, "negative maxsize (u64)", err, ErrInvalidArgument)
 
 	topic := cleanup(t, must(NewTopic())(t))
 	wantStatus(t, "Subscribe(nil)", topic.Subscribe(nil), ErrNullPointer)
 	wantStatus(t, "Unsubscribe(nil)", topic.Unsubscribe(nil), ErrNullPointer)
 
 	// Messages that do not decode: reported, taken off the queue, and the
-	// next item is fine. The topic delivers raw bytes of any length.
-	u := cleanup(t, must(NewU64Queue(QueueFIFO, 0))(t))
+	// next item is fine. The topic delivers raw bytes of any length to
+	// queues of messages.
+	u := cleanup(t, must(NewQueue[uint64](FixedCodec[uint64]{}, 0))(t))
 	small := cleanup(t, must(NewQueue[int16](FixedCodec[int16]{}, 0))(t))
 	topic.Subscribe(u)
 	topic.Subscribe(small)
@@ -898,6 +901,17 @@ func TestQueueBadInput(t *testing.T) {
 	if n, err = u.GetMany(ctx, batch); n != 1 || err != nil || batch[0] != 0x0102030405060708 {
 		t.Fatal(n, err)
 	}
+
+	// A queue of 64-bit values takes 8-byte items only: a publish of
+	// anything else delivers nothing.
+	values := cleanup(t, must(NewU64Queue(QueueFIFO, 0))(t))
+	topic.Subscribe(values)
+	_, err = topic.Publish(ctx, []byte{1, 2, 3})
+	wantStatus(t, "3-byte message to a u64 queue", err, ErrInvalidArgument)
+	if values.Len() != 0 || u.Len() != 0 {
+		t.Fatal("a refused publish delivered", values.Len(), u.Len())
+	}
+	topic.Unsubscribe(values)
 
 	// A generic batch keeps what decodes and reports the first failure.
 	topic.Unsubscribe(u)
