@@ -311,19 +311,25 @@ class _NativeQueue(_Native):
         ``queue.Full`` at once when full (``timeout`` is ignored). Raises
         :class:`ShutDown` after :meth:`shutdown`.
         """
-        if type(item) is str:  # _encode's most common case, inline
+        # _encode, with its most common cases inline.
+        kind = type(item)
+        if kind is str:
             try:
                 data = _PREFIX_STR + item.encode()
             except UnicodeEncodeError:
                 data = _encode(item)
+        elif kind is bytes and (not item or item[0] != _MARK):
+            data = item
         else:
             data = _encode(item)
-        if block is True and timeout is None and len(data) < _BARE_INT_LIMIT:
-            if self._bounded:
-                if self._put_now(data, len(data), _SLICE_NS) == 0:
+        if block is True and timeout is None:
+            size = len(data)
+            if size < _BARE_INT_LIMIT:
+                if self._bounded:
+                    if self._put_now(data, size, _SLICE_NS) == 0:
+                        return
+                elif self._put_now(data, size) == 0:
                     return
-            elif self._put_now(data, len(data)) == 0:
-                return
         self._put_slow(data, block, timeout, self._put_to, ())
 
     def put_nowait(self, item):
