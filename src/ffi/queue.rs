@@ -10,8 +10,6 @@
 use std::ffi::c_void;
 use std::sync::Arc;
 
-use crossbeam_utils::Backoff;
-
 use super::boundary;
 use super::handle::{out, slice, slice_mut, write_optional, Handle};
 use super::status::ac_status;
@@ -37,37 +35,20 @@ pub struct ac_topic {
 }
 
 /// Runs one put or get: first without waiting, on the queue borrowed through
-/// its handle (whose own reference keeps it alive while a call starts, so
-/// the common case touches no shared reference count), retrying a few times
-/// with a short busy spin (no yield, under a microsecond) when the caller
-/// allows waiting; then, only if it would still block, again holding a
+/// its handle (whose own reference keeps it alive for a call that does not
+/// wait, so the common case touches no shared reference count); then, only
+/// when that would block and the caller allows waiting, again holding a
 /// reference of its own, so freeing the queue meanwhile wakes it with
-/// AC_CLOSED and the memory outlives it. The spin keeps consumers of a busy
-/// queue off that reference count, which every waiting thread shares.
+/// AC_CLOSED and the memory outlives it.
 fn try_then_wait<T>(
     handle: *const ac_queue,
     timeout: Option<std::time::Duration>,
     mut op: impl FnMut(&Queue, Option<std::time::Duration>) -> Result<T>,
 ) -> Result<T> {
-    /// Busy-spin rounds before taking a reference: 2^0 + ... + 2^6 pauses.
-    const SPIN_ROUNDS: u32 = 7;
-    let now = Some(std::time::Duration::ZERO);
     // SAFETY: NULL or a live handle, not freed while this call is starting.
     let queue = unsafe { ac_queue::borrow(handle) }?;
-    let mut attempt = op(queue, now);
-    if timeout == now {
-        return attempt;
-    }
-    let backoff = Backoff::new();
-    for _ in 0..SPIN_ROUNDS {
-        if !matches!(attempt, Err(Error::WouldBlock)) {
-            return attempt;
-        }
-        backoff.spin();
-        attempt = op(queue, now);
-    }
-    match attempt {
-        Err(Error::WouldBlock) => {
+    match op(queue, Some(std::time::Duration::ZERO)) {
+        Err(Error::WouldBlock) if timeout != Some(std::time::Duration::ZERO) => {
             // SAFETY: as above; this call may wait, so it holds a reference.
             let queue = unsafe { ac_queue::acquire(handle) }?;
             op(&queue, timeout)
