@@ -148,13 +148,35 @@ impl<T> List<T> {
 
     /// Adds `value` unless the list is closed.
     pub(crate) fn push(&self, value: T) -> Result<(), Refused<T>> {
+        let mut value = Some(value);
+        match self.push_many(1, || value.take().expect("one slot claimed")) {
+            Ok(_) => Ok(()),
+            Err(refused) => Err(refused.map(|()| value.take().expect("not put"))),
+        }
+    }
+
+    /// Takes the oldest item, if any.
+    pub(crate) fn pop(&self) -> Popped<T> {
+        let mut taken = None;
+        self.pop_many(1, |value| taken = Some(value))
+            .map(|_| taken.expect("one slot claimed"))
+    }
+
+    /// Adds up to `max` (at least 1) items from `next` with one claim of
+    /// consecutive slots in the tail block, unless the list is closed;
+    /// `next` is called once per slot claimed. Returns how many went in.
+    pub(crate) fn push_many(
+        &self,
+        max: usize,
+        mut next: impl FnMut() -> T,
+    ) -> Result<usize, Refused<()>> {
         let backoff = Backoff::new();
         let mut tail = self.tail.index.load(Ordering::Acquire);
         let mut block = self.tail.block.load(Ordering::Acquire);
         let mut next_block = None;
         loop {
             if tail & MARK != 0 {
-                return Err(Refused::Closed(value));
+                return Err(Refused::Closed(()));
             }
             let offset = (tail >> SHIFT) % LAP;
             if offset == BLOCK_CAP {
@@ -163,11 +185,6 @@ impl<T> List<T> {
                 tail = self.tail.index.load(Ordering::Acquire);
                 block = self.tail.block.load(Ordering::Acquire);
                 continue;
-            }
-            // About to fill the block: have its successor ready, allocated
-            // outside the race.
-            if offset + 1 == BLOCK_CAP && next_block.is_none() {
-                next_block = Some(Block::new());
             }
             if block.is_null() {
                 // The first put installs the first block.
@@ -188,27 +205,36 @@ impl<T> List<T> {
                     continue;
                 }
             }
+            let count = max.min(BLOCK_CAP - offset);
+            // About to fill the block: have its successor ready, allocated
+            // outside the race.
+            if offset + count == BLOCK_CAP && next_block.is_none() {
+                next_block = Some(Block::new());
+            }
             match self.tail.index.compare_exchange_weak(
                 tail,
-                tail + (1 << SHIFT),
+                tail + (count << SHIFT),
                 Ordering::SeqCst,
                 Ordering::Acquire,
             ) {
                 Ok(_) => {
-                    // SAFETY: the CAS gave this thread slot `offset` of
-                    // `block`, which stays alive until that slot is read.
+                    // SAFETY: the CAS gave this thread slots `offset..offset
+                    // + count` of `block`, which stays alive until they are
+                    // read.
                     unsafe {
-                        if offset + 1 == BLOCK_CAP {
+                        if offset + count == BLOCK_CAP {
                             let next = Box::into_raw(next_block.take().expect("allocated above"));
                             self.tail.block.store(next, Ordering::Release);
                             self.tail.index.fetch_add(1 << SHIFT, Ordering::Release);
                             (*block).next.store(next, Ordering::Release);
                         }
-                        let slot = &(*block).slots[offset];
-                        (*slot.value.get()).write(value);
-                        slot.state.fetch_or(WRITTEN, Ordering::Release);
+                        let slots = &(*block).slots;
+                        for slot in &slots[offset..offset + count] {
+                            (*slot.value.get()).write(next());
+                            slot.state.fetch_or(WRITTEN, Ordering::Release);
+                        }
                     }
-                    return Ok(());
+                    return Ok(count);
                 }
                 Err(current) => {
                     tail = current;
@@ -219,8 +245,10 @@ impl<T> List<T> {
         }
     }
 
-    /// Takes the oldest item, if any.
-    pub(crate) fn pop(&self) -> Popped<T> {
+    /// Takes up to `max` (at least 1) of the oldest items with one claim of
+    /// consecutive slots in the head block, handing each to `sink` in
+    /// order. Returns how many it took.
+    pub(crate) fn pop_many(&self, max: usize, mut sink: impl FnMut(T)) -> Popped<usize> {
         let backoff = Backoff::new();
         let mut head = self.head.index.load(Ordering::Acquire);
         let mut block = self.head.block.load(Ordering::Acquire);
@@ -233,8 +261,9 @@ impl<T> List<T> {
                 block = self.head.block.load(Ordering::Acquire);
                 continue;
             }
-            let mut new_head = head + (1 << SHIFT);
-            if new_head & MARK == 0 {
+            let mut count = max.min(BLOCK_CAP - offset);
+            let mut mark = head & MARK;
+            if mark == 0 {
                 // Not known to have a successor block: compare with the tail.
                 fence(Ordering::SeqCst);
                 let tail = self.tail.index.load(Ordering::Relaxed);
@@ -246,7 +275,9 @@ impl<T> List<T> {
                     };
                 }
                 if (head >> SHIFT) / LAP != (tail >> SHIFT) / LAP {
-                    new_head |= MARK;
+                    mark = MARK;
+                } else {
+                    count = count.min((tail >> SHIFT) - (head >> SHIFT));
                 }
             }
             if block.is_null() {
@@ -256,6 +287,7 @@ impl<T> List<T> {
                 block = self.head.block.load(Ordering::Acquire);
                 continue;
             }
+            let new_head = ((head & !MARK) + (count << SHIFT)) | mark;
             match self.head.index.compare_exchange_weak(
                 head,
                 new_head,
@@ -263,11 +295,11 @@ impl<T> List<T> {
                 Ordering::Acquire,
             ) {
                 Ok(_) => {
-                    // SAFETY: the CAS gave this thread slot `offset` of
-                    // `block`; a put has claimed it, and the block lives
-                    // until this thread reads the slot.
+                    // SAFETY: the CAS gave this thread slots `offset..offset
+                    // + count` of `block`; puts have claimed them, and the
+                    // block lives until this thread has read them.
                     unsafe {
-                        if offset + 1 == BLOCK_CAP {
+                        if offset + count == BLOCK_CAP {
                             let next = (*block).wait_next();
                             let mut next_index = (new_head & !MARK).wrapping_add(1 << SHIFT);
                             if !(*next).next.load(Ordering::Relaxed).is_null() {
@@ -276,16 +308,20 @@ impl<T> List<T> {
                             self.head.block.store(next, Ordering::Release);
                             self.head.index.store(next_index, Ordering::Release);
                         }
-                        let slot = &(*block).slots[offset];
-                        slot.wait_written();
-                        let value = (*slot.value.get()).assume_init_read();
-                        if offset + 1 == BLOCK_CAP {
-                            Block::destroy(block, 0);
-                        } else if slot.state.fetch_or(READ, Ordering::AcqRel) & DESTROY != 0 {
-                            Block::destroy(block, offset + 1);
+                        for index in offset..offset + count {
+                            let slot = &(*block).slots[index];
+                            slot.wait_written();
+                            sink((*slot.value.get()).assume_init_read());
+                            // The last slot's reader frees the block, or
+                            // the reader of a slot it found unread does.
+                            if index + 1 == BLOCK_CAP {
+                                Block::destroy(block, 0);
+                            } else if slot.state.fetch_or(READ, Ordering::AcqRel) & DESTROY != 0 {
+                                Block::destroy(block, index + 1);
+                            }
                         }
-                        return Popped::Item(value);
                     }
+                    return Popped::Item(count);
                 }
                 Err(current) => {
                     head = current;

@@ -268,12 +268,19 @@ impl Queue {
             return (0, Err(error));
         }
         let deadline = Deadline::after(timeout);
-        for (put, &value) in values.iter().enumerate() {
-            if let Err(error) = self.insert_value(value, deadline) {
-                return (put, Err(error));
+        let mut put = 0;
+        while put < values.len() {
+            let push = |rest| {
+                self.storage
+                    .push_values(rest)
+                    .map_err(|refused| refused.map(|()| rest))
+            };
+            match self.insert_with(&values[put..], push, deadline, None) {
+                Ok(count) => put += count,
+                Err(error) => return (put, Err(error)),
             }
         }
-        (values.len(), Ok(()))
+        (put, Ok(()))
     }
 
     /// Takes the next item, waiting up to `timeout` for one.
@@ -355,23 +362,14 @@ impl Queue {
                 "a batch get needs room for one item",
             ));
         }
-        let mut next =
-            Some(self.remove_with(Deadline::after(timeout), || self.try_remove_value())?);
-        let mut count = 0;
-        while let Some(Some(value)) = next {
-            values[count] = value;
-            count += 1;
-            next = if count < values.len() {
-                match self.try_remove_value() {
-                    Popped::Item(taken) => Some(taken),
-                    Popped::Empty | Popped::Closed => None,
-                }
-            } else {
-                None
-            };
-        }
-        if count == 0 {
-            return Err(NOT_A_VALUE);
+        let mut count = self
+            .remove_with(Deadline::after(timeout), || self.try_remove_values(values))?
+            .ok_or(NOT_A_VALUE)?;
+        while count < values.len() {
+            match self.try_remove_values(&mut values[count..]) {
+                Popped::Item(Some(taken)) => count += taken,
+                Popped::Item(None) | Popped::Empty | Popped::Closed => break,
+            }
         }
         Ok(count)
     }
@@ -478,35 +476,28 @@ impl Queue {
         deadline: Deadline,
         abort: Option<&AtomicBool>,
     ) -> Result<()> {
-        self.insert_with(
-            message,
-            |message| self.storage.push(message, priority),
-            deadline,
-            abort,
-        )
+        let push = |message| self.storage.push(message, priority).map(|()| 1);
+        self.insert_with(message, push, deadline, abort).map(drop)
     }
 
     /// Adds one 8-byte value once there is room, without building a message
     /// for value storage.
     #[inline]
     fn insert_value(&self, value: u64, deadline: Deadline) -> Result<()> {
-        self.insert_with(
-            value,
-            |value| self.storage.push_value(value),
-            deadline,
-            None,
-        )
+        let push = |value| self.storage.push_value(value).map(|()| 1);
+        self.insert_with(value, push, deadline, None).map(drop)
     }
 
-    /// Pushes `item` with `push` once there is room (see `insert`).
+    /// Pushes `item` with `push` once there is room (see `insert`);
+    /// returns how many items `push` says it added.
     #[inline]
     fn insert_with<T>(
         &self,
         mut item: T,
-        push: impl Fn(T) -> std::result::Result<(), Refused<T>>,
+        push: impl Fn(T) -> std::result::Result<usize, Refused<T>>,
         deadline: Deadline,
         abort: Option<&AtomicBool>,
-    ) -> Result<()> {
+    ) -> Result<usize> {
         let aborted = || abort.is_some_and(|abort| abort.load(Ordering::SeqCst));
         let mut backoff = Backoff::new();
         let mut expired = false;
@@ -515,11 +506,11 @@ impl Queue {
                 return Err(Error::Closed);
             }
             match push(item) {
-                Ok(()) => {
+                Ok(count) => {
                     // The push's SeqCst write orders it before the check
                     // for sleeping getters (see `Waiters`).
-                    self.getters.notify_one();
-                    return Ok(());
+                    self.getters.notify(count);
+                    return Ok(count);
                 }
                 Err(Refused::Closed(_)) => return Err(Error::Closed),
                 Err(Refused::Full(back)) => item = back,
@@ -582,6 +573,27 @@ impl Queue {
         popped.map(|taken| taken.map_err(|message| self.leave_at_head(message)).ok())
     }
 
+    /// Like `try_remove_value`, taking up to `values.len()` values into the
+    /// front of `values` (several with one claim from value storage):
+    /// `Item(Some(count))`, or `Item(None)` when the item due next is not 8
+    /// bytes long.
+    fn try_remove_values(&self, values: &mut [u64]) -> Popped<Option<usize>> {
+        if self.head_len.load(Ordering::SeqCst) == 0 {
+            if let Some(popped) = self.storage.pop_values(values) {
+                if let Popped::Item(count) = popped {
+                    self.made_room(count);
+                }
+                return popped.map(Some);
+            }
+        }
+        self.try_remove_value().map(|value| {
+            value.map(|value| {
+                values[0] = value;
+                1
+            })
+        })
+    }
+
     /// An item left at the head of the queue, if any.
     #[inline]
     fn take_from_head(&self) -> Option<Message> {
@@ -597,9 +609,17 @@ impl Queue {
     /// After a pop from storage: a bounded queue now has room.
     #[inline]
     fn popped<T>(&self, popped: &Popped<T>) {
-        if self.maxsize != 0 && matches!(popped, Popped::Item(_)) {
+        if matches!(popped, Popped::Item(_)) {
+            self.made_room(1);
+        }
+    }
+
+    /// After `count` items left storage: a bounded queue has room for them.
+    #[inline]
+    fn made_room(&self, count: usize) {
+        if self.maxsize != 0 {
             // The pop's SeqCst write orders it before this check.
-            self.putters.notify_one();
+            self.putters.notify(count);
         }
     }
 
@@ -619,7 +639,11 @@ impl Queue {
 
     /// Takes an item with `try_remove`, waiting as `remove` does.
     #[inline]
-    fn remove_with<T>(&self, deadline: Deadline, try_remove: impl Fn() -> Popped<T>) -> Result<T> {
+    fn remove_with<T>(
+        &self,
+        deadline: Deadline,
+        mut try_remove: impl FnMut() -> Popped<T>,
+    ) -> Result<T> {
         let mut backoff = Backoff::new();
         let mut expired = false;
         loop {

@@ -67,12 +67,13 @@ impl<T> Ring<T> {
         }
     }
 
-    /// The position after `position`: the next index, or index 0 of the
-    /// next lap.
-    fn after(&self, position: usize) -> usize {
+    /// The position `count` after `position`, which has at least `count`
+    /// slots left in its lap: the index `count` further on, or index 0 of
+    /// the next lap.
+    fn advance(&self, position: usize, count: usize) -> usize {
         let index = position & (self.closed_bit - 1);
-        if index + 1 < self.capacity {
-            position + 1
+        if index + count < self.capacity {
+            position + count
         } else {
             (position & !(self.one_lap - 1)).wrapping_add(self.one_lap)
         }
@@ -86,96 +87,168 @@ impl<T> Ring<T> {
 
     /// Adds `value` unless the ring is full or closed.
     pub(crate) fn push(&self, value: T) -> Result<(), Refused<T>> {
-        let backoff = Backoff::new();
-        let mut tail = self.tail.load(Ordering::Relaxed);
-        loop {
-            if tail & self.closed_bit != 0 {
-                return Err(Refused::Closed(value));
-            }
-            let slot = &self.slots[tail & (self.closed_bit - 1)];
-            let stamp = slot.stamp.load(Ordering::Acquire);
-            if stamp == tail {
-                match self.tail.compare_exchange_weak(
-                    tail,
-                    self.after(tail),
-                    Ordering::SeqCst,
-                    Ordering::Relaxed,
-                ) {
-                    Ok(_) => {
-                        // SAFETY: the CAS gave this thread the slot, which
-                        // its stamp says is empty.
-                        unsafe { (*slot.value.get()).write(value) };
-                        slot.stamp.store(tail + 1, Ordering::Release);
-                        return Ok(());
-                    }
-                    Err(current) => {
-                        tail = current;
-                        backoff.spin();
-                    }
-                }
-            } else if stamp.wrapping_add(self.one_lap) == tail + 1 {
-                // The slot still holds the previous lap's item: full,
-                // unless a get is just taking it.
-                fence(Ordering::SeqCst);
-                let head = self.head.load(Ordering::Relaxed);
-                if head.wrapping_add(self.one_lap) == tail {
-                    return Err(Refused::Full(value));
-                }
-                backoff.spin();
-                tail = self.tail.load(Ordering::Relaxed);
-            } else {
-                // Another put claimed this position and moved on.
-                backoff.snooze();
-                tail = self.tail.load(Ordering::Relaxed);
-            }
+        let mut value = Some(value);
+        match self.push_many(1, || value.take().expect("one slot claimed")) {
+            Ok(_) => Ok(()),
+            Err(refused) => Err(refused.map(|()| value.take().expect("not put"))),
         }
     }
 
     /// Takes the oldest item, if any.
     pub(crate) fn pop(&self) -> Popped<T> {
+        let mut taken = None;
+        self.pop_many(1, |value| taken = Some(value))
+            .map(|_| taken.expect("one slot claimed"))
+    }
+
+    /// Adds up to `max` (at least 1) items from `next` with one claim of
+    /// consecutive free slots in the current lap, unless the ring is full or
+    /// closed; `next` is called once per slot claimed. Returns how many went
+    /// in.
+    pub(crate) fn push_many(
+        &self,
+        max: usize,
+        mut next: impl FnMut() -> T,
+    ) -> Result<usize, Refused<()>> {
+        let backoff = Backoff::new();
+        let mut tail = self.tail.load(Ordering::Relaxed);
+        loop {
+            if tail & self.closed_bit != 0 {
+                return Err(Refused::Closed(()));
+            }
+            let index = tail & (self.closed_bit - 1);
+            // Free slots for this lap from the tail on: once seen free, a
+            // slot stays free until a put claims it by moving the tail.
+            let free = (0..max.min(self.capacity - index))
+                .take_while(|&offset| {
+                    self.slots[index + offset].stamp.load(Ordering::Acquire) == tail + offset
+                })
+                .count();
+            if free == 0 {
+                if let Some(refused) = self.push_refused(tail, &backoff) {
+                    return Err(refused);
+                }
+                tail = self.tail.load(Ordering::Relaxed);
+                continue;
+            }
+            match self.tail.compare_exchange_weak(
+                tail,
+                self.advance(tail, free),
+                Ordering::SeqCst,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => {
+                    for offset in 0..free {
+                        let slot = &self.slots[index + offset];
+                        // SAFETY: the CAS gave this thread these slots,
+                        // which their stamps said were empty.
+                        unsafe { (*slot.value.get()).write(next()) };
+                        slot.stamp.store(tail + offset + 1, Ordering::Release);
+                    }
+                    return Ok(free);
+                }
+                Err(current) => {
+                    tail = current;
+                    backoff.spin();
+                }
+            }
+        }
+    }
+
+    /// For a put that found the slot at `tail` not free: `Full` when the
+    /// ring is full; otherwise waits a moment and returns `None` to retry.
+    fn push_refused(&self, tail: usize, backoff: &Backoff) -> Option<Refused<()>> {
+        let stamp = self.slots[tail & (self.closed_bit - 1)]
+            .stamp
+            .load(Ordering::Acquire);
+        if stamp.wrapping_add(self.one_lap) == tail + 1 {
+            // The slot still holds the previous lap's item: full, unless a
+            // get is just taking it.
+            fence(Ordering::SeqCst);
+            if self.head.load(Ordering::Relaxed).wrapping_add(self.one_lap) == tail {
+                return Some(Refused::Full(()));
+            }
+            backoff.spin();
+        } else {
+            // Another put claimed this position and moved on.
+            backoff.snooze();
+        }
+        None
+    }
+
+    /// For a get that found the slot at `head` without an item: `Empty` or
+    /// `Closed` when the ring is empty; otherwise waits a moment and returns
+    /// `None` to retry.
+    fn pop_refused<U>(&self, head: usize, backoff: &Backoff) -> Option<Popped<U>> {
+        let stamp = self.slots[head & (self.closed_bit - 1)]
+            .stamp
+            .load(Ordering::Acquire);
+        if stamp == head {
+            // Nothing here yet: empty, unless a put has claimed the slot
+            // and is writing it (then wait for it).
+            fence(Ordering::SeqCst);
+            let tail = self.tail.load(Ordering::Relaxed);
+            if tail & !self.closed_bit == head {
+                return Some(if tail & self.closed_bit != 0 {
+                    Popped::Closed
+                } else {
+                    Popped::Empty
+                });
+            }
+            backoff.spin();
+        } else {
+            // Another get took this position and moved on.
+            backoff.snooze();
+        }
+        None
+    }
+
+    /// Takes up to `max` (at least 1) of the oldest items with one claim of
+    /// consecutive full slots in the current lap, handing each to `sink` in
+    /// order. Returns how many it took.
+    pub(crate) fn pop_many(&self, max: usize, mut sink: impl FnMut(T)) -> Popped<usize> {
         let backoff = Backoff::new();
         let mut head = self.head.load(Ordering::Relaxed);
         loop {
-            let slot = &self.slots[head & (self.closed_bit - 1)];
-            let stamp = slot.stamp.load(Ordering::Acquire);
-            if stamp == head + 1 {
-                match self.head.compare_exchange_weak(
-                    head,
-                    self.after(head),
-                    Ordering::SeqCst,
-                    Ordering::Relaxed,
-                ) {
-                    Ok(_) => {
-                        // SAFETY: the CAS gave this thread the slot, which
-                        // its stamp says holds a value.
+            let index = head & (self.closed_bit - 1);
+            // Full slots from the head on: once seen full, a slot stays
+            // full until a get claims it by moving the head.
+            let full = (0..max.min(self.capacity - index))
+                .take_while(|&offset| {
+                    self.slots[index + offset].stamp.load(Ordering::Acquire) == head + offset + 1
+                })
+                .count();
+            if full == 0 {
+                if let Some(nothing) = self.pop_refused(head, &backoff) {
+                    return nothing;
+                }
+                head = self.head.load(Ordering::Relaxed);
+                continue;
+            }
+            match self.head.compare_exchange_weak(
+                head,
+                self.advance(head, full),
+                Ordering::SeqCst,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => {
+                    for offset in 0..full {
+                        let slot = &self.slots[index + offset];
+                        // SAFETY: the CAS gave this thread these slots,
+                        // which their stamps said hold values.
                         let value = unsafe { (*slot.value.get()).assume_init_read() };
-                        slot.stamp
-                            .store(head.wrapping_add(self.one_lap), Ordering::Release);
-                        return Popped::Item(value);
+                        slot.stamp.store(
+                            (head + offset).wrapping_add(self.one_lap),
+                            Ordering::Release,
+                        );
+                        sink(value);
                     }
-                    Err(current) => {
-                        head = current;
-                        backoff.spin();
-                    }
+                    return Popped::Item(full);
                 }
-            } else if stamp == head {
-                // Nothing here yet: empty, unless a put has claimed the
-                // slot and is writing it (then wait for it).
-                fence(Ordering::SeqCst);
-                let tail = self.tail.load(Ordering::Relaxed);
-                if tail & !self.closed_bit == head {
-                    return if tail & self.closed_bit != 0 {
-                        Popped::Closed
-                    } else {
-                        Popped::Empty
-                    };
+                Err(current) => {
+                    head = current;
+                    backoff.spin();
                 }
-                backoff.spin();
-                head = self.head.load(Ordering::Relaxed);
-            } else {
-                // Another get took this position and moved on.
-                backoff.snooze();
-                head = self.head.load(Ordering::Relaxed);
             }
         }
     }

@@ -44,7 +44,7 @@ pub(crate) enum Storage {
 }
 
 impl<T> Refused<T> {
-    fn map<U>(self, f: impl FnOnce(T) -> U) -> Refused<U> {
+    pub(crate) fn map<U>(self, f: impl FnOnce(T) -> U) -> Refused<U> {
         match self {
             Refused::Full(item) => Refused::Full(f(item)),
             Refused::Closed(item) => Refused::Closed(f(item)),
@@ -152,6 +152,35 @@ impl Storage {
             Storage::ValueList(list) => list.pop().map(Ok),
             Storage::ValueRing(ring) => ring.pop().map(Ok),
             _ => self.pop().map(|message| message.to_u64().ok_or(message)),
+        }
+    }
+
+    /// Adds the first values of `values` (at least one, unless refused):
+    /// several with one claim in value storage, else one. Returns how many.
+    pub(crate) fn push_values(&self, values: &[u64]) -> Result<usize, Refused<()>> {
+        let mut next = values.iter().copied();
+        let mut take = || next.next().expect("no more claimed than given");
+        match self {
+            Storage::ValueList(list) => list.push_many(values.len(), &mut take),
+            Storage::ValueRing(ring) => ring.push_many(values.len(), &mut take),
+            _ => self
+                .push_value(take())
+                .map(|()| 1)
+                .map_err(|refused| refused.map(drop)),
+        }
+    }
+
+    /// For value storage, takes up to `values.len()` of the items due next
+    /// with one claim into the front of `values`, returning how many; `None`
+    /// for other storage, whose items may be of other lengths.
+    pub(crate) fn pop_values(&self, values: &mut [u64]) -> Option<Popped<usize>> {
+        let room = values.len();
+        let mut slots = values.iter_mut();
+        let mut put = |value| *slots.next().expect("no more claimed than room") = value;
+        match self {
+            Storage::ValueList(list) => Some(list.pop_many(room, &mut put)),
+            Storage::ValueRing(ring) => Some(ring.pop_many(room, &mut put)),
+            _ => None,
         }
     }
 

@@ -462,6 +462,18 @@ fn single_items_through_every_storage_lose_nothing() {
 }
 
 #[test]
+fn batches_through_value_storage_lose_nothing() {
+    // Odd sizes make batch claims stop at the end of a ring's lap and of a
+    // list's block.
+    for maxsize in [0, 1, 3, 7, 1024] {
+        for batch in [1, 5, 64, 100] {
+            move_values(Queue::new_values(Kind::Fifo, maxsize), 3, 3, 20_000, batch);
+        }
+    }
+    move_values(Queue::new_values(Kind::Fifo, 1024), 4, 4, 2_500_000, 256);
+}
+
+#[test]
 fn puts_racing_a_shutdown_are_refused_or_delivered() {
     for maxsize in [0, 64, RING_LIMIT + 1] {
         for values in [false, true] {

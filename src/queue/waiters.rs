@@ -97,6 +97,16 @@ impl Waiters {
         }
     }
 
+    /// Wakes one sleeper for one item made available, every sleeper for
+    /// several (they re-check, so waking too many costs only time).
+    pub(crate) fn notify(&self, count: usize) {
+        if count == 1 {
+            self.notify_one();
+        } else {
+            self.notify_all();
+        }
+    }
+
     /// Wakes every sleeper; call after making a condition true (any write:
     /// this call fences it itself).
     pub(crate) fn notify_all(&self) {
