@@ -435,7 +435,8 @@ class _NativeQueue(_Native):
                 # _decode, with its most common cases inline.
                 array = receiver.array
                 if array[0] != _MARK:
-                    return bytes(receiver.view[: receiver.length.value])
+                    # Slicing the ctypes array makes the bytes in one step.
+                    return receiver.buffer[: receiver.length.value]
                 size = receiver.length.value
                 if size > 1 and array[1] == _TAG_STR:
                     return array[2:size].decode()
