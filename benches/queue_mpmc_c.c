@@ -5,10 +5,11 @@
  * released until the last consumer has seen the queue closed and empty.
  * Every run checks that the consumers' sum is that of 0..ITEMS-1.
  *
- *   allcore: ac_queue_put_u64 / ac_queue_get_u64 (the fast path for 8-byte
- *     items), ac_queue_put / ac_queue_get of 8-byte byte messages, and the
- *     batch calls ac_queue_put_many_u64 / ac_queue_get_many_u64 (BATCH
- *     items per call); the end is ac_queue_shutdown (not immediate).
+ *   allcore: ac_queue_put_u64 / ac_queue_get_u64 and the batch calls
+ *     ac_queue_put_many_u64 / ac_queue_get_many_u64 (BATCH items per call)
+ *     on a queue of 64-bit values (ac_queue_new_u64), and ac_queue_put /
+ *     ac_queue_get of 8-byte byte messages (ac_queue_new); the end is
+ *     ac_queue_shutdown (not immediate).
  *   baseline: mutex_queue.c, a ring buffer behind a pthread mutex and two
  *     condition variables, with the same capacity, item by item or BATCH
  *     at a time under one lock; the end is its close flag.
@@ -176,8 +177,10 @@ static double time_run(enum method method, int producers, int consumers)
 {
     struct run run = {.method = method, .per_producer = ITEMS / (uint64_t)producers};
     bool allcore = method == AC_U64 || method == AC_BYTES || method == AC_BATCH;
-    if (allcore) {
+    if (method == AC_BYTES) {
         CHECK(ac_queue_new(AC_QUEUE_FIFO, CAPACITY, 8, &run.queue));
+    } else if (allcore) {
+        CHECK(ac_queue_new_u64(AC_QUEUE_FIFO, CAPACITY, &run.queue));
     } else if ((run.baseline = mutex_queue_new(CAPACITY)) == NULL) {
         exit(EXIT_FAILURE);
     }

@@ -607,7 +607,9 @@ ac_status ac_queue_put_many(const ac_queue *queue, const void *data, const size_
 
 /**
  * Puts the `count` 64-bit values at `values` as 8-byte messages in one
- * call; otherwise as `ac_queue_put_many`.
+ * call; otherwise as `ac_queue_put_many`. A FIFO queue of 64-bit values
+ * (`ac_queue_new_u64`) claims room for many values at once, which makes
+ * this, with `ac_queue_get_many_u64`, the fastest way to move values.
  */
 ac_status ac_queue_put_many_u64(const ac_queue *queue, const uint64_t *values, size_t count, int64_t timeout_ns, size_t *out_put);
 

@@ -267,7 +267,9 @@ pub extern "C" fn ac_queue_put_many(
 }
 
 /// Puts the `count` 64-bit values at `values` as 8-byte messages in one
-/// call; otherwise as `ac_queue_put_many`.
+/// call; otherwise as `ac_queue_put_many`. A FIFO queue of 64-bit values
+/// (`ac_queue_new_u64`) claims room for many values at once, which makes
+/// this, with `ac_queue_get_many_u64`, the fastest way to move values.
 #[no_mangle]
 pub extern "C" fn ac_queue_put_many_u64(
     queue: *const ac_queue,

@@ -11,6 +11,10 @@
 //! empty and the mark set knows that no item is still on its way. Bit 0 of
 //! the head position says that the head block is not the last one. The
 //! tail position counts every put ever made.
+//!
+//! A batch claims several consecutive slots of one block by moving the
+//! tail (or head) past all of them with one CAS, then fills (or reads) each
+//! slot as a single put (or get) would.
 
 use std::cell::UnsafeCell;
 use std::mem::MaybeUninit;

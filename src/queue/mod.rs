@@ -14,8 +14,10 @@
 //! priority and larger bounded queues keep them under a mutex. The storage
 //! itself can be closed and counts the puts ever made, so a put costs what
 //! the storage's own push costs plus one load to see whether a getter
-//! sleeps; `task_done` counts in a word of its own. Blocked getters,
-//! putters and joiners spin briefly and then sleep (see `waiters`).
+//! sleeps; `task_done` counts in a word of its own. Batches of 64-bit
+//! values claim many consecutive slots of the list or ring at once.
+//! Blocked getters, putters and joiners spin briefly and then sleep (see
+//! `waiters`).
 //!
 //! Invariants:
 //! - Every successful put adds exactly one item, and every item leaves the

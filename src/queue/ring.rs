@@ -9,6 +9,11 @@
 //! that finds the queue empty and the mark set knows that no item is still
 //! on its way. `tail` counts every put ever made, which the queue uses for
 //! `task_done`/`join` instead of a counter of its own.
+//!
+//! A batch claims the consecutive slots of one lap that its stamps show
+//! ready, moving `tail` (or `head`) past all of them with one CAS: a slot
+//! seen ready stays ready until a claim moves past it, so a successful CAS
+//! owns every slot it passed.
 
 use std::cell::UnsafeCell;
 use std::mem::MaybeUninit;

@@ -2,9 +2,10 @@
 //! lock-free ring preallocated to `maxsize` (bounded FIFO up to
 //! [`RING_LIMIT`] items), or a container under a mutex (LIFO, priority and
 //! larger bounded FIFO queues). A FIFO queue of 64-bit values keeps bare
-//! `u64`s in its list or ring: half the memory traffic of a message. Each can be closed, refusing later puts,
-//! and counts the puts ever made. Every operation is non-blocking; waiting
-//! is the queue's business.
+//! `u64`s in its list or ring: half the memory traffic of a message, and
+//! batches that claim many slots at once. Each can be closed, refusing
+//! later puts, and counts the puts ever made. Every operation is
+//! non-blocking; waiting is the queue's business.
 
 use parking_lot::Mutex;
 
