@@ -23,7 +23,7 @@ use std::sync::atomic::{fence, AtomicPtr, AtomicUsize, Ordering};
 
 use crossbeam_utils::{Backoff, CachePadded};
 
-use super::storage::{Popped, Refused};
+use super::storage::{Claims, Popped, Refused};
 
 /// Positions per lap: one per slot, plus the one that stands for "the next
 /// block is being installed".
@@ -150,30 +150,43 @@ impl<T> List<T> {
         }
     }
 
-    /// Adds `value` unless the list is closed.
-    pub(crate) fn push(&self, value: T) -> Result<(), Refused<T>> {
-        let mut value = Some(value);
-        match self.push_many(1, || value.take().expect("one slot claimed")) {
-            Ok(_) => Ok(()),
-            Err(refused) => Err(refused.map(|()| value.take().expect("not put"))),
+    /// Refuses every later put; true the first time.
+    pub(crate) fn close(&self) -> bool {
+        self.tail.index.fetch_or(MARK, Ordering::SeqCst) & MARK == 0
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.tail.index.load(Ordering::SeqCst) & MARK != 0
+    }
+
+    /// Puts ever made.
+    pub(crate) fn pushed(&self) -> u64 {
+        count(self.tail.index.load(Ordering::SeqCst))
+    }
+
+    /// Items held now (a consistent snapshot of both ends).
+    pub(crate) fn len(&self) -> usize {
+        loop {
+            let tail = self.tail.index.load(Ordering::SeqCst);
+            let head = self.head.index.load(Ordering::SeqCst);
+            if self.tail.index.load(Ordering::SeqCst) == tail {
+                return (count(tail) - count(head)) as usize;
+            }
         }
     }
 
-    /// Takes the oldest item, if any.
-    pub(crate) fn pop(&self) -> Popped<T> {
-        let mut taken = None;
-        self.pop_many(1, |value| taken = Some(value))
-            .map(|_| taken.expect("one slot claimed"))
+    pub(crate) fn is_empty(&self) -> bool {
+        let head = self.head.index.load(Ordering::SeqCst);
+        let tail = self.tail.index.load(Ordering::SeqCst);
+        count(head) == count(tail)
     }
+}
 
+impl<T> Claims<T> for List<T> {
     /// Adds up to `max` (at least 1) items from `next` with one claim of
     /// consecutive slots in the tail block, unless the list is closed;
     /// `next` is called once per slot claimed. Returns how many went in.
-    pub(crate) fn push_many(
-        &self,
-        max: usize,
-        mut next: impl FnMut() -> T,
-    ) -> Result<usize, Refused<()>> {
+    fn push_many(&self, max: usize, mut next: impl FnMut() -> T) -> Result<usize, Refused<()>> {
         let backoff = Backoff::new();
         let mut tail = self.tail.index.load(Ordering::Acquire);
         let mut block = self.tail.block.load(Ordering::Acquire);
@@ -252,7 +265,7 @@ impl<T> List<T> {
     /// Takes up to `max` (at least 1) of the oldest items with one claim of
     /// consecutive slots in the head block, handing each to `sink` in
     /// order. Returns how many it took.
-    pub(crate) fn pop_many(&self, max: usize, mut sink: impl FnMut(T)) -> Popped<usize> {
+    fn pop_many(&self, max: usize, mut sink: impl FnMut(T)) -> Popped<usize> {
         let backoff = Backoff::new();
         let mut head = self.head.index.load(Ordering::Acquire);
         let mut block = self.head.block.load(Ordering::Acquire);
@@ -334,37 +347,6 @@ impl<T> List<T> {
                 }
             }
         }
-    }
-
-    /// Refuses every later put; true the first time.
-    pub(crate) fn close(&self) -> bool {
-        self.tail.index.fetch_or(MARK, Ordering::SeqCst) & MARK == 0
-    }
-
-    pub(crate) fn is_closed(&self) -> bool {
-        self.tail.index.load(Ordering::SeqCst) & MARK != 0
-    }
-
-    /// Puts ever made.
-    pub(crate) fn pushed(&self) -> u64 {
-        count(self.tail.index.load(Ordering::SeqCst))
-    }
-
-    /// Items held now (a consistent snapshot of both ends).
-    pub(crate) fn len(&self) -> usize {
-        loop {
-            let tail = self.tail.index.load(Ordering::SeqCst);
-            let head = self.head.index.load(Ordering::SeqCst);
-            if self.tail.index.load(Ordering::SeqCst) == tail {
-                return (count(tail) - count(head)) as usize;
-            }
-        }
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        let head = self.head.index.load(Ordering::SeqCst);
-        let tail = self.tail.index.load(Ordering::SeqCst);
-        count(head) == count(tail)
     }
 }
 

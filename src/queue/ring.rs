@@ -21,7 +21,7 @@ use std::sync::atomic::{fence, AtomicUsize, Ordering};
 
 use crossbeam_utils::{Backoff, CachePadded};
 
-use super::storage::{Popped, Refused};
+use super::storage::{Claims, Popped, Refused};
 
 struct Slot<T> {
     /// `lap + index` when the slot is ready for the put of that position;
@@ -90,76 +90,6 @@ impl<T> Ring<T> {
         laps * self.capacity as u64 + (position & (self.closed_bit - 1)) as u64
     }
 
-    /// Adds `value` unless the ring is full or closed.
-    pub(crate) fn push(&self, value: T) -> Result<(), Refused<T>> {
-        let mut value = Some(value);
-        match self.push_many(1, || value.take().expect("one slot claimed")) {
-            Ok(_) => Ok(()),
-            Err(refused) => Err(refused.map(|()| value.take().expect("not put"))),
-        }
-    }
-
-    /// Takes the oldest item, if any.
-    pub(crate) fn pop(&self) -> Popped<T> {
-        let mut taken = None;
-        self.pop_many(1, |value| taken = Some(value))
-            .map(|_| taken.expect("one slot claimed"))
-    }
-
-    /// Adds up to `max` (at least 1) items from `next` with one claim of
-    /// consecutive free slots in the current lap, unless the ring is full or
-    /// closed; `next` is called once per slot claimed. Returns how many went
-    /// in.
-    pub(crate) fn push_many(
-        &self,
-        max: usize,
-        mut next: impl FnMut() -> T,
-    ) -> Result<usize, Refused<()>> {
-        let backoff = Backoff::new();
-        let mut tail = self.tail.load(Ordering::Relaxed);
-        loop {
-            if tail & self.closed_bit != 0 {
-                return Err(Refused::Closed(()));
-            }
-            let index = tail & (self.closed_bit - 1);
-            // Free slots for this lap from the tail on: once seen free, a
-            // slot stays free until a put claims it by moving the tail.
-            let free = (0..max.min(self.capacity - index))
-                .take_while(|&offset| {
-                    self.slots[index + offset].stamp.load(Ordering::Acquire) == tail + offset
-                })
-                .count();
-            if free == 0 {
-                if let Some(refused) = self.push_refused(tail, &backoff) {
-                    return Err(refused);
-                }
-                tail = self.tail.load(Ordering::Relaxed);
-                continue;
-            }
-            match self.tail.compare_exchange_weak(
-                tail,
-                self.advance(tail, free),
-                Ordering::SeqCst,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => {
-                    for offset in 0..free {
-                        let slot = &self.slots[index + offset];
-                        // SAFETY: the CAS gave this thread these slots,
-                        // which their stamps said were empty.
-                        unsafe { (*slot.value.get()).write(next()) };
-                        slot.stamp.store(tail + offset + 1, Ordering::Release);
-                    }
-                    return Ok(free);
-                }
-                Err(current) => {
-                    tail = current;
-                    backoff.spin();
-                }
-            }
-        }
-    }
-
     /// For a put that found the slot at `tail` not free: `Full` when the
     /// ring is full; otherwise waits a moment and returns `None` to retry.
     fn push_refused(&self, tail: usize, backoff: &Backoff) -> Option<Refused<()>> {
@@ -208,10 +138,99 @@ impl<T> Ring<T> {
         None
     }
 
+    /// Refuses every later put; true the first time.
+    pub(crate) fn close(&self) -> bool {
+        self.tail.fetch_or(self.closed_bit, Ordering::SeqCst) & self.closed_bit == 0
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.tail.load(Ordering::SeqCst) & self.closed_bit != 0
+    }
+
+    /// Puts ever made.
+    pub(crate) fn pushed(&self) -> u64 {
+        self.count(self.tail.load(Ordering::SeqCst) & !self.closed_bit)
+    }
+
+    /// Items held now (a consistent snapshot of both ends).
+    pub(crate) fn len(&self) -> usize {
+        loop {
+            let tail = self.tail.load(Ordering::SeqCst);
+            let head = self.head.load(Ordering::SeqCst);
+            if self.tail.load(Ordering::SeqCst) == tail {
+                return (self.count(tail & !self.closed_bit) - self.count(head)) as usize;
+            }
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        let head = self.head.load(Ordering::SeqCst);
+        let tail = self.tail.load(Ordering::SeqCst);
+        tail & !self.closed_bit == head
+    }
+
+    pub(crate) fn is_full(&self) -> bool {
+        let tail = self.tail.load(Ordering::SeqCst);
+        let head = self.head.load(Ordering::SeqCst);
+        head.wrapping_add(self.one_lap) == tail & !self.closed_bit
+    }
+}
+
+impl<T> Claims<T> for Ring<T> {
+    /// Adds up to `max` (at least 1) items from `next` with one claim of
+    /// consecutive free slots in the current lap, unless the ring is full or
+    /// closed; `next` is called once per slot claimed. Returns how many went
+    /// in.
+    fn push_many(&self, max: usize, mut next: impl FnMut() -> T) -> Result<usize, Refused<()>> {
+        let backoff = Backoff::new();
+        let mut tail = self.tail.load(Ordering::Relaxed);
+        loop {
+            if tail & self.closed_bit != 0 {
+                return Err(Refused::Closed(()));
+            }
+            let index = tail & (self.closed_bit - 1);
+            // Free slots for this lap from the tail on: once seen free, a
+            // slot stays free until a put claims it by moving the tail.
+            let free = (0..max.min(self.capacity - index))
+                .take_while(|&offset| {
+                    self.slots[index + offset].stamp.load(Ordering::Acquire) == tail + offset
+                })
+                .count();
+            if free == 0 {
+                if let Some(refused) = self.push_refused(tail, &backoff) {
+                    return Err(refused);
+                }
+                tail = self.tail.load(Ordering::Relaxed);
+                continue;
+            }
+            match self.tail.compare_exchange_weak(
+                tail,
+                self.advance(tail, free),
+                Ordering::SeqCst,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => {
+                    for offset in 0..free {
+                        let slot = &self.slots[index + offset];
+                        // SAFETY: the CAS gave this thread these slots,
+                        // which their stamps said were empty.
+                        unsafe { (*slot.value.get()).write(next()) };
+                        slot.stamp.store(tail + offset + 1, Ordering::Release);
+                    }
+                    return Ok(free);
+                }
+                Err(current) => {
+                    tail = current;
+                    backoff.spin();
+                }
+            }
+        }
+    }
+
     /// Takes up to `max` (at least 1) of the oldest items with one claim of
     /// consecutive full slots in the current lap, handing each to `sink` in
     /// order. Returns how many it took.
-    pub(crate) fn pop_many(&self, max: usize, mut sink: impl FnMut(T)) -> Popped<usize> {
+    fn pop_many(&self, max: usize, mut sink: impl FnMut(T)) -> Popped<usize> {
         let backoff = Backoff::new();
         let mut head = self.head.load(Ordering::Relaxed);
         loop {
@@ -256,43 +275,6 @@ impl<T> Ring<T> {
                 }
             }
         }
-    }
-
-    /// Refuses every later put; true the first time.
-    pub(crate) fn close(&self) -> bool {
-        self.tail.fetch_or(self.closed_bit, Ordering::SeqCst) & self.closed_bit == 0
-    }
-
-    pub(crate) fn is_closed(&self) -> bool {
-        self.tail.load(Ordering::SeqCst) & self.closed_bit != 0
-    }
-
-    /// Puts ever made.
-    pub(crate) fn pushed(&self) -> u64 {
-        self.count(self.tail.load(Ordering::SeqCst) & !self.closed_bit)
-    }
-
-    /// Items held now (a consistent snapshot of both ends).
-    pub(crate) fn len(&self) -> usize {
-        loop {
-            let tail = self.tail.load(Ordering::SeqCst);
-            let head = self.head.load(Ordering::SeqCst);
-            if self.tail.load(Ordering::SeqCst) == tail {
-                return (self.count(tail & !self.closed_bit) - self.count(head)) as usize;
-            }
-        }
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        let head = self.head.load(Ordering::SeqCst);
-        let tail = self.tail.load(Ordering::SeqCst);
-        tail & !self.closed_bit == head
-    }
-
-    pub(crate) fn is_full(&self) -> bool {
-        let tail = self.tail.load(Ordering::SeqCst);
-        let head = self.head.load(Ordering::SeqCst);
-        head.wrapping_add(self.one_lap) == tail & !self.closed_bit
     }
 }
 

@@ -36,6 +36,35 @@ pub(crate) enum Popped<T> {
     Closed,
 }
 
+/// A lock-free FIFO whose puts and gets claim consecutive slots: a single
+/// item is a batch of one.
+pub(crate) trait Claims<T> {
+    /// Adds up to `max` (at least 1) items from `next` with one claim,
+    /// unless the storage is full or closed; `next` is called once per slot
+    /// claimed. Returns how many went in.
+    fn push_many(&self, max: usize, next: impl FnMut() -> T) -> Result<usize, Refused<()>>;
+
+    /// Takes up to `max` (at least 1) of the oldest items with one claim,
+    /// handing each to `sink` in order. Returns how many it took.
+    fn pop_many(&self, max: usize, sink: impl FnMut(T)) -> Popped<usize>;
+
+    /// Adds `value` unless the storage is full or closed.
+    fn push(&self, value: T) -> Result<(), Refused<T>> {
+        let mut value = Some(value);
+        match self.push_many(1, || value.take().expect("one slot claimed")) {
+            Ok(_) => Ok(()),
+            Err(refused) => Err(refused.map(|()| value.take().expect("not put"))),
+        }
+    }
+
+    /// Takes the oldest item, if any.
+    fn pop(&self) -> Popped<T> {
+        let mut taken = None;
+        self.pop_many(1, |value| taken = Some(value))
+            .map(|_| taken.expect("one slot claimed"))
+    }
+}
+
 pub(crate) enum Storage {
     List(List<Message>),
     Ring(Ring<Message>),
