@@ -1,12 +1,20 @@
 """Finds and loads the allcore shared library.
 
-The library is loaded with :class:`ctypes.CDLL`, never ``PyDLL``: ctypes then
-releases the GIL for the duration of every foreign call, which is what lets
-native work run on every core. It is looked for, in this order:
+The library is loaded twice over the same file, as ``threading`` uses the GIL:
+
+- :data:`library` (:class:`ctypes.CDLL`) for every call that may block or runs
+  long (kernels, pool batches, waits): ctypes releases the GIL for the
+  duration of the call, which is what lets native work run on every core;
+- :data:`quick_library` (:class:`ctypes.PyDLL`) for calls that never block and
+  take nanoseconds (try-acquire, release, try-put/get, counters, getters): the
+  GIL is kept, so it is not handed to another thread on every call.
+
+The file is looked for, in this order:
 
 1. the path in the ``ALLCORE_LIBRARY`` environment variable (when set, it is
    the only candidate);
-2. the copy installed inside this package by ``pip install``;
+2. the copy installed inside this package by ``pip install`` (whatever the
+   install layout: site-packages, ``pip install --target``, a zip-less bundle);
 3. the repository's build output, ``target/release`` (``cargo build
    --release -p allcore``), when the package is imported from a source tree.
 """
@@ -17,7 +25,7 @@ import os
 import sys
 from pathlib import Path
 
-__all__ = ["library", "library_path"]
+__all__ = ["library", "library_path", "quick_library"]
 
 if sys.platform == "darwin":
     _FILE_NAME = "liballcore.dylib"
@@ -27,8 +35,19 @@ else:
     _FILE_NAME = "liballcore.so"
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
-# src/allcore/_lib.py -> the repository root is four levels up.
-_REPOSITORY_ROOT = _PACKAGE_DIR.parents[3]
+
+
+def _repository_build():
+    """``target/release`` of the source tree this package sits in, if it does.
+
+    In a checkout the package is ``bindings/python/src/allcore``, so the
+    repository root is four levels above the package directory; any other
+    layout (an installed package) has no such tree.
+    """
+    parents = _PACKAGE_DIR.parents
+    if len(parents) > 3 and (parents[3] / "Cargo.toml").is_file():
+        return [parents[3] / "target" / "release" / _FILE_NAME]
+    return []
 
 
 def _candidates():
@@ -40,7 +59,7 @@ def _candidates():
     # (liballcore.cpython-311-x86_64-linux-gnu.so); a plain copy also works.
     packaged = [_PACKAGE_DIR / (stem + suffix) for suffix in importlib.machinery.EXTENSION_SUFFIXES]
     packaged.append(_PACKAGE_DIR / _FILE_NAME)
-    return [*packaged, _REPOSITORY_ROOT / "target" / "release" / _FILE_NAME]
+    return [*packaged, *_repository_build()]
 
 
 def _load():
@@ -57,3 +76,4 @@ def _load():
 
 
 library, library_path = _load()
+quick_library = ctypes.PyDLL(str(library_path))

@@ -45,7 +45,7 @@ import weakref
 
 from . import _ffi
 from ._errors import ClosedError, NotOwnerError, error_for
-from ._lib import library
+from ._lib import library, quick_library
 
 __all__ = [
     "AtomicCounter",
@@ -112,8 +112,19 @@ class _Results(dict):
 
 
 def _function(name, restype, *argtypes):
-    """A private ctypes function object for ``name`` (others keep theirs)."""
+    """A private ctypes function object for ``name`` (others keep theirs).
+
+    Calls through it release the GIL: use it for calls that may block or run long.
+    """
     function = library[name]
+    function.restype = restype
+    function.argtypes = argtypes
+    return function
+
+
+def _quick_function(name, restype, *argtypes):
+    """As :func:`_function`, for a call that never blocks: it keeps the GIL."""
+    function = quick_library[name]
     function.restype = restype
     function.argtypes = argtypes
     return function
