@@ -7,15 +7,42 @@ GO ?= go
 LIB_DIR := $(CURDIR)/target/release
 export PYTHONPATH := $(CURDIR)/bindings/python/src
 
-.PHONY: all deps build header python-ffi lint test test-rust test-c test-python test-go demo bench clean
+# `make install`: where the header, the libraries and allcore.pc go
+# (cargo-c's layout; DESTDIR stages the whole tree for packaging).
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+VERSION_MAJOR := $(word 1,$(subst ., ,$(VERSION)))
+VERSION_MINOR := $(word 2,$(subst ., ,$(VERSION)))
+# The SONAME's version, as build.rs sets it: 0.<minor> while the ABI is 0.x.
+SOVERSION := $(if $(filter 0,$(VERSION_MAJOR)),0.$(VERSION_MINOR),$(VERSION_MAJOR))
+# What a static link needs besides liballcore.a (rustc --print native-static-libs).
+LIBS_PRIVATE := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+
+.PHONY: all deps build header python-ffi lint install test test-rust test-c test-install test-python test-go demo bench clean
 
 all: build
 
 deps:
 	bash scripts/install-deps.sh
 
+# The SONAME link lets programs linked in the tree against target/release run
+# (they ask for liballcore.so.$(SOVERSION)).
 build:
 	$(CARGO) build --release -p allcore
+	ln -sf liballcore.so $(LIB_DIR)/liballcore.so.$(SOVERSION)
+
+install: build
+	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
+	install -m 644 include/allcore.h $(DESTDIR)$(INCLUDEDIR)/allcore.h
+	install -m 755 $(LIB_DIR)/liballcore.so $(DESTDIR)$(LIBDIR)/liballcore.so.$(VERSION)
+	ln -sf liballcore.so.$(VERSION) $(DESTDIR)$(LIBDIR)/liballcore.so.$(SOVERSION)
+	ln -sf liballcore.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/liballcore.so
+	install -m 644 $(LIB_DIR)/liballcore.a $(DESTDIR)$(LIBDIR)/liballcore.a
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+		-e 's|@VERSION@|$(VERSION)|' -e 's|@LIBS_PRIVATE@|$(LIBS_PRIVATE)|' \
+		allcore.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/allcore.pc
 
 # Regenerate include/allcore.h from src/ffi (the test suite fails when it is stale).
 header:
@@ -39,13 +66,18 @@ test-rust: build
 test-c: build
 	$(MAKE) -C c_examples check
 
+# `make install` into a scratch prefix, then the README's C quick start built
+# with pkg-config, shared and static, and run.
+test-install: build
+	bash scripts/test-install.sh
+
 test-python: build
 	$(PYTHON) -m pytest -q bindings/python/tests
 
 test-go: build
 	cd bindings/go && $(GO) test -count=1 ./...
 
-test: deps lint test-rust test-c test-python test-go
+test: deps lint test-rust test-c test-install test-python test-go
 	@echo "all checks passed"
 
 demo: deps build

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing allcore needs beyond Rust, Go, Python 3
 # and a C compiler: libclang (for bindgen in the ABI tests), OpenMP's runtime
-# headers come with gcc, and the Python test tools. Safe to run repeatedly.
+# headers come with gcc, pkg-config, and the Python test tools. Safe to run repeatedly.
 set -euo pipefail
 
 have_libclang() {
@@ -12,12 +12,15 @@ have_libclang() {
         compgen -G '/usr/lib/llvm-*/lib/libclang-[0-9]*.so*' >/dev/null
 }
 
-if ! have_libclang; then
-    echo "installing libclang for bindgen"
+packages=()
+have_libclang || packages+=(libclang-dev)
+command -v pkg-config >/dev/null || packages+=(pkg-config) # `make install`'s allcore.pc, tested
+if [ ${#packages[@]} -gt 0 ]; then
+    echo "installing ${packages[*]}"
     sudo_cmd=""
     [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
     $sudo_cmd apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq libclang-dev >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${packages[@]}" >/dev/null
 fi
 
 python3 -m pip install --quiet --disable-pip-version-check -r "$(dirname "$0")/../bindings/python/requirements-dev.txt"
