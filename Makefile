@@ -19,6 +19,17 @@ VERSION_MINOR := $(word 2,$(subst ., ,$(VERSION)))
 SOVERSION := $(if $(filter 0,$(VERSION_MAJOR)),0.$(VERSION_MINOR),$(VERSION_MAJOR))
 # What a static link needs besides liballcore.a (rustc --print native-static-libs).
 LIBS_PRIVATE := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+# allcore.pc links the shared library; allcore-static.pc names the archive
+# itself (what the Go module links by default). Arguments: prefix, libdir,
+# includedir, output directory.
+pkg_config_files = \
+	sed -e 's|@PREFIX@|$(1)|' -e 's|@LIBDIR@|$(2)|' -e 's|@INCLUDEDIR@|$(3)|' \
+		-e 's|@VERSION@|$(VERSION)|' -e 's|@LIBS_PRIVATE@|$(LIBS_PRIVATE)|' \
+		allcore.pc.in > $(4)/allcore.pc && \
+	sed -e 's|@PREFIX@|$(1)|' -e 's|@LIBDIR@|$(2)|' -e 's|@INCLUDEDIR@|$(3)|' \
+		-e 's|@VERSION@|$(VERSION)|' -e 's|@LIBS_PRIVATE@|$(LIBS_PRIVATE)|' \
+		allcore-static.pc.in > $(4)/allcore-static.pc
+export PKG_CONFIG_PATH := $(LIB_DIR)/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH))
 
 .PHONY: all deps build header python-ffi lint install test test-rust test-c test-install test-python test-go demo bench clean
 
@@ -27,11 +38,15 @@ all: build
 deps:
 	bash scripts/install-deps.sh
 
-# The SONAME link lets programs linked in the tree against target/release run
-# (they ask for liballcore.so.$(SOVERSION)).
+# Besides cargo's output: the SONAME link that programs linked in the tree
+# against target/release ask for (liballcore.so.$(SOVERSION)), and pkg-config
+# files for the tree itself (PKG_CONFIG_PATH above), which is how the Go
+# module finds allcore here as it finds an installed one.
 build:
 	$(CARGO) build --release -p allcore
 	ln -sf liballcore.so $(LIB_DIR)/liballcore.so.$(SOVERSION)
+	mkdir -p $(LIB_DIR)/pkgconfig
+	$(call pkg_config_files,$(CURDIR),$(LIB_DIR),$(CURDIR)/include,$(LIB_DIR)/pkgconfig)
 
 install: build
 	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
@@ -40,9 +55,7 @@ install: build
 	ln -sf liballcore.so.$(VERSION) $(DESTDIR)$(LIBDIR)/liballcore.so.$(SOVERSION)
 	ln -sf liballcore.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/liballcore.so
 	install -m 644 $(LIB_DIR)/liballcore.a $(DESTDIR)$(LIBDIR)/liballcore.a
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
-		-e 's|@VERSION@|$(VERSION)|' -e 's|@LIBS_PRIVATE@|$(LIBS_PRIVATE)|' \
-		allcore.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/allcore.pc
+	$(call pkg_config_files,$(PREFIX),$(LIBDIR),$(INCLUDEDIR),$(DESTDIR)$(LIBDIR)/pkgconfig)
 
 # Regenerate include/allcore.h from src/ffi (the test suite fails when it is stale).
 header:
@@ -52,7 +65,7 @@ header:
 python-ffi:
 	$(PYTHON) bindings/python/tools/gen_ffi.py
 
-lint:
+lint: build
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(PYTHON) -m ruff check bindings/python

@@ -1,8 +1,6 @@
 package allcore
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../../include
-#cgo LDFLAGS: ${SRCDIR}/../../target/release/liballcore.a -lgcc_s -lutil -lrt -lpthread -lm -ldl
 #include "allcore.h"
 */
 import "C"
