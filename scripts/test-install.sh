@@ -2,7 +2,8 @@
 # The README's C quick start, as a user runs it: `make install` into a scratch
 # prefix (through DESTDIR, as a package build does, and directly), then the
 # README's program built with its own pkg-config lines, shared and static, run
-# and its output checked. Also checks the SONAME and the installed links.
+# and its output checked; the Go quick start as a module outside the checkout.
+# Also checks the SONAME and the installed links.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
@@ -17,6 +18,13 @@ shell = next(b for b in re.findall(r"```sh\n(.*?)```", readme, re.S) if "pkg-con
 (work / "sum.c").write_text(program)
 lines = [l for l in shell.splitlines() if l.strip() and not l.startswith(("#", "make install"))]
 (work / "build.sh").write_text("set -euo pipefail\n" + "\n".join(lines) + "\n")
+# The Go quick start: its go.mod (the replace pointing at this checkout) and main.go.
+hello = work / "hello"
+hello.mkdir()
+go_mod = next(b for b in re.findall(r"```text\n(.*?)```", readme, re.S) if b.startswith("module "))
+checkout = pathlib.Path(sys.argv[1]).parent
+(hello / "go.mod").write_text(go_mod.replace("/path/to/allcore", str(checkout)))
+(hello / "main.go").write_text(next(b for b in re.findall(r"```go\n(.*?)```", readme, re.S) if "func main" in b))
 PY
 
 # A staged install must hold the same tree with the final paths in allcore.pc.
@@ -45,3 +53,13 @@ if readelf -d sum-static | grep -q 'liballcore'; then
     exit 1
 fi
 echo "install + README C quick start (shared $soname and static): ok"
+
+# The Go quick start, in a module outside the checkout, against the install.
+cd "$work/hello"
+output=$(PKG_CONFIG_PATH="$lib/pkgconfig" go run .)
+expected=$'[55 6765 832040]\nhello\ntrue'
+if [ "$output" != "$expected" ]; then
+    printf 'README Go quick start printed:\n%s\nexpected:\n%s\n' "$output" "$expected" >&2
+    exit 1
+fi
+echo "README Go quick start, outside the checkout, static link: ok"

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"testing"
 
-	"allcore/internal/cfuncs"
+	"github.com/allcore/allcore/bindings/go/internal/cfuncs"
 )
 
 // goFib is the naive recursive Fibonacci in pure Go, the baseline for Fib.

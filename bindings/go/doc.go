@@ -6,13 +6,19 @@
 //
 // # Building
 //
-// The package links the static library target/release/liballcore.a of the
-// repository it lives in, so programs using it need no LD_LIBRARY_PATH. Build
-// that library first, at the repository root:
+// The package finds allcore through pkg-config and, by default, links its
+// static library (allcore-static.pc), so programs using it need no allcore
+// at run time. With the build tag allcore_shared it links the shared
+// liballcore.so instead (allcore.pc), so that a Go -buildmode=c-shared
+// library shares the one allcore of the process that loads it. Install
+// allcore first, at the repository root:
 //
-//	make build    # or: cargo build --release -p allcore
+//	make install PREFIX=$HOME/.local
+//	export PKG_CONFIG_PATH=$HOME/.local/lib/pkgconfig
 //
-// and build with cgo enabled (the default when a C compiler is installed).
+// Inside the repository, `make build` writes pkg-config files for the tree
+// into target/release/pkgconfig, which the Makefile puts on PKG_CONFIG_PATH.
+// Build with cgo enabled (the default when a C compiler is installed).
 //
 // # Objects and threads
 //

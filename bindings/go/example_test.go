@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"log"
 
-	"allcore"
+	allcore "github.com/allcore/allcore/bindings/go"
 )
 
 func ExampleFib() {

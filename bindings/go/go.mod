@@ -1,3 +1,3 @@
-module allcore
+module github.com/allcore/allcore/bindings/go
 
 go 1.24

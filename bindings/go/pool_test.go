@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"allcore/internal/cfuncs"
+	"github.com/allcore/allcore/bindings/go/internal/cfuncs"
 )
 
 // newTestPool starts a pool that the test closes when it ends.

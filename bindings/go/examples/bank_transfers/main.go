@@ -11,7 +11,7 @@ import (
 	"math/rand/v2"
 	"sync"
 
-	"allcore"
+	allcore "github.com/allcore/allcore/bindings/go"
 )
 
 type account struct {

@@ -13,7 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"allcore"
+	allcore "github.com/allcore/allcore/bindings/go"
 )
 
 func main() {

@@ -10,7 +10,7 @@ import (
 	"log"
 	"sync"
 
-	"allcore"
+	allcore "github.com/allcore/allcore/bindings/go"
 )
 
 func main() {

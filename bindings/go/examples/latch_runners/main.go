@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"allcore"
+	allcore "github.com/allcore/allcore/bindings/go"
 )
 
 func main() {

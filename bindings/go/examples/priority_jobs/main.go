@@ -12,7 +12,7 @@ import (
 	"fmt"
 	"log"
 
-	"allcore"
+	allcore "github.com/allcore/allcore/bindings/go"
 )
 
 // Job is one unit of work.

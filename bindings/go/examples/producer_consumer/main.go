@@ -12,7 +12,7 @@ import (
 	"strings"
 	"sync"
 
-	"allcore"
+	allcore "github.com/allcore/allcore/bindings/go"
 )
 
 const itemsPerProducer = 10

@@ -11,7 +11,7 @@ import (
 	"log"
 	"sync"
 
-	"allcore"
+	allcore "github.com/allcore/allcore/bindings/go"
 )
 
 func main() {

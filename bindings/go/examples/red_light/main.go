@@ -12,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"allcore"
+	allcore "github.com/allcore/allcore/bindings/go"
 )
 
 func main() {

@@ -8,7 +8,7 @@ import (
 	"log"
 	"sync"
 
-	"allcore"
+	allcore "github.com/allcore/allcore/bindings/go"
 )
 
 func main() {
