@@ -1,9 +1,18 @@
 # allcore: `make demo` runs the demo, `make test` runs every test and check.
-# Both install what they need first (scripts/install-deps.sh).
+# Both install what they need first (scripts/install-deps.sh for the system,
+# scripts/python-env.sh for the Python tools, in the project's own virtual
+# environments under .venv/: nothing goes into an interpreter's site-packages).
 
 CARGO ?= cargo
 PYTHON ?= python3
 GO ?= go
+DEV_REQUIREMENTS := bindings/python/requirements-dev.txt
+DEMO_REQUIREMENTS := bindings/python/requirements-demo.txt
+# The project's environment for $(PYTHON), where lint, demo and benchmarks run.
+VENV_PYTHON = $(shell bash scripts/python-env.sh --path $(PYTHON))
+# Every CPython 3.10-3.13 the machine has (those it lacks are named when the
+# list is made): the Python suite runs on each.
+TEST_PYTHONS ?= $(or $(shell bash scripts/python-versions.sh),$(PYTHON))
 LIB_DIR := $(CURDIR)/target/release
 export PYTHONPATH := $(CURDIR)/bindings/python/src
 
@@ -36,7 +45,8 @@ export PKG_CONFIG_PATH := $(LIB_DIR)/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CON
 all: build
 
 deps:
-	bash scripts/install-deps.sh
+	bash scripts/install-deps.sh $(PYTHON)
+	bash scripts/python-env.sh $(PYTHON) $(DEV_REQUIREMENTS) >/dev/null
 
 # Besides cargo's output: the SONAME link that programs linked in the tree
 # against target/release ask for (liballcore.so.$(SOVERSION)), and pkg-config
@@ -63,13 +73,13 @@ header:
 
 # Regenerate bindings/python/src/allcore/_ffi.py from include/allcore.h.
 python-ffi:
-	$(PYTHON) bindings/python/tools/gen_ffi.py
+	$(VENV_PYTHON) bindings/python/tools/gen_ffi.py
 
 lint: build
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
-	$(PYTHON) -m ruff check bindings/python
-	$(PYTHON) -m ruff format --check bindings/python
+	$(VENV_PYTHON) -m ruff check bindings/python
+	$(VENV_PYTHON) -m ruff format --check bindings/python
 	test -z "$$(gofmt -l bindings/go)" || { gofmt -l bindings/go; exit 1; }
 	cd bindings/go && $(GO) vet ./...
 
@@ -85,7 +95,11 @@ test-install: build
 	bash scripts/test-install.sh
 
 test-python: build
-	$(PYTHON) -m pytest -q bindings/python/tests
+	@for python in $(TEST_PYTHONS); do \
+		env_python=$$(bash scripts/python-env.sh $$python $(DEV_REQUIREMENTS)) || exit 1; \
+		echo "== the Python suite on $$($$env_python -c 'import sys; print("CPython", sys.version.split()[0])')"; \
+		$$env_python -m pytest -q bindings/python/tests || exit 1; \
+	done
 
 test-go: build
 	cd bindings/go && $(GO) test -count=1 ./...
@@ -93,18 +107,19 @@ test-go: build
 test: deps lint test-rust test-c test-install test-python test-go
 	@echo "all checks passed"
 
-demo: deps build
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r bindings/python/requirements-demo.txt
-	$(PYTHON) bindings/python/examples/demo.py --plot allcore-demo.png
+demo: build
+	bash scripts/install-deps.sh $(PYTHON)
+	bash scripts/python-env.sh $(PYTHON) $(DEMO_REQUIREMENTS) >/dev/null
+	$(VENV_PYTHON) bindings/python/examples/demo.py --plot allcore-demo.png
 
 # Every benchmark, each comparing allcore with what a user would otherwise use
 # (the figures in BENCHMARKS.md come from this).
 bench: deps build
 	$(MAKE) -C benches all
 	$(CARGO) bench -q -p allcore --bench queue_mpmc
-	$(PYTHON) bindings/python/benchmarks/gil_escape.py
-	$(PYTHON) bindings/python/benchmarks/lock.py
-	$(PYTHON) bindings/python/benchmarks/queue_bench.py
+	$(VENV_PYTHON) bindings/python/benchmarks/gil_escape.py
+	$(VENV_PYTHON) bindings/python/benchmarks/lock.py
+	$(VENV_PYTHON) bindings/python/benchmarks/queue_bench.py
 	cd bindings/go && $(GO) test -run '^$$' -bench . -count 5 .
 
 clean:

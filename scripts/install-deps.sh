@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs what building and testing allcore needs beyond Rust, Go, Python 3
-# and a C compiler: libclang (for bindgen in the ABI tests), OpenMP's runtime
-# headers come with gcc, pkg-config, and the Python test tools. Safe to run repeatedly.
+# Installs the system packages building and testing allcore needs beyond
+# Rust, Go, Python 3 and a C compiler: libclang (for bindgen in the ABI
+# tests) and pkg-config (OpenMP's runtime headers come with gcc). The Python
+# tools go into the project's own environments (scripts/python-env.sh).
+# Safe to run repeatedly.
 set -euo pipefail
 
 have_libclang() {
@@ -12,8 +14,13 @@ have_libclang() {
         compgen -G '/usr/lib/llvm-*/lib/libclang-[0-9]*.so*' >/dev/null
 }
 
+# The interpreter the make targets build their virtual environments from.
+python=${1:-python3}
+
 packages=()
 have_libclang || packages+=(libclang-dev)
+# Debian's interpreter makes environments only with python3-venv's ensurepip.
+"$python" -c 'import ensurepip, venv' 2>/dev/null || packages+=(python3-venv)
 command -v pkg-config >/dev/null || packages+=(pkg-config) # `make install`'s allcore.pc, tested
 if [ ${#packages[@]} -gt 0 ]; then
     echo "installing ${packages[*]}"
@@ -22,5 +29,3 @@ if [ ${#packages[@]} -gt 0 ]; then
     $sudo_cmd apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${packages[@]}" >/dev/null
 fi
-
-python3 -m pip install --quiet --disable-pip-version-check -r "$(dirname "$0")/../bindings/python/requirements-dev.txt"
