@@ -40,7 +40,7 @@ pkg_config_files = \
 		allcore-static.pc.in > $(4)/allcore-static.pc
 export PKG_CONFIG_PATH := $(LIB_DIR)/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH))
 
-.PHONY: all deps build header python-ffi lint install test test-rust test-c test-install test-python test-go demo bench clean
+.PHONY: all deps build header python-ffi lint install test test-rust test-c test-install test-python test-package test-go demo bench clean
 
 all: build
 
@@ -101,10 +101,14 @@ test-python: build
 		$$env_python -m pytest -q bindings/python/tests || exit 1; \
 	done
 
+# The sdist, the wheel built from it, installed on every CPython in TEST_PYTHONS.
+test-package: deps
+	bash scripts/test-python-package.sh $(VENV_PYTHON) $(TEST_PYTHONS)
+
 test-go: build
 	cd bindings/go && $(GO) test -count=1 ./...
 
-test: deps lint test-rust test-c test-install test-python test-go
+test: deps lint test-rust test-c test-install test-python test-package test-go
 	@echo "all checks passed"
 
 demo: build
