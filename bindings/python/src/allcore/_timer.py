@@ -21,6 +21,7 @@ calls its function; pending daemon timers are cancelled at exit.
 
 from __future__ import annotations
 
+import _thread
 import ctypes
 import itertools
 import os
@@ -41,6 +42,7 @@ _pending: dict[int, Timer] = {}
 _context_numbers = itertools.count(1)
 _timer_names = itertools.count(1)
 _pool_lock = threading.Lock()
+_start_lock = threading.Lock()
 _pool: Any = None
 _MAX_DELAY_NS = (1 << 63) - 1
 
@@ -135,8 +137,9 @@ class Timer:
         self._name = f"Timer-{next(_timer_names)}"
         self._daemon = threading.current_thread().daemon
         self._started = False
-        self._start_lock = threading.Lock()
-        self._done = threading.Event()
+        # Held from start() until the function returned or the timer was
+        # cancelled (as a Thread's state lock is held while it runs).
+        self._running_lock = _thread.allocate_lock()
         self._handle: Any = None
         self._thread: threading.Thread | None = None
         # The thread id running the function, while it runs.
@@ -197,17 +200,18 @@ class Timer:
 
         Never blocks. Raises RuntimeError when called more than once.
         """
-        with self._start_lock:
+        with _start_lock:
             if self._started:
                 raise RuntimeError("threads can only be started once")
             self._started = True
+            self._running_lock.acquire()
         if type(self).run is not Timer.run:
             self._thread = threading.Thread(target=self._run_in_thread, name=self._name)
             self._thread.daemon = self._daemon
             self._thread.start()
             return
         if self.finished.is_set():  # cancelled before it started
-            self._done.set()
+            self._running_lock.release()
             return
         delay = self._delay_ns()
         pool = _timer_pool()
@@ -217,7 +221,7 @@ class Timer:
         status = _ffi.ac_pool_submit_after(pool, delay, _fire, context, ctypes.byref(handle))
         if status:
             del _pending[context]
-            self._done.set()
+            self._running_lock.release()
             raise error_for(status, "Timer.start")
         self._handle = handle
         check(_ffi.ac_future_on_done(handle, _on_done, context), "ac_future_on_done")
@@ -255,13 +259,15 @@ class Timer:
             return
         if self._runner == threading.get_ident():
             raise RuntimeError("cannot join current thread")
-        self._done.wait(timeout)
+        lock = self._running_lock
+        if lock.acquire(timeout=-1 if timeout is None else max(timeout, 0)):
+            lock.release()
 
     def is_alive(self) -> bool:
         """Whether the timer was started and has neither fired nor been cancelled."""
         if self._thread is not None:
             return self._thread.is_alive()
-        return self._started and not self._done.is_set()
+        return self._started and self._running_lock.locked()
 
     # -- internals ---------------------------------------------------------
 
@@ -288,7 +294,7 @@ class Timer:
         try:
             self.run()
         finally:
-            self._done.set()
+            self._running_lock.release()
 
     def _report(self, exc_type: Any, exc_value: Any, exc_traceback: Any) -> None:
         """Hand an exception from the function to threading.excepthook."""
@@ -302,11 +308,11 @@ class Timer:
 
     def _stop(self) -> None:
         threading.Event.set(self.finished)
-        self._done.set()
+        self._running_lock.release()
 
     def _cancel_native(self) -> None:
         handle = self._handle
-        if handle is not None and not self._done.is_set():
+        if handle is not None and self._running_lock.locked():
             check(_ffi.ac_future_cancel(handle, None), "Timer.cancel")
 
     def __del__(self) -> None:
@@ -333,12 +339,12 @@ def _forget_parent_timers() -> None:
     # In a forked child the parent's timer thread does not exist: its pending
     # timers never fire here, so they are stopped (as threading stops the
     # parent's threads in the child) and their native futures left alone.
-    global _pool_lock
+    global _pool_lock, _start_lock
     _pool_lock = threading.Lock()
+    _start_lock = threading.Lock()
     for timer in list(_pending.values()):
         timer._handle = None
-        timer._done = threading.Event()
-        timer._done.set()
+        timer._running_lock = _thread.allocate_lock()
     _pending.clear()
 
 
