@@ -412,7 +412,8 @@ void ac_pool_free(ac_pool *pool);
  * AC_SHUTDOWN_DRAIN or AC_SHUTDOWN_CANCEL, optionally OR-ed with
  * AC_SHUTDOWN_NO_WAIT; without it the call joins every worker thread
  * (except the calling one, when called from a task). No future is left
- * unresolved: each either runs or reports AC_CANCELLED.
+ * unresolved: each either runs or reports AC_CANCELLED. Timers still
+ * waiting (`ac_pool_submit_after`) are cancelled in either mode.
  */
 ac_status ac_pool_shutdown(const ac_pool *pool, ac_shutdown mode);
 

@@ -201,7 +201,8 @@ pub extern "C" fn ac_pool_free(pool: *mut ac_pool) {
 /// AC_SHUTDOWN_DRAIN or AC_SHUTDOWN_CANCEL, optionally OR-ed with
 /// AC_SHUTDOWN_NO_WAIT; without it the call joins every worker thread
 /// (except the calling one, when called from a task). No future is left
-/// unresolved: each either runs or reports AC_CANCELLED.
+/// unresolved: each either runs or reports AC_CANCELLED. Timers still
+/// waiting (`ac_pool_submit_after`) are cancelled in either mode.
 #[no_mangle]
 pub extern "C" fn ac_pool_shutdown(pool: *const ac_pool, mode: ac_shutdown) -> ac_status {
     boundary::status(|| {
