@@ -201,23 +201,6 @@ def test_a_subclass_overriding_run_repeats(api):
     assert not timer.is_alive()
 
 
-def test_many_timers_fire_in_interval_order():
-    order = []
-    all_done = threading.Event()
-
-    def record(index):
-        order.append(index)
-        if len(order) == 5:
-            all_done.set()
-
-    # Deadlines 40 ms apart: each is handed to the workers well before the next.
-    timers = [allcore.Timer(0.04 * (5 - i), record, args=[i]) for i in range(5)]
-    for timer in timers:
-        timer.start()
-    assert all_done.wait(LONG)
-    assert order == [4, 3, 2, 1, 0]
-
-
 def thread_count():
     return len(os.listdir("/proc/self/task"))
 
