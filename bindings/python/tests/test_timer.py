@@ -296,3 +296,21 @@ def test_timers_work_in_a_forked_child():
     pending.cancel()
     pending.join(LONG)
     assert not pending.is_alive()
+
+
+def test_an_interval_that_is_not_a_number_is_reported_like_a_thread_error(api, monkeypatch):
+    seen = []
+    reported = threading.Event()
+
+    def hook(args):
+        seen.append(args.exc_type)
+        reported.set()
+
+    monkeypatch.setattr(threading, "excepthook", hook)
+    calls = []
+    timer = api.Timer("soon", calls.append, args=["fired"])
+    timer.start()
+    assert reported.wait(LONG)
+    timer.join(LONG)
+    assert not timer.is_alive()
+    assert seen == [TypeError] and calls == []

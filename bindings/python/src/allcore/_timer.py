@@ -200,21 +200,27 @@ class Timer:
 
         Never blocks. Raises RuntimeError when called more than once.
         """
+        on_pool = type(self).run is Timer.run
         with _start_lock:
             if self._started:
                 raise RuntimeError("threads can only be started once")
             self._started = True
             self._running_lock.acquire()
-        if type(self).run is not Timer.run:
+        if not on_pool:
             self._thread = threading.Thread(target=self._run_in_thread, name=self._name)
             self._thread.daemon = self._daemon
             self._thread.start()
             return
-        if self.finished.is_set():  # cancelled before it started
+        try:
+            delay = self._delay_ns()
+            pool = _timer_pool()
+        except Exception:
+            # As from threading.Timer's thread: reported, and the timer ends.
+            self._report(*sys.exc_info())
+            self.finished.set()
+        if self.finished.is_set():  # cancelled before it started, or failed
             self._running_lock.release()
             return
-        delay = self._delay_ns()
-        pool = _timer_pool()
         context = next(_context_numbers)
         _pending[context] = self
         handle = ctypes.POINTER(_ffi.ac_future)()
@@ -273,9 +279,7 @@ class Timer:
 
     def _delay_ns(self) -> int:
         seconds = self.interval
-        if seconds != seconds:
-            raise ValueError("Timer interval is NaN")
-        if seconds <= 0:
+        if seconds != seconds or seconds <= 0:  # NaN fires at once, as in threading
             return 0
         if seconds >= _MAX_DELAY_NS / 1e9:
             return _MAX_DELAY_NS
