@@ -44,20 +44,38 @@ import "C"
 import (
 	"runtime/cgo"
 	"sync"
-	"sync/atomic"
 	"time"
 	"unsafe"
 )
 
 // Timer is a function waiting to run on a pool after a delay, made by
 // AfterFunc or Pool.AfterFunc; like the *time.Timer of time.AfterFunc, Stop
-// stops it. All of a pool's pending timers wait in the pool's one timer
-// thread (started by its first timer), not a goroutine or thread each; when
-// one is due, a pool worker runs its function. Its methods are safe for
-// concurrent use.
+// stops it and Reset sets it again. All of a pool's pending timers wait in
+// the pool's one timer thread (started by its first timer), not a goroutine
+// or thread each; when one is due, a pool worker runs its function. Its
+// methods are safe for concurrent use.
 type Timer struct {
-	future  *Future
-	stopped atomic.Bool
+	pool *Pool
+	task func() int64
+	mu   sync.Mutex
+	// The native timer of the latest AfterFunc or Reset.
+	future *Future
+}
+
+// current returns the future of the latest arming.
+func (t *Timer) current() *Future {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.future
+}
+
+// stop cancels future if it has not started and reports whether this call
+// cancelled it.
+func stop(future *Future) bool {
+	if state, err := future.State(); err != nil || state != FuturePending {
+		return false
+	}
+	return future.Cancel()
 }
 
 // Stop prevents the timer from firing. It returns true if the call stops
@@ -65,20 +83,31 @@ type Timer struct {
 // be running), been stopped, or been cancelled by the pool's shutdown. Stop
 // does not wait for a running function: use Done for that.
 func (t *Timer) Stop() bool {
-	if t.stopped.Swap(true) {
-		return false
+	return stop(t.current())
+}
+
+// Reset makes the timer call its function again once d has elapsed, as
+// time.Timer.Reset does for an AfterFunc timer: a pending call is replaced,
+// and a call that already fired or was stopped happens once more. It
+// returns true if the timer was pending. It fails with ErrClosed after the
+// pool's shutdown.
+func (t *Timer) Reset(d time.Duration) (bool, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	wasPending := stop(t.future)
+	future, err := t.pool.submitAfter(d, t.task)
+	if err != nil {
+		return wasPending, err
 	}
-	if state, err := t.future.State(); err != nil || state != FuturePending {
-		return false
-	}
-	return t.future.Cancel()
+	t.future = future
+	return wasPending, nil
 }
 
 // Done returns a channel that is closed once the timer's function has
 // returned, or once the timer was stopped or cancelled by the pool's
-// shutdown.
+// shutdown. After Reset it reports on the new arming.
 func (t *Timer) Done() <-chan struct{} {
-	return t.future.Done()
+	return t.current().Done()
 }
 
 // nativeDelay converts d for the C ABI: a negative d counts as 0, as in
@@ -100,12 +129,7 @@ func (p *Pool) AfterFunc(d time.Duration, f func()) (*Timer, error) {
 	if f == nil {
 		return nil, newError("pool after func", ErrNullPointer, "a nil function")
 	}
-	native, err := p.acquire("pool after func")
-	if err != nil {
-		return nil, err
-	}
-	defer p.release()
-	completion := newCompletion(func() int64 {
+	task := func() int64 {
 		defer func() {
 			if recovered := recover(); recovered != nil {
 				// As an unrecovered panic in a goroutine: the program stops.
@@ -115,7 +139,22 @@ func (p *Pool) AfterFunc(d time.Duration, f func()) (*Timer, error) {
 		}()
 		f()
 		return 0
-	})
+	}
+	future, err := p.submitAfter(d, task)
+	if err != nil {
+		return nil, err
+	}
+	return &Timer{pool: p, task: task, future: future}, nil
+}
+
+// submitAfter queues the Go task to run on a worker once d has elapsed.
+func (p *Pool) submitAfter(d time.Duration, task func() int64) (*Future, error) {
+	native, err := p.acquire("pool after func")
+	if err != nil {
+		return nil, err
+	}
+	defer p.release()
+	completion := newCompletion(task)
 	handle := cgo.NewHandle(completion)
 	var future *C.ac_future
 	if err := call("pool after func", func() C.ac_status {
@@ -124,7 +163,7 @@ func (p *Pool) AfterFunc(d time.Duration, f func()) (*Timer, error) {
 		handle.Delete()
 		return nil, err
 	}
-	return &Timer{future: newFuture(future, completion, true)}, nil
+	return newFuture(future, completion, true), nil
 }
 
 // SubmitFuncAfter queues the C function task, of type int64_t

@@ -186,3 +186,32 @@ func TestAfterFuncPanicCrashesTheProgram(t *testing.T) {
 		t.Fatalf("child: %v\n%s", err, output)
 	}
 }
+
+func TestResetReplacesAPendingCallAndRearmsAFiredOne(t *testing.T) {
+	pool := newTestPool(t, 1)
+	var calls atomic.Int32
+	timer, err := pool.AfterFunc(time.Minute, func() { calls.Add(1) })
+	if err != nil {
+		t.Fatalf("AfterFunc: %v", err)
+	}
+	first := timer.Done()
+	if pending, err := timer.Reset(time.Millisecond); !pending || err != nil {
+		t.Fatalf("Reset of a pending timer = %v, %v; want true, nil", pending, err)
+	}
+	waitDone(t, first, "replaced call")
+	waitDone(t, timer.Done(), "reset timer")
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("calls after one Reset = %d; want 1", n)
+	}
+	if pending, err := timer.Reset(time.Millisecond); pending || err != nil {
+		t.Fatalf("Reset of a fired timer = %v, %v; want false, nil", pending, err)
+	}
+	waitDone(t, timer.Done(), "re-armed timer")
+	if n := calls.Load(); n != 2 {
+		t.Fatalf("calls after re-arming = %d; want 2", n)
+	}
+	pool.Close()
+	if _, err := timer.Reset(time.Millisecond); !errors.Is(err, ErrClosed) {
+		t.Errorf("Reset after Close: %v; want ErrClosed", err)
+	}
+}
