@@ -470,6 +470,48 @@ mod tests {
     }
 
     #[test]
+    fn concurrent_submits_and_cancels_resolve_every_timer() {
+        let pool = Arc::new(pool(2));
+        let ran = Arc::new(AtomicUsize::new(0));
+        let threads: Vec<_> = (0..4u64)
+            .map(|thread| {
+                let (pool, ran) = (pool.clone(), ran.clone());
+                std::thread::spawn(move || {
+                    let mut kept = Vec::new();
+                    for i in 0..500u64 {
+                        let ran = ran.clone();
+                        let delay = Duration::from_micros((i * 7 + thread * 13) % 2000);
+                        let future = pool
+                            .submit_after(delay, move || {
+                                ran.fetch_add(1, Ordering::SeqCst);
+                                Ok(0)
+                            })
+                            .unwrap();
+                        if i % 2 == 0 {
+                            future.cancel();
+                        }
+                        kept.push(future);
+                    }
+                    kept
+                })
+            })
+            .collect();
+        let futures: Vec<_> = threads
+            .into_iter()
+            .flat_map(|t| t.join().unwrap())
+            .collect();
+        let mut finished = 0;
+        for future in &futures {
+            match future.result(None) {
+                Ok(0) => finished += 1,
+                outcome => assert_eq!(outcome, Err(Error::Cancelled)),
+            }
+        }
+        assert!(finished >= 1000, "the uncancelled half all ran");
+        assert_eq!(ran.load(Ordering::SeqCst), finished);
+    }
+
+    #[test]
     fn a_delay_past_the_clock_is_refused() {
         let pool = pool(1);
         assert!(matches!(
