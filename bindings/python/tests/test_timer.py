@@ -221,14 +221,12 @@ def test_2000_pending_timers_do_not_cost_2000_threads():
     assert not any(timer.is_alive() for timer in timers)
 
     # threading.Timer, for contrast: a thread per pending timer.
-    before = thread_count()
     stdlib = [threading.Timer(60, print) for _ in range(2000)]
     for timer in stdlib:
         timer.start()
     try:
         assert all(timer.is_alive() for timer in stdlib)  # each one a running thread
         assert threading.active_count() > 2000
-        assert thread_count() - before >= 2000 - 50  # threads of earlier tests may exit
     finally:
         for timer in stdlib:
             timer.cancel()
