@@ -201,7 +201,8 @@ pub extern "C" fn ac_pool_free(pool: *mut ac_pool) {
 /// AC_SHUTDOWN_DRAIN or AC_SHUTDOWN_CANCEL, optionally OR-ed with
 /// AC_SHUTDOWN_NO_WAIT; without it the call joins every worker thread
 /// (except the calling one, when called from a task). No future is left
-/// unresolved: each either runs or reports AC_CANCELLED.
+/// unresolved: each either runs or reports AC_CANCELLED. Timers still
+/// waiting (`ac_pool_submit_after`) are cancelled in either mode.
 #[no_mangle]
 pub extern "C" fn ac_pool_shutdown(pool: *const ac_pool, mode: ac_shutdown) -> ac_status {
     boundary::status(|| {
@@ -602,5 +603,37 @@ pub extern "C" fn ac_futures_wait_all(
             })?;
         }
         Ok(())
+    })
+}
+
+// ---------------------------------------------------------------- timers
+
+/// Queues `task(context)` to run on the pool once `delay_ns` nanoseconds
+/// have passed and writes its future to `out_future`; the future's value is
+/// the task's return value. All of a pool's timers wait in one timer thread
+/// (started by the first call), not a thread each. Until a worker starts the
+/// task, `ac_future_cancel` cancels it (the future reports AC_CANCELLED), and
+/// so does shutting the pool down in either mode. A delay of 0 queues the
+/// task at once. `context` is used on a worker thread. Returns
+/// AC_INVALID_ARGUMENT for a negative delay, AC_NULL_POINTER for a NULL
+/// task, AC_CLOSED after shutdown, AC_NO_MEMORY when the timer thread
+/// cannot be started.
+#[no_mangle]
+pub extern "C" fn ac_pool_submit_after(
+    pool: *const ac_pool,
+    delay_ns: i64,
+    task: ac_task_fn,
+    context: *mut c_void,
+    out_future: *mut *mut ac_future,
+) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle.
+        let pool = unsafe { ac_pool::acquire(pool) }?;
+        let slot = out(out_future)?;
+        let task = task.ok_or(Error::InvalidArgument(NULL_POINTER))?;
+        let delay = u64::try_from(delay_ns)
+            .map_err(|_| Error::InvalidArgument("a timer needs a delay >= 0"))?;
+        let work = Work::Inline(run_task, task as usize, context as usize);
+        publish(pool.submit_after(Duration::from_nanos(delay), work)?, slot)
     })
 }

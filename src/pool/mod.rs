@@ -16,10 +16,14 @@
 //!   first use of a pool in the child gives it fresh workers and queues. Tasks
 //!   queued in the parent at fork time stay the parent's: in the child their
 //!   futures never complete.
+//! - Delayed tasks ([`Pool::submit_after`]) wait in one timer thread per pool
+//!   (see `timer`), which hands them to the workers when due; shutdown cancels
+//!   the ones still waiting.
 
 mod future;
 mod lock;
 mod parallel;
+mod timer;
 
 pub use future::{wait_all, wait_any, DoneCallback, Future, FutureState, Work};
 
@@ -82,6 +86,7 @@ pub struct Pool {
     rebuild: Mutex<()>,
     workers: usize,
     name_prefix: String,
+    timers: timer::Timers,
 }
 
 const CLOSED: usize = 1;
@@ -159,6 +164,7 @@ impl Pool {
             rebuild: Mutex::new(()),
             workers,
             name_prefix: name_prefix.to_owned(),
+            timers: timer::Timers::new(name_prefix),
         })
     }
 
@@ -176,7 +182,9 @@ impl Pool {
 
     /// Stops accepting tasks, drains or cancels the queued ones, and when
     /// `wait` is set joins every worker thread before returning.
+    /// Pending timers are cancelled in either mode.
     pub fn shutdown(&self, mode: Shutdown, wait: bool) {
+        self.timers.shutdown(wait);
         if let Ok(shared) = self.shared() {
             shared.shutdown(mode, wait);
         }
@@ -206,6 +214,17 @@ impl Pool {
 
     pub(crate) fn push_task(&self, task: Task) -> Result<()> {
         self.shared()?.push(task)
+    }
+
+    /// A strong reference to the live shared state (for the timer thread).
+    fn shared_arc(&self) -> Result<Arc<Shared>> {
+        let shared: *const Shared = self.shared()?;
+        // SAFETY: `shared` came from `Arc::into_raw` and the pool holds a
+        // strong count of it (see `shared`); this adds one of our own.
+        unsafe {
+            Arc::increment_strong_count(shared);
+            Ok(Arc::from_raw(shared))
+        }
     }
 
     /// The live shared state, rebuilt first when this is a forked child.

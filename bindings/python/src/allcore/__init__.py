@@ -60,6 +60,7 @@ from ._sync import (
     Semaphore,
     lock_all,
 )
+from ._timer import Timer
 
 __all__ = [
     "AllcoreCancelledError",
@@ -95,6 +96,7 @@ __all__ = [
     "ShutDown",
     "SimpleQueue",
     "ThreadPool",
+    "Timer",
     "Topic",
     "WouldBlockError",
     "available_cpus",

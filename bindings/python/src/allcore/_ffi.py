@@ -388,6 +388,17 @@ ac_futures_wait_all = _declare(
         ctypes.c_int64,
     ],
 )
+ac_pool_submit_after = _declare(
+    "ac_pool_submit_after",
+    ac_status,
+    [
+        ctypes.POINTER(ac_pool),
+        ctypes.c_int64,
+        ac_task_fn,
+        ctypes.c_void_p,
+        ctypes.POINTER(ctypes.POINTER(ac_future)),
+    ],
+)
 ac_queue_new = _declare(
     "ac_queue_new",
     ac_status,
