@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"allcore/internal/cfuncs"
+	"github.com/allcore/allcore/bindings/go/internal/cfuncs"
 )
 
 // waitDone fails the test unless ch is closed within a generous time.
