@@ -11,6 +11,8 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 tools=${1:?usage: test-python-package.sh TOOLS_PYTHON PYTHON...}
 shift
+# Only what is installed counts: not the source tree make puts on the path.
+unset PYTHONPATH
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -52,7 +54,7 @@ for python in "$@"; do
     env="$work/env-$version"
     "$python" -m venv "$env"
     "$env/bin/python" -m pip install --quiet --disable-pip-version-check "$wheel"
-    output=$(cd "$work" && env -u PYTHONPATH "$env/bin/python" use.py "$env")
+    output=$(cd "$work" && "$env/bin/python" use.py "$env")
     [ "$output" = "$expected" ] || { printf 'CPython %s printed:\n%s\n' "$version" "$output" >&2; exit 1; }
     echo "CPython $version: installed the wheel into a new environment and used it: ok"
 done
