@@ -469,6 +469,19 @@ ac_status ac_pool_map(const ac_pool *pool, ac_map_fn function, const int64_t *in
 ac_status ac_pool_map_kernel(const ac_pool *pool, ac_kernel kernel, const int64_t *input, int64_t *output, size_t len);
 
 /**
+ * `ac_pool_map_kernel` as a task: checks every input at once (a bad one
+ * returns its status here and nothing is queued), then queues the whole
+ * batch and writes its future to `out_future` without waiting. The batch
+ * runs on the workers only (one takes it and shares it out with the
+ * others), so the calling thread can wait on the future in slices, stay
+ * interruptible, or do other work; the future's value is `len` once every
+ * `output[i]` is written, or the first error a call reported. `input` and
+ * `output` must stay valid until the future is done. Returns AC_CLOSED
+ * after shutdown.
+ */
+ac_status ac_pool_submit_map_kernel(const ac_pool *pool, ac_kernel kernel, const int64_t *input, int64_t *output, size_t len, ac_future **out_future);
+
+/**
  * Calls `body(context, begin, end)` over consecutive chunks of [0, len)
  * of at most `chunk` indices (0 = automatic), on the workers and the
  * calling thread, and returns when every chunk is done (libdispatch's

@@ -377,6 +377,55 @@ pub extern "C" fn ac_pool_map_kernel(
     })
 }
 
+/// `ac_pool_map_kernel` as a task: checks every input at once (a bad one
+/// returns its status here and nothing is queued), then queues the whole
+/// batch and writes its future to `out_future` without waiting. The batch
+/// runs on the workers only (one takes it and shares it out with the
+/// others), so the calling thread can wait on the future in slices, stay
+/// interruptible, or do other work; the future's value is `len` once every
+/// `output[i]` is written, or the first error a call reported. `input` and
+/// `output` must stay valid until the future is done. Returns AC_CLOSED
+/// after shutdown.
+#[no_mangle]
+pub extern "C" fn ac_pool_submit_map_kernel(
+    pool: *const ac_pool,
+    kernel: ac_kernel,
+    input: *const i64,
+    output: *mut i64,
+    len: usize,
+    out_future: *mut *mut ac_future,
+) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle.
+        let pool = unsafe { ac_pool::acquire(pool) }?;
+        let slot = out(out_future)?;
+        slice_mut(output, len)?;
+        if kernel == AC_KERNEL_RANGE_SUM {
+            return Err(Error::InvalidArgument(
+                "range_sum takes two arguments: use ac_pool_range_sum",
+            ));
+        }
+        let run = kernel_fn(kernel)?;
+        for &value in slice(input, len)? {
+            check_kernel_arguments(kernel, value, 0)?;
+        }
+        // The task holds the pool weakly (a pool owning a reference to
+        // itself would never be freed) and the arrays as addresses.
+        let weak = Arc::downgrade(&pool);
+        let (input, output) = (input as usize, output as usize);
+        let future = pool.submit(move || {
+            let pool = weak.upgrade().ok_or(Error::Closed)?;
+            // The caller keeps both arrays valid, and `output` to itself,
+            // until the future is done; both were checked above.
+            let input = slice(input as *const i64, len)?;
+            let output = slice_mut(output as *mut i64, len)?;
+            pool.map(&|value| run(value, 0), input, output, 1)?;
+            Ok(len as i64)
+        })?;
+        publish(future, slot)
+    })
+}
+
 /// Calls `body(context, begin, end)` over consecutive chunks of [0, len)
 /// of at most `chunk` indices (0 = automatic), on the workers and the
 /// calling thread, and returns when every chunk is done (libdispatch's
