@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -153,6 +154,7 @@ def test_python_threads_run_fib_concurrently():
 
 INTERRUPTED_SCRIPT = r"""
 import sys
+from pathlib import Path
 import threading
 
 import allcore
@@ -224,3 +226,44 @@ def test_allcore_num_threads_sizes_a_default_pool():
         assert refused.returncode != 0
         assert "InvalidArgumentError" in refused.stderr
         assert "ALLCORE_NUM_THREADS" in refused.stderr
+
+
+TYPED_USER_SCRIPT = """
+import allcore
+
+value: int = allcore.fib(30)
+total: int = allcore.range_sum(0, 10)
+state: int = allcore.busy_loop(100)
+iterations: int = allcore.busy_loop_for(0.001)
+"""
+
+
+def _mypy_strict(tmp_path, source):
+    mypy = pytest.importorskip("mypy.api", reason="mypy is not installed")
+    script = tmp_path / "user_script.py"
+    script.write_text(source)
+    env_path = os.environ.get("MYPYPATH")
+    os.environ["MYPYPATH"] = str(Path(allcore.__file__).resolve().parents[1])
+    try:
+        # Errors inside allcore itself are another test's business: only the
+        # user's script is checked against allcore's annotations.
+        stdout, _, status = mypy.run(
+            ["--strict", "--follow-imports=silent", "--no-incremental", str(script)]
+        )
+    finally:
+        if env_path is None:
+            del os.environ["MYPYPATH"]
+        else:
+            os.environ["MYPYPATH"] = env_path
+    return stdout, status
+
+
+def test_kernel_calls_pass_mypy_strict(tmp_path):
+    stdout, status = _mypy_strict(tmp_path, TYPED_USER_SCRIPT)
+    assert status == 0, stdout
+
+
+def test_mypy_strict_catches_a_wrong_kernel_argument(tmp_path):
+    stdout, status = _mypy_strict(tmp_path, TYPED_USER_SCRIPT + 'allcore.fib("30")\n')
+    assert status == 1
+    assert 'Argument 1 to "fib" has incompatible type "str"' in stdout

@@ -221,3 +221,110 @@ fn allcore_num_threads_sizes_a_default_pool() {
         }
     });
 }
+
+#[test]
+fn a_submitted_kernel_map_checks_every_input_then_runs_on_the_workers() {
+    let pool = Pool::new(2);
+    let input = [10i64, 20, 30, 1];
+    let mut output = [UNTOUCHED; 4];
+    let mut future = null_mut();
+    let mut value = 0;
+    // SAFETY: live pool; both arrays outlive the future, waited on below.
+    unsafe {
+        assert_eq!(
+            ac_pool_submit_map_kernel(
+                pool.0,
+                AC_KERNEL_FIB,
+                input.as_ptr(),
+                output.as_mut_ptr(),
+                4,
+                &mut future
+            ),
+            AC_OK
+        );
+        assert_eq!(
+            ac_future_result(future, AC_FOREVER as i64, &mut value),
+            AC_OK
+        );
+        ac_future_free(future);
+    }
+    assert_eq!((value, output), (4, [55, 6765, 832_040, 1]));
+
+    // Refused at once, nothing queued: the first items alone would take years.
+    let bad = [i64::MAX, i64::MAX, -1];
+    let mut untouched = [UNTOUCHED; 3];
+    for (kernel, expected) in [
+        (AC_KERNEL_BUSY_LOOP, AC_INVALID_ARGUMENT),
+        (AC_KERNEL_FIB, AC_OVERFLOW),
+        (AC_KERNEL_RANGE_SUM, AC_INVALID_ARGUMENT),
+        (99, AC_INVALID_ARGUMENT),
+    ] {
+        let mut future = null_mut();
+        // SAFETY: live pool, arrays of the given length.
+        let status = unsafe {
+            ac_pool_submit_map_kernel(
+                pool.0,
+                kernel,
+                bad.as_ptr(),
+                untouched.as_mut_ptr(),
+                3,
+                &mut future,
+            )
+        };
+        assert_eq!(status, expected, "kernel {kernel}");
+        assert!(future.is_null());
+    }
+    assert_eq!(untouched, [UNTOUCHED; 3]);
+    // SAFETY: NULL pointers are what is being tested.
+    unsafe {
+        assert_eq!(
+            ac_pool_submit_map_kernel(
+                pool.0,
+                AC_KERNEL_FIB,
+                input.as_ptr(),
+                output.as_mut_ptr(),
+                4,
+                null_mut()
+            ),
+            AC_NULL_POINTER
+        );
+        let mut future = null_mut();
+        assert_eq!(
+            ac_pool_submit_map_kernel(pool.0, AC_KERNEL_FIB, null(), null_mut(), 4, &mut future),
+            AC_NULL_POINTER
+        );
+        assert_eq!(
+            ac_pool_submit_map_kernel(pool.0, AC_KERNEL_FIB, null(), null_mut(), 0, &mut future),
+            AC_OK
+        );
+        assert_eq!(
+            ac_future_result(future, AC_FOREVER as i64, &mut value),
+            AC_OK
+        );
+        assert_eq!(value, 0);
+        ac_future_free(future);
+    }
+}
+
+#[test]
+fn a_submitted_kernel_map_after_shutdown_is_closed() {
+    let pool = Pool::new(1);
+    let input = [1i64];
+    let mut output = [0i64];
+    let mut future = null_mut();
+    // SAFETY: live pool, valid arrays and out-pointer.
+    unsafe {
+        assert_eq!(ac_pool_shutdown(pool.0, AC_SHUTDOWN_DRAIN), AC_OK);
+        assert_eq!(
+            ac_pool_submit_map_kernel(
+                pool.0,
+                AC_KERNEL_FIB,
+                input.as_ptr(),
+                output.as_mut_ptr(),
+                1,
+                &mut future
+            ),
+            AC_CLOSED
+        );
+    }
+}
