@@ -99,6 +99,7 @@ def against_reference(n, tasks, rounds):
 
     ratios = {"map": [], "threads": [], "caller": []}
     speedups = []
+    caller_over_map = []
     with allcore.ThreadPool() as pool:
         workers = pool.stats().workers
 
@@ -121,6 +122,7 @@ def against_reference(n, tasks, rounds):
             ratios["map"].append(loop / pool_map / base)
             ratios["threads"].append(loop / threads / base)
             ratios["caller"].append(loop / caller / base)
+            caller_over_map.append(caller / pool_map)
     print(
         f"against the seeds' C fib({n}) in 2 Python threads: {tasks} calls per"
         f" measurement, {rounds} interleaved rounds, {workers}-worker pool"
@@ -140,7 +142,13 @@ def against_reference(n, tasks, rounds):
         values = ratios[key]
         low, _, high = statistics.quantiles(values, n=4)
         target = "" if key == "caller" else ">= 0.95x"
-        print(f"| {label} | {statistics.median(values):.3f}x | {low:.2f} to {high:.2f} | {target} |")
+        median = statistics.median(values)
+        print(f"| {label} | {median:.3f}x | {low:.2f} to {high:.2f} | {target} |")
+    print()
+    print(
+        "diagnostic time / ThreadPool.map time, paired per round, median:"
+        f" {statistics.median(caller_over_map):.3f}"
+    )
     print()
 
 
