@@ -62,7 +62,8 @@ func RangeSum(start, stop int64) (int64, error) {
 }
 
 // AvailableCPUs returns the number of CPUs this process may use, honouring
-// its CPU affinity and cgroup quota: the worker count NewPool(0) picks.
+// its CPU affinity and cgroup quota: the worker count NewPool(0) picks when
+// the environment variable ALLCORE_NUM_THREADS is not set.
 func AvailableCPUs() int {
 	return int(C.ac_available_cpus())
 }

@@ -64,7 +64,8 @@ _INT64_TYPES = tuple(
 def available_cpus():
     """The number of CPUs this process may use (affinity and cgroup quota honoured).
 
-    This is the worker count ``ThreadPool()`` picks.
+    This is the worker count ``ThreadPool()`` picks when the environment
+    variable ``ALLCORE_NUM_THREADS`` is not set.
     """
     return _ffi.ac_available_cpus()
 
