@@ -93,14 +93,19 @@ int main(void)
     printf("sum[5, 3) = %" PRId64 " (empty)\n", sum);
 
     /* Overflow: (2^63 - 3) + (2^63 - 2) does not fit in int64_t. The call
-     * says AC_OVERFLOW and still writes the sum wrapped modulo 2^64, which
-     * is 2^64 - 5, that is -5. The pool follows the same rule. */
+     * says AC_OVERFLOW at once, before any work (an O(1) check of the
+     * closed form), and leaves `sum` alone. So does a range that would take
+     * years to iterate, such as [0, INT64_MAX). The pool follows the same
+     * rule. */
+    sum = -1;
     ac_status status = ac_range_sum(INT64_MAX - 2, INT64_MAX, &sum);
-    printf("sum[INT64_MAX - 2, INT64_MAX): %s, wrapped sum %" PRId64 "\n", ac_status_str(status),
+    printf("sum[INT64_MAX - 2, INT64_MAX): %s, sum left at %" PRId64 "\n", ac_status_str(status),
            sum);
     fprintf(stderr, "  message: %s\n", ac_last_error_message());
-    status = ac_pool_range_sum(pool, INT64_MAX - 2, INT64_MAX, &sum);
-    printf("pool, same range: %s, wrapped sum %" PRId64 "\n", ac_status_str(status), sum);
+    status = ac_range_sum(0, INT64_MAX, &sum);
+    printf("sum[0, INT64_MAX): %s, at once\n", ac_status_str(status));
+    status = ac_pool_range_sum(pool, 0, INT64_MAX, &sum);
+    printf("pool, same range: %s, sum left at %" PRId64 "\n", ac_status_str(status), sum);
 
     ac_pool_free(pool);
     return by_hand == expected && by_pool == expected ? EXIT_SUCCESS : EXIT_FAILURE;

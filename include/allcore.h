@@ -372,31 +372,39 @@ ac_status ac_fib(int64_t n, int64_t *out_value);
 
 /**
  * Spins for `iterations` steps of a xorshift loop the compiler cannot
- * remove and writes its final state to `out_state` (may be NULL).
+ * remove and writes its final state to `out_state`. Returns
+ * AC_NULL_POINTER, before looping, when `out_state` is NULL.
  */
 ac_status ac_busy_loop(uint64_t iterations, uint64_t *out_state);
 
 /**
  * Spins for `nanoseconds` (the seeds' endless `while (1)`, made to stop by
- * itself) and writes the iteration count to `out_iterations` (may be
- * NULL). Returns AC_INVALID_ARGUMENT for a negative duration.
+ * itself) and writes the iteration count to `out_iterations`. Returns,
+ * before spinning, AC_INVALID_ARGUMENT for a negative duration and
+ * AC_NULL_POINTER when `out_iterations` is NULL.
  */
 ac_status ac_busy_loop_for(int64_t nanoseconds, uint64_t *out_iterations);
 
 /**
  * The sum of the integers in [start, stop), computed by iterating over
- * each (O(n) work, vectorised); an empty range sums to 0. When the exact
- * sum does not fit in int64_t, returns AC_OVERFLOW and writes the sum
- * wrapped modulo 2^64.
+ * each (O(n) work, vectorised); an empty range sums to 0. Returns
+ * AC_OVERFLOW at once, without iterating and without writing `out_sum`,
+ * when the exact sum does not fit in int64_t (decided in O(1) from the
+ * closed form; no wrapped sum is ever returned), and AC_NULL_POINTER when
+ * `out_sum` is NULL.
  */
 ac_status ac_range_sum(int64_t start, int64_t stop, int64_t *out_sum);
 
 /**
- * Starts a pool of `workers` threads; 0 means one per CPU this process
- * may use (honouring CPU affinity and cgroup quotas). Worker threads are
- * named `<name_prefix>-<index>` (`name_prefix` may be NULL: "allcore").
- * Returns AC_INVALID_ARGUMENT above 4096 workers, AC_NO_MEMORY when
- * threads cannot be started.
+ * Starts a pool of `workers` threads. 0 means the default size: the
+ * environment variable ALLCORE_NUM_THREADS when it is set (as
+ * OMP_NUM_THREADS sizes OpenMP; a whole number from 1 to 4096, blank
+ * counts as unset), else one per CPU this process may use (honouring CPU
+ * affinity and cgroup quotas). Worker threads are named
+ * `<name_prefix>-<index>` (`name_prefix` may be NULL: "allcore").
+ * Returns AC_INVALID_ARGUMENT above 4096 workers or, for 0, when
+ * ALLCORE_NUM_THREADS holds anything else (0, a sign, a word); AC_NO_MEMORY
+ * when threads cannot be started.
  */
 ac_status ac_pool_new(size_t workers, const char *name_prefix, ac_pool **out_pool);
 
@@ -455,10 +463,24 @@ ac_status ac_pool_map(const ac_pool *pool, ac_map_fn function, const int64_t *in
 /**
  * Runs a built-in kernel over an array in parallel: `output[i] =
  * kernel(input[i])` for AC_KERNEL_FIB, AC_KERNEL_BUSY_LOOP and
- * AC_KERNEL_BUSY_LOOP_FOR. fib inputs are all checked before any work
- * starts. Blocks until done.
+ * AC_KERNEL_BUSY_LOOP_FOR. Every input is checked before any work starts
+ * (a bad one returns its status and leaves `output` untouched). Blocks
+ * until done.
  */
 ac_status ac_pool_map_kernel(const ac_pool *pool, ac_kernel kernel, const int64_t *input, int64_t *output, size_t len);
+
+/**
+ * `ac_pool_map_kernel` as a task: checks every input at once (a bad one
+ * returns its status here and nothing is queued), then queues the whole
+ * batch and writes its future to `out_future` without waiting. The batch
+ * runs on the workers only (one takes it and shares it out with the
+ * others), so the calling thread can wait on the future in slices, stay
+ * interruptible, or do other work; the future's value is `len` once every
+ * `output[i]` is written, or the first error a call reported. `input` and
+ * `output` must stay valid until the future is done. Returns AC_CLOSED
+ * after shutdown.
+ */
+ac_status ac_pool_submit_map_kernel(const ac_pool *pool, ac_kernel kernel, const int64_t *input, int64_t *output, size_t len, ac_future **out_future);
 
 /**
  * Calls `body(context, begin, end)` over consecutive chunks of [0, len)
@@ -470,20 +492,24 @@ ac_status ac_pool_parallel_for(const ac_pool *pool, size_t len, size_t chunk, ac
 
 /**
  * `ac_range_sum` split across the workers and the calling thread. Same
- * overflow rule: AC_OVERFLOW with the wrapped sum written.
+ * rule: AC_OVERFLOW at once, before any work and without writing
+ * `out_sum`, when the exact sum does not fit in int64_t.
  */
 ac_status ac_pool_range_sum(const ac_pool *pool, int64_t start, int64_t stop, int64_t *out_sum);
 
 /**
  * Spins for `nanoseconds` on as many threads as the pool has workers
  * (fills every core, then stops by itself); writes the total iteration
- * count to `out_iterations` (may be NULL).
+ * count to `out_iterations`. Returns, before spinning,
+ * AC_INVALID_ARGUMENT for a negative duration and AC_NULL_POINTER when
+ * `out_iterations` is NULL.
  */
 ac_status ac_pool_busy_loop_for(const ac_pool *pool, int64_t nanoseconds, uint64_t *out_iterations);
 
 /**
  * The number of CPUs this process may use (affinity mask and cgroup
- * quota honoured): the worker count `ac_pool_new(0, ...)` picks.
+ * quota honoured): the worker count `ac_pool_new(0, ...)` picks when
+ * ALLCORE_NUM_THREADS is not set.
  */
 size_t ac_available_cpus(void);
 

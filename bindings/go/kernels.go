@@ -50,8 +50,9 @@ func BusyLoopFor(d time.Duration) (uint64, error) {
 
 // RangeSum returns the sum of the integers in [start, stop), computed by
 // visiting each one; an empty range sums to 0. When the exact sum does not
-// fit an int64 it returns the sum wrapped modulo 2^64 and an error matching
-// ErrOverflow.
+// fit an int64 it returns 0 and an error matching ErrOverflow at once, before
+// any work (a closed-form check), so RangeSum(0, math.MaxInt64) fails
+// immediately instead of looping for years.
 func RangeSum(start, stop int64) (int64, error) {
 	var sum C.int64_t
 	err := call("range sum", func() C.ac_status {
@@ -61,7 +62,8 @@ func RangeSum(start, stop int64) (int64, error) {
 }
 
 // AvailableCPUs returns the number of CPUs this process may use, honouring
-// its CPU affinity and cgroup quota: the worker count NewPool(0) picks.
+// its CPU affinity and cgroup quota: the worker count NewPool(0) picks when
+// the environment variable ALLCORE_NUM_THREADS is not set.
 func AvailableCPUs() int {
 	return int(C.ac_available_cpus())
 }

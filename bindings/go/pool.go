@@ -98,10 +98,13 @@ func freePool(pool *C.ac_pool) {
 	C.ac_pool_free(pool)
 }
 
-// NewPool starts a pool of workers native threads; 0 starts one per CPU the
-// process may use (AvailableCPUs). It fails with ErrInvalidArgument for a
-// negative count or one above 4096, and ErrNoMemory when the threads cannot
-// be started.
+// NewPool starts a pool of workers native threads; 0 starts the number the
+// environment variable ALLCORE_NUM_THREADS gives when it is set (as
+// OMP_NUM_THREADS sizes OpenMP), else one per CPU the process may use
+// (AvailableCPUs). It fails with ErrInvalidArgument for a negative count or
+// one above 4096, or for 0 when ALLCORE_NUM_THREADS is set to anything but a
+// whole number from 1 to 4096, and ErrNoMemory when the threads cannot be
+// started.
 func NewPool(workers int, opts ...Option) (*Pool, error) {
 	if workers < 0 {
 		return nil, newError("new pool", ErrInvalidArgument, "a negative worker count")
@@ -350,7 +353,7 @@ func (p *Pool) ParallelFor(n, chunk int, body func(begin, end int)) error {
 }
 
 // RangeSum is the package's RangeSum split across the workers and the
-// calling thread, with the same overflow rule.
+// calling thread, with the same overflow rule: ErrOverflow before any work.
 func (p *Pool) RangeSum(start, stop int64) (int64, error) {
 	native, err := p.acquire("pool range sum")
 	if err != nil {

@@ -1,12 +1,15 @@
 //! CPU kernels, callable directly from any thread. They hold no lock, so
 //! Python threads calling them through ctypes run in parallel.
+//!
+//! Every argument, out-pointers included, is checked before the work starts:
+//! a bad call returns its status at once, never after a long loop.
 
 use std::time::Duration;
 
 use super::boundary;
-use super::handle::{out, write_optional};
+use super::handle::out;
 use super::status::ac_status;
-use crate::{kernels, Error};
+use crate::{kernels, Error, Result};
 
 /// `fib(n)` by naive recursion (fib(1) = fib(2) = 1, fib(0) = 0): a CPU-burn
 /// workload whose cost grows by about 2.6x per +2 of `n`.
@@ -22,46 +25,49 @@ pub extern "C" fn ac_fib(n: i64, out_value: *mut i64) -> ac_status {
 }
 
 /// Spins for `iterations` steps of a xorshift loop the compiler cannot
-/// remove and writes its final state to `out_state` (may be NULL).
+/// remove and writes its final state to `out_state`. Returns
+/// AC_NULL_POINTER, before looping, when `out_state` is NULL.
 #[no_mangle]
 pub extern "C" fn ac_busy_loop(iterations: u64, out_state: *mut u64) -> ac_status {
     boundary::status(|| {
-        write_optional(out_state, kernels::busy_loop(iterations));
+        let slot = out(out_state)?;
+        *slot = kernels::busy_loop(iterations);
         Ok(())
     })
 }
 
 /// Spins for `nanoseconds` (the seeds' endless `while (1)`, made to stop by
-/// itself) and writes the iteration count to `out_iterations` (may be
-/// NULL). Returns AC_INVALID_ARGUMENT for a negative duration.
+/// itself) and writes the iteration count to `out_iterations`. Returns,
+/// before spinning, AC_INVALID_ARGUMENT for a negative duration and
+/// AC_NULL_POINTER when `out_iterations` is NULL.
 #[no_mangle]
 pub extern "C" fn ac_busy_loop_for(nanoseconds: i64, out_iterations: *mut u64) -> ac_status {
     boundary::status(|| {
-        let nanoseconds = u64::try_from(nanoseconds)
-            .map_err(|_| Error::InvalidArgument("a busy loop needs a duration >= 0"))?;
-        write_optional(
-            out_iterations,
-            kernels::busy_loop_for(Duration::from_nanos(nanoseconds)),
-        );
+        let duration = duration(nanoseconds)?;
+        let slot = out(out_iterations)?;
+        *slot = kernels::busy_loop_for(duration);
         Ok(())
     })
 }
 
 /// The sum of the integers in [start, stop), computed by iterating over
-/// each (O(n) work, vectorised); an empty range sums to 0. When the exact
-/// sum does not fit in int64_t, returns AC_OVERFLOW and writes the sum
-/// wrapped modulo 2^64.
+/// each (O(n) work, vectorised); an empty range sums to 0. Returns
+/// AC_OVERFLOW at once, without iterating and without writing `out_sum`,
+/// when the exact sum does not fit in int64_t (decided in O(1) from the
+/// closed form; no wrapped sum is ever returned), and AC_NULL_POINTER when
+/// `out_sum` is NULL.
 #[no_mangle]
 pub extern "C" fn ac_range_sum(start: i64, stop: i64, out_sum: *mut i64) -> ac_status {
     boundary::status(|| {
         let slot = out(out_sum)?;
-        *slot = kernels::wrapping_range_sum(start, stop);
-        if kernels::range_sum_fits(start, stop) {
-            Ok(())
-        } else {
-            Err(Error::Overflow(
-                "the sum of the range does not fit in 64 bits",
-            ))
-        }
+        *slot = kernels::range_sum(start, stop)?;
+        Ok(())
     })
+}
+
+/// A busy loop's duration: `nanoseconds` if it is not negative.
+pub(crate) fn duration(nanoseconds: i64) -> Result<Duration> {
+    u64::try_from(nanoseconds)
+        .map(Duration::from_nanos)
+        .map_err(|_| Error::InvalidArgument("a busy loop needs a duration >= 0"))
 }

@@ -120,19 +120,31 @@ impl SendPtr {
 fn kernel_fn(kernel: ac_kernel) -> Result<fn(i64, i64) -> Result<i64>> {
     Ok(match kernel {
         AC_KERNEL_FIB => |a, _| kernels::fib(a),
-        AC_KERNEL_BUSY_LOOP => |a, _| {
-            let iterations = u64::try_from(a)
-                .map_err(|_| Error::InvalidArgument("a negative iteration count"))?;
-            Ok(kernels::busy_loop(iterations) as i64)
-        },
-        AC_KERNEL_BUSY_LOOP_FOR => |a, _| {
-            let nanoseconds =
-                u64::try_from(a).map_err(|_| Error::InvalidArgument("a negative duration"))?;
-            Ok(kernels::busy_loop_for(Duration::from_nanos(nanoseconds)) as i64)
-        },
+        AC_KERNEL_BUSY_LOOP => |a, _| Ok(kernels::busy_loop(iterations(a)?) as i64),
+        AC_KERNEL_BUSY_LOOP_FOR => {
+            |a, _| Ok(kernels::busy_loop_for(super::kernels::duration(a)?) as i64)
+        }
         AC_KERNEL_RANGE_SUM => kernels::range_sum,
         _ => return Err(Error::InvalidArgument("unknown kernel")),
     })
+}
+
+/// Checks a kernel's arguments in O(1), so a batch refuses bad input before
+/// any of its work starts.
+fn check_kernel_arguments(kernel: ac_kernel, a: i64, b: i64) -> Result<()> {
+    match kernel {
+        AC_KERNEL_FIB if !(0..=kernels::FIB_MAX).contains(&a) => kernels::fib(a).map(drop),
+        AC_KERNEL_FIB => Ok(()),
+        AC_KERNEL_BUSY_LOOP => iterations(a).map(drop),
+        AC_KERNEL_BUSY_LOOP_FOR => super::kernels::duration(a).map(drop),
+        AC_KERNEL_RANGE_SUM => kernels::check_range_sum(a, b),
+        _ => Err(Error::InvalidArgument("unknown kernel")),
+    }
+}
+
+/// A busy loop's iteration count: `a` if it is not negative.
+fn iterations(a: i64) -> Result<u64> {
+    u64::try_from(a).map_err(|_| Error::InvalidArgument("a negative iteration count"))
 }
 
 /// Runs an `ac_task_fn` stored in a future as two words.
@@ -158,11 +170,15 @@ fn publish(future: Arc<Future>, out_future: &mut *mut ac_future) -> Result<()> {
     Ok(())
 }
 
-/// Starts a pool of `workers` threads; 0 means one per CPU this process
-/// may use (honouring CPU affinity and cgroup quotas). Worker threads are
-/// named `<name_prefix>-<index>` (`name_prefix` may be NULL: "allcore").
-/// Returns AC_INVALID_ARGUMENT above 4096 workers, AC_NO_MEMORY when
-/// threads cannot be started.
+/// Starts a pool of `workers` threads. 0 means the default size: the
+/// environment variable ALLCORE_NUM_THREADS when it is set (as
+/// OMP_NUM_THREADS sizes OpenMP; a whole number from 1 to 4096, blank
+/// counts as unset), else one per CPU this process may use (honouring CPU
+/// affinity and cgroup quotas). Worker threads are named
+/// `<name_prefix>-<index>` (`name_prefix` may be NULL: "allcore").
+/// Returns AC_INVALID_ARGUMENT above 4096 workers or, for 0, when
+/// ALLCORE_NUM_THREADS holds anything else (0, a sign, a word); AC_NO_MEMORY
+/// when threads cannot be started.
 #[no_mangle]
 pub extern "C" fn ac_pool_new(
     workers: usize,
@@ -331,8 +347,9 @@ pub extern "C" fn ac_pool_map(
 
 /// Runs a built-in kernel over an array in parallel: `output[i] =
 /// kernel(input[i])` for AC_KERNEL_FIB, AC_KERNEL_BUSY_LOOP and
-/// AC_KERNEL_BUSY_LOOP_FOR. fib inputs are all checked before any work
-/// starts. Blocks until done.
+/// AC_KERNEL_BUSY_LOOP_FOR. Every input is checked before any work starts
+/// (a bad one returns its status and leaves `output` untouched). Blocks
+/// until done.
 #[no_mangle]
 pub extern "C" fn ac_pool_map_kernel(
     pool: *const ac_pool,
@@ -346,16 +363,68 @@ pub extern "C" fn ac_pool_map_kernel(
         let pool = unsafe { ac_pool::acquire(pool) }?;
         let input = slice(input, len)?;
         let output = slice_mut(output, len)?;
-        if kernel == AC_KERNEL_FIB {
-            return pool.fib_map(input, output);
-        }
         if kernel == AC_KERNEL_RANGE_SUM {
             return Err(Error::InvalidArgument(
                 "range_sum takes two arguments: use ac_pool_range_sum",
             ));
         }
         let run = kernel_fn(kernel)?;
+        for &value in input {
+            check_kernel_arguments(kernel, value, 0)?;
+        }
+        if kernel == AC_KERNEL_FIB {
+            return pool.fib_map(input, output);
+        }
         pool.map(&|value| run(value, 0), input, output, 1)
+    })
+}
+
+/// `ac_pool_map_kernel` as a task: checks every input at once (a bad one
+/// returns its status here and nothing is queued), then queues the whole
+/// batch and writes its future to `out_future` without waiting. The batch
+/// runs on the workers only (one takes it and shares it out with the
+/// others), so the calling thread can wait on the future in slices, stay
+/// interruptible, or do other work; the future's value is `len` once every
+/// `output[i]` is written, or the first error a call reported. `input` and
+/// `output` must stay valid until the future is done. Returns AC_CLOSED
+/// after shutdown.
+#[no_mangle]
+pub extern "C" fn ac_pool_submit_map_kernel(
+    pool: *const ac_pool,
+    kernel: ac_kernel,
+    input: *const i64,
+    output: *mut i64,
+    len: usize,
+    out_future: *mut *mut ac_future,
+) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle.
+        let pool = unsafe { ac_pool::acquire(pool) }?;
+        let slot = out(out_future)?;
+        slice_mut(output, len)?;
+        if kernel == AC_KERNEL_RANGE_SUM {
+            return Err(Error::InvalidArgument(
+                "range_sum takes two arguments: use ac_pool_range_sum",
+            ));
+        }
+        let run = kernel_fn(kernel)?;
+        for &value in slice(input, len)? {
+            check_kernel_arguments(kernel, value, 0)?;
+        }
+        // The task holds the pool weakly (a pool owning a reference to
+        // itself would never be freed) and the arrays as addresses.
+        let weak = Arc::downgrade(&pool);
+        let (input, output) = (input as usize, output as usize);
+        let future = pool.submit(move || {
+            let pool = weak.upgrade().ok_or(Error::Closed)?;
+            // The caller keeps both arrays valid, and `output` to itself,
+            // until the future is done; both were checked above.
+            let input = slice(input as *const i64, len)?;
+            let output = slice_mut(output as *mut i64, len)?;
+            pool.map(&|value| run(value, 0), input, output, 1)?;
+            Ok(len as i64)
+        })?;
+        publish(future, slot)
     })
 }
 
@@ -385,7 +454,8 @@ pub extern "C" fn ac_pool_parallel_for(
 }
 
 /// `ac_range_sum` split across the workers and the calling thread. Same
-/// overflow rule: AC_OVERFLOW with the wrapped sum written.
+/// rule: AC_OVERFLOW at once, before any work and without writing
+/// `out_sum`, when the exact sum does not fit in int64_t.
 #[no_mangle]
 pub extern "C" fn ac_pool_range_sum(
     pool: *const ac_pool,
@@ -397,22 +467,16 @@ pub extern "C" fn ac_pool_range_sum(
         // SAFETY: NULL or a live handle.
         let pool = unsafe { ac_pool::acquire(pool) }?;
         let slot = out(out_sum)?;
-        match pool.range_sum(start, stop) {
-            Ok(sum) => {
-                *slot = sum;
-                Ok(())
-            }
-            Err(error) => {
-                *slot = kernels::wrapping_range_sum(start, stop);
-                Err(error)
-            }
-        }
+        *slot = pool.range_sum(start, stop)?;
+        Ok(())
     })
 }
 
 /// Spins for `nanoseconds` on as many threads as the pool has workers
 /// (fills every core, then stops by itself); writes the total iteration
-/// count to `out_iterations` (may be NULL).
+/// count to `out_iterations`. Returns, before spinning,
+/// AC_INVALID_ARGUMENT for a negative duration and AC_NULL_POINTER when
+/// `out_iterations` is NULL.
 #[no_mangle]
 pub extern "C" fn ac_pool_busy_loop_for(
     pool: *const ac_pool,
@@ -422,18 +486,16 @@ pub extern "C" fn ac_pool_busy_loop_for(
     boundary::status(|| {
         // SAFETY: NULL or a live handle.
         let pool = unsafe { ac_pool::acquire(pool) }?;
-        let nanoseconds = u64::try_from(nanoseconds)
-            .map_err(|_| Error::InvalidArgument("a busy loop needs a duration >= 0"))?;
-        write_optional(
-            out_iterations,
-            pool.busy_loop_all(Duration::from_nanos(nanoseconds)),
-        );
+        let duration = super::kernels::duration(nanoseconds)?;
+        let slot = out(out_iterations)?;
+        *slot = pool.busy_loop_all(duration);
         Ok(())
     })
 }
 
 /// The number of CPUs this process may use (affinity mask and cgroup
-/// quota honoured): the worker count `ac_pool_new(0, ...)` picks.
+/// quota honoured): the worker count `ac_pool_new(0, ...)` picks when
+/// ALLCORE_NUM_THREADS is not set.
 #[no_mangle]
 pub extern "C" fn ac_available_cpus() -> usize {
     boundary::guard(Default::default(), pool::available_cpus)

@@ -11,4 +11,4 @@ mod range_sum;
 
 pub use busy_loop::{busy_loop, busy_loop_for};
 pub use fib::{fib, FIB_MAX};
-pub use range_sum::{range_sum, range_sum_fits, wrapping_range_sum};
+pub use range_sum::{check_range_sum, range_sum, range_sum_fits, wrapping_range_sum};

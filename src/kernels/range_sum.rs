@@ -8,17 +8,29 @@
 //! opaque to that rewrite, and the portable loop hides its index with
 //! `black_box`, so the work stays O(n).
 //!
-//! Overflow: the sum is accumulated modulo 2^64 (two's complement wrapping);
-//! [`range_sum`] reports `Overflow` when the exact sum does not fit in an `i64`.
+//! Bad input is refused before any work: [`check_range_sum`] decides in O(1),
+//! from the closed form in 128-bit arithmetic, whether the exact sum fits in
+//! an `i64`, and [`range_sum`] (like the pool's form) returns `Overflow` at
+//! once when it does not, instead of iterating for years over
+//! `[0, i64::MAX)` to report a wrapped number.
 
 use crate::{Error, Result};
 
-/// The sum of `[start, stop)`, or `Overflow` when the exact sum does not fit
-/// in an `i64`. An empty range (`start >= stop`) sums to 0.
+/// The sum of `[start, stop)`, by iterating over every integer; an empty
+/// range (`start >= stop`) sums to 0. Errors: `Overflow`, before any work,
+/// when the exact sum does not fit in an `i64`.
 pub fn range_sum(start: i64, stop: i64) -> Result<i64> {
-    let sum = wrapping_range_sum(start, stop);
+    check_range_sum(start, stop)?;
+    Ok(wrapping_range_sum(start, stop))
+}
+
+/// `Ok` when the exact sum of `[start, stop)` fits in an `i64`, else
+/// `Overflow`. O(1): the closed form `(start + stop - 1) * count / 2` in
+/// 128-bit arithmetic, where it cannot overflow (both factors are below
+/// 2^65 in magnitude and their product below 2^126).
+pub fn check_range_sum(start: i64, stop: i64) -> Result<()> {
     if range_sum_fits(start, stop) {
-        Ok(sum)
+        Ok(())
     } else {
         Err(Error::Overflow(
             "the sum of the range does not fit in 64 bits",
@@ -26,8 +38,7 @@ pub fn range_sum(start: i64, stop: i64) -> Result<i64> {
     }
 }
 
-/// Whether the exact sum of `[start, stop)` fits in an `i64`. Used only to
-/// report overflow; the sum itself is always computed by iteration.
+/// Whether the exact sum of `[start, stop)` fits in an `i64` (O(1)).
 pub fn range_sum_fits(start: i64, stop: i64) -> bool {
     if start >= stop {
         return true;
@@ -37,7 +48,9 @@ pub fn range_sum_fits(start: i64, stop: i64) -> bool {
     i64::try_from(exact).is_ok()
 }
 
-/// The sum of `[start, stop)` modulo 2^64, by iterating over every integer.
+/// The sum of `[start, stop)` modulo 2^64, by iterating over every integer:
+/// the loop itself, for callers that checked the range first (the pool sums
+/// pieces of a checked range).
 pub fn wrapping_range_sum(start: i64, stop: i64) -> i64 {
     if start >= stop {
         return 0;
@@ -175,7 +188,7 @@ mod tests {
     }
 
     #[test]
-    fn reports_overflow_and_wraps() {
+    fn reports_overflow() {
         assert_eq!(range_sum(i64::MAX - 1, i64::MAX), Ok(i64::MAX - 1));
         assert_eq!(range_sum(-3, 3), Ok(-3));
         let start = i64::MAX - 3;
@@ -187,5 +200,53 @@ mod tests {
         assert_eq!(wrapping_range_sum(start, i64::MAX), wrapped);
         assert_eq!(range_sum(i64::MIN, i64::MIN + 1), Ok(i64::MIN));
         assert_eq!(range_sum(5, 3), Ok(0));
+    }
+
+    /// Ranges whose loop would run for years are refused at once (a test
+    /// that iterated would never finish).
+    #[test]
+    fn refuses_huge_ranges_before_iterating() {
+        for (start, stop) in [
+            (0, i64::MAX),
+            (i64::MIN, 0),
+            (i64::MIN, i64::MAX),
+            (1, i64::MAX),
+            (i64::MIN + 1, 1 << 40),
+        ] {
+            assert!(
+                matches!(range_sum(start, stop), Err(Error::Overflow(_))),
+                "[{start}, {stop})"
+            );
+        }
+    }
+
+    /// The O(1) check agrees with exact 128-bit sums at the edges of i64.
+    #[test]
+    fn check_matches_exact_sums() {
+        let exact = |start: i64, stop: i64| -> i128 { (start as i128..stop as i128).sum() };
+        let edges = [
+            i64::MIN,
+            i64::MIN + 1,
+            -2,
+            -1,
+            0,
+            1,
+            2,
+            i64::MAX - 1,
+            i64::MAX,
+        ];
+        for &base in &edges {
+            for delta in -4i64..=4 {
+                let start = base.saturating_add(delta);
+                for length in 0..6i64 {
+                    let stop = start.saturating_add(length);
+                    let fits = i64::try_from(exact(start, stop)).is_ok();
+                    assert_eq!(range_sum_fits(start, stop), fits, "[{start}, {stop})");
+                }
+            }
+        }
+        // The longest range from 0 that fits: 2^32 (2^32 - 1) / 2 < 2^63.
+        assert!(range_sum_fits(0, 1 << 32));
+        assert!(!range_sum_fits(0, (1 << 32) + 1));
     }
 }

@@ -23,9 +23,11 @@
 mod future;
 mod lock;
 mod parallel;
+mod sizing;
 mod timer;
 
 pub use future::{wait_all, wait_any, DoneCallback, Future, FutureState, Work};
+pub use sizing::{default_workers, parse_num_threads, NUM_THREADS_VARIABLE};
 
 use std::cell::Cell;
 use std::sync::atomic::{fence, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
@@ -135,8 +137,10 @@ pub fn available_cpus() -> usize {
 }
 
 impl Pool {
-    /// Starts a pool with `workers` threads (0 = one per available CPU).
-    /// Worker threads are named `<name_prefix>-<index>`.
+    /// Starts a pool with `workers` threads (0 = [`default_workers`]:
+    /// `ALLCORE_NUM_THREADS` when set, else one per available CPU). Worker
+    /// threads are named `<name_prefix>-<index>`. Errors: `InvalidArgument`
+    /// above [`MAX_WORKERS`] or for an invalid `ALLCORE_NUM_THREADS`.
     pub fn new(workers: usize, name_prefix: &str) -> Result<Pool> {
         if workers > MAX_WORKERS {
             return Err(Error::InvalidArgument("more than 4096 workers"));
@@ -147,7 +151,7 @@ impl Pool {
             unsafe { libc::pthread_atfork(None, None, Some(child_after_fork)) };
         });
         let workers = if workers == 0 {
-            available_cpus()
+            default_workers()?
         } else {
             workers
         };

@@ -187,8 +187,10 @@ impl Pool {
     }
 
     /// The sum of `[start, stop)`, split into chunks summed in parallel.
-    /// Errors: `Overflow` when the exact sum does not fit in an `i64`.
+    /// Errors: `Overflow`, before any work, when the exact sum does not fit
+    /// in an `i64`.
     pub fn range_sum(&self, start: i64, stop: i64) -> Result<i64> {
+        kernels::check_range_sum(start, stop)?;
         if start >= stop {
             return Ok(0);
         }
@@ -207,14 +209,7 @@ impl Pool {
             let part = kernels::wrapping_range_sum(first, first + len as i64);
             total.fetch_add(part, Ordering::Relaxed);
         });
-        let sum = total.into_inner();
-        if kernels::range_sum_fits(start, stop) {
-            Ok(sum)
-        } else {
-            Err(Error::Overflow(
-                "the sum of the range does not fit in 64 bits",
-            ))
-        }
+        Ok(total.into_inner())
     }
 
     /// Runs the timed busy loop for `duration` on as many threads as the pool

@@ -34,7 +34,7 @@ fn busy_loops() {
         assert_eq!(ac_busy_loop(1000, &mut a), AC_OK);
         assert_eq!(ac_busy_loop(1001, &mut b), AC_OK);
         assert_ne!(a, b);
-        assert_eq!(ac_busy_loop(10, std::ptr::null_mut()), AC_OK);
+        assert_eq!(ac_busy_loop(10, std::ptr::null_mut()), AC_NULL_POINTER);
         let mut iterations = 0u64;
         assert_eq!(ac_busy_loop_for(2_000_000, &mut iterations), AC_OK);
         assert!(iterations > 0);
@@ -53,7 +53,7 @@ fn range_sums_and_overflow() {
         assert_eq!(sum, 0);
         let start = i64::MAX - 3;
         assert_eq!(ac_range_sum(start, i64::MAX, &mut sum), AC_OVERFLOW);
-        assert_eq!(sum, start.wrapping_add(start + 1).wrapping_add(start + 2));
+        assert_eq!(sum, 0, "an overflowing sum is not written");
         assert_eq!(ac_range_sum(0, 1, std::ptr::null_mut()), AC_NULL_POINTER);
     }
 }

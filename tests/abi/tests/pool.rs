@@ -179,6 +179,10 @@ fn parallel_map_for_and_sum() {
             ac_pool_range_sum(pool.0, i64::MAX - 3, i64::MAX, &mut sum),
             AC_OVERFLOW
         );
+        assert_eq!(
+            sum, 5_000_000_050_000_000,
+            "an overflowing sum is not written"
+        );
 
         let mut iterations = 0;
         assert_eq!(

@@ -285,6 +285,18 @@ ac_pool_map_kernel = _declare(
         ctypes.c_size_t,
     ],
 )
+ac_pool_submit_map_kernel = _declare(
+    "ac_pool_submit_map_kernel",
+    ac_status,
+    [
+        ctypes.POINTER(ac_pool),
+        ac_kernel,
+        ctypes.POINTER(ctypes.c_int64),
+        ctypes.POINTER(ctypes.c_int64),
+        ctypes.c_size_t,
+        ctypes.POINTER(ctypes.POINTER(ac_future)),
+    ],
+)
 ac_pool_parallel_for = _declare(
     "ac_pool_parallel_for",
     ac_status,

@@ -15,8 +15,16 @@ completes them through ``ac_future_on_done``, so ``result()``, ``wait()`` and
 ``as_completed()`` wait on Python-level conditions and stay interruptible by
 Ctrl-C. ``ThreadPool.map`` over one iterable of ints with a kernel or an
 ``int64_t f(int64_t)`` function pointer runs the whole batch in one native call
-(``ac_pool_map_kernel`` / ``ac_pool_map``) on every core, from one Python
-thread.
+(``ac_pool_submit_map_kernel`` / ``ac_pool_map``) on every core, from one
+Python thread.
+
+Ctrl-C during a wait for a native batch (``map`` of a kernel,
+``parallel_fib``, ``range_sum``, ``busy_loop_for``) raises KeyboardInterrupt
+in the waiting thread at once. The batch itself is allowed to finish safely,
+as a running ``ThreadPoolExecutor`` task is: native code cannot be stopped in
+the middle of a call, so the workers complete it, its buffers stay alive until
+they have, and ``shutdown(wait=True)`` (and the interpreter's exit) waits for
+it.
 """
 
 import atexit
@@ -34,7 +42,7 @@ from typing import NamedTuple
 
 from . import _ffi
 from ._errors import check, error_for
-from ._kernels import Kernel, int64, nanoseconds
+from ._kernels import KernelBatch, fib, int64, kernel_of, nanoseconds
 
 __all__ = ["PoolStats", "ThreadPool", "available_cpus"]
 
@@ -56,7 +64,8 @@ _INT64_TYPES = tuple(
 def available_cpus():
     """The number of CPUs this process may use (affinity and cgroup quota honoured).
 
-    This is the worker count ``ThreadPool()`` picks.
+    This is the worker count ``ThreadPool()`` picks when the environment
+    variable ``ALLCORE_NUM_THREADS`` is not set.
     """
     return _ffi.ac_available_cpus()
 
@@ -259,14 +268,18 @@ class ThreadPool(_base.Executor):
         Never blocks. Raises RuntimeError after ``shutdown()`` and
         BrokenThreadPool once an initializer has failed.
         """
-        if isinstance(fn, Kernel):
+        kernel = kernel_of(fn)
+        if kernel is not None:
             try:
-                a, b = fn.native_arguments(args, kwargs)
+                a, b = kernel.native_arguments(args, kwargs)
             except (TypeError, ValueError, OverflowError):
                 pass  # run it as a Python call, which raises into the future
             else:
                 return self._submit_native(
-                    _ffi.ac_pool_submit_kernel, (fn.kernel_id, a, b), _call_text(fn, args), fn
+                    _ffi.ac_pool_submit_kernel,
+                    (kernel.kernel_id, a, b),
+                    _call_text(fn, args),
+                    kernel,
                 )
         function = _int64_function(fn)
         if function is not None and not kwargs and len(args) == 1 and _fits_int64(args[0]):
@@ -361,11 +374,7 @@ class ThreadPool(_base.Executor):
         work starts, and RuntimeError after ``shutdown()``.
         """
         values = [int64(value, "n") for value in values]
-        inputs = (ctypes.c_int64 * len(values))(*values)
-        outputs = (ctypes.c_int64 * len(values))()
-        call = (self._live_handle(), _ffi.AC_KERNEL_FIB, inputs, outputs, len(values))
-        self._run_batch(_ffi.ac_pool_map_kernel, call, "parallel_fib").result()
-        return list(outputs)
+        return self._start_kernel_batch(fib.kernel, values, "parallel_fib").result()
 
     def range_sum(self, start, stop):
         """``sum(range(start, stop))`` split across every worker.
@@ -435,31 +444,42 @@ class ThreadPool(_base.Executor):
 
     def _native_batch(self, fn, iterable, chunksize):
         """Start ``map(fn, iterable)`` as one native call; None if it cannot be one."""
-        if isinstance(fn, Kernel) and fn.mappable:
-            native, function = fn, None
+        kernel = kernel_of(fn)
+        if kernel is not None and kernel.mappable:
+            native, function = kernel, None
         else:
             native, function = None, _int64_function(fn)
             if function is None:
                 return None
         items = list(iterable)
         try:
-            values = [fn.native_arguments((item,), {})[0] for item in items] if native else items
+            values = (
+                [native.native_arguments((item,), {})[0] for item in items] if native else items
+            )
         except (TypeError, ValueError, OverflowError):
             return None
         if not all(map(_fits_int64, values)):
             return None
-        inputs = (ctypes.c_int64 * len(values))(*values)
-        outputs = (ctypes.c_int64 * len(values))()
-        handle = self._live_handle()
         what = f"map({_name(fn)}, ...)"
         if native is not None:
-            call = (handle, native.kernel_id, inputs, outputs, len(values))
-            done = self._run_batch(_ffi.ac_pool_map_kernel, call, what)
-        else:
-            chunk = chunksize if chunksize > 1 else 0
-            call = (handle, function, inputs, outputs, len(values), chunk)
-            done = self._run_batch(_ffi.ac_pool_map, call, what, keep_alive=fn)
+            batch = self._start_kernel_batch(native, values, what)
+            return batch, batch.outputs, native
+        inputs = (ctypes.c_int64 * len(values))(*values)
+        outputs = (ctypes.c_int64 * len(values))()
+        chunk = chunksize if chunksize > 1 else 0
+        call = (self._live_handle(), function, inputs, outputs, len(values), chunk)
+        done = self._run_batch(_ffi.ac_pool_map, call, what, keep_alive=fn)
         return done, outputs, native
+
+    def _start_kernel_batch(self, kernel, values, what):
+        """Queue ``kernel`` over ``values`` on the workers; return its KernelBatch.
+
+        The workers run the whole batch while the caller waits on it in
+        slices, interruptibly (see the module doc for Ctrl-C).
+        """
+        with self._shutdown_lock:
+            self._check_open()
+            return KernelBatch.start(self._handle, kernel, values, what)
 
     def _run_batch(self, function, arguments, what, keep_alive=None):
         """Run the blocking native ``function(*arguments)`` on a helper thread.
