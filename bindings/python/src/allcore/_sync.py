@@ -2,27 +2,37 @@
 
 :class:`Lock`, :class:`RLock`, :class:`Condition`, :class:`Semaphore`,
 :class:`BoundedSemaphore`, :class:`Event` and :class:`Barrier` take the same
-arguments, return the same values and raise the same exceptions as their
-``threading`` namesakes, so code written for ``threading`` runs unchanged on
-them. :class:`RWLock`, :class:`CountDownLatch`, :class:`AtomicCounter` and
+arguments, return the same values, raise the same exceptions and print the
+same way as their ``threading`` namesakes (CPython's own ``lock_tests`` pass
+against them), so code written for ``threading`` runs unchanged on them.
+:class:`RWLock`, :class:`CountDownLatch`, :class:`AtomicCounter` and
 :func:`lock_all` add what ``threading`` lacks.
 
-How calls are made:
+How calls are made, as ``threading`` uses the GIL:
 
-- Every call is a plain ``ctypes.CDLL`` call, so the GIL is released while it
-  runs: a thread blocked on an allcore lock never stops other Python threads.
+- A call that cannot block and takes nanoseconds (a try-acquire, a release,
+  ``locked``, ``is_set``, ``Event.set``/``clear``, a semaphore release,
+  counters and getters) goes through ``quick_library`` (``ctypes.PyDLL``)
+  and keeps the GIL, so it does not hand the GIL to another thread.
+- A call that may wait goes through ``library`` (``ctypes.CDLL``), which
+  releases the GIL while it runs, so a thread blocked on an allcore lock never
+  stops other Python threads. A blocking acquire first tries without
+  releasing the GIL, as ``threading.Lock.acquire`` does, and only waits if
+  that fails.
 - A wait never makes one unbounded foreign call. It waits natively in slices
   of at most ``_SLICE`` seconds and, between slices, the interpreter runs
   signal handlers, so Ctrl-C interrupts any wait in the main thread. The one
   exception is :meth:`Barrier.wait`, whose native wait cannot be sliced (a
   timeout breaks a barrier): in the main thread it runs on a helper thread
   and an interrupt aborts the barrier.
-- Hot calls need no Python frame: ``Lock.release`` is a ``functools.partial``
+- Hot calls need no Python frame. ``Lock.release`` is a ``functools.partial``
   binding the handle (a ready ``c_void_p``) to the foreign function, whose
   ``restype`` is the ``__getitem__`` of a ``dict`` that maps ``AC_OK`` to the
-  result; any other status falls into ``__missing__``, which raises. Only
-  ``acquire`` runs a (short) Python frame, to honour ``blocking`` and
-  ``timeout`` exactly as ``threading`` does.
+  result; any other status falls into ``__missing__``, which raises. ``with
+  lock:`` runs no Python frame to enter either: ``__enter__`` is a property
+  over ``operator.attrgetter`` (C code), and the special-method lookup
+  returns the lock's own bound try-acquire, whose ``restype`` dict turns
+  ``AC_WOULD_BLOCK`` into the blocking wait.
 
 Lifetime: ``close()`` frees the native object (calling it again does
 nothing); using the object afterwards raises :class:`~allcore.ClosedError`.
@@ -32,7 +42,15 @@ native object is freed when the last of them has left, so no call can ever
 touch freed memory. Closing an object while another thread is *starting* a
 call on it (rather than waiting in one) is a bug in the caller, as it is
 with ``pthread_mutex_destroy``.
+
+Fork: ``_at_fork_reinit()`` (which ``logging``, ``concurrent.futures`` and
+``threading`` call on their locks in a child process) gives the object a
+new native primitive in its initial state. The old one is left allocated, as
+CPython leaves its old lock: threads of the parent may have been parked on it,
+and they do not exist in the child.
 """
+
+from __future__ import annotations
 
 import contextlib
 import ctypes
@@ -42,6 +60,8 @@ import operator
 import threading
 import time
 import weakref
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from . import _ffi
 from ._errors import ClosedError, NotOwnerError, error_for
@@ -80,11 +100,13 @@ _GAVE_UP = (_TIMEOUT, _WOULD_BLOCK)
 _INT64_MAX = 2**63 - 1
 _INT64_MIN = -(2**63)
 
+_T = TypeVar("_T")
+
 
 # --------------------------------------------------------------- plumbing
 
 
-class _Results(dict):
+class _Results(dict):  # type: ignore[type-arg]
     """Turns an ``ac_status`` into a call's result without a Python frame.
 
     Used as a foreign function's ``restype`` (its bound ``__getitem__``):
@@ -95,7 +117,14 @@ class _Results(dict):
 
     __slots__ = ("not_owner", "overflow", "what")
 
-    def __init__(self, ok, what, not_owner=None, overflow=None, would_block=()):
+    def __init__(
+        self,
+        ok: object,
+        what: str,
+        not_owner: str | None = None,
+        overflow: BaseException | None = None,
+        would_block: tuple[int, ...] = (),
+    ) -> None:
         super().__init__({_OK: ok})
         for status in would_block:
             self[status] = False
@@ -103,7 +132,7 @@ class _Results(dict):
         self.not_owner = not_owner
         self.overflow = overflow
 
-    def __missing__(self, status):
+    def __missing__(self, status: int) -> object:
         if status == _NOT_OWNER and self.not_owner is not None:
             raise NotOwnerError(self.not_owner, status)
         if status == _OVERFLOW and self.overflow is not None:
@@ -111,7 +140,30 @@ class _Results(dict):
         raise error_for(status, self.what)
 
 
-def _function(name, restype, *argtypes):
+class _Blocking(dict):  # type: ignore[type-arg]
+    """The ``restype`` of one object's frame-free blocking entry.
+
+    ``AC_OK`` maps to True at C speed; ``AC_WOULD_BLOCK`` (the try failed)
+    reaches :meth:`__missing__`, which waits with the owner's ``_block()``
+    (in slices, the GIL released). It refers to its owner weakly, so that the
+    owner is freed by reference counting, with no cycle.
+    """
+
+    __slots__ = ("owner", "what")
+
+    def __init__(self, owner: object, what: str) -> None:
+        super().__init__({_OK: True})
+        self.owner = weakref.ref(owner)
+        self.what = what
+
+    def __missing__(self, status: int) -> object:
+        owner = self.owner()
+        if status == _WOULD_BLOCK and owner is not None:
+            return owner._block()  # type: ignore[attr-defined]
+        raise error_for(status, self.what)
+
+
+def _function(name: str, restype: Any, *argtypes: Any) -> Any:
     """A private ctypes function object for ``name`` (others keep theirs).
 
     Calls through it release the GIL: use it for calls that may block or run long.
@@ -122,7 +174,7 @@ def _function(name, restype, *argtypes):
     return function
 
 
-def _quick_function(name, restype, *argtypes):
+def _quick_function(name: str, restype: Any, *argtypes: Any) -> Any:
     """As :func:`_function`, for a call that never blocks: it keeps the GIL."""
     function = quick_library[name]
     function.restype = restype
@@ -130,21 +182,44 @@ def _quick_function(name, restype, *argtypes):
     return function
 
 
+def _handle_function(name: str, restype: Any) -> Any:
+    """As :func:`_quick_function`, for a hot call made only with ready ctypes
+    objects (the handle, ``byref`` out-parameters).
+
+    It declares no ``argtypes``: ctypes then passes ctypes objects as they are
+    and skips a ``from_param`` conversion per argument, a large part of such a
+    call's price. It is only ever called through a partial or a method that
+    passes the object's ``c_void_p`` handle (and ``byref`` pointers).
+    """
+    function = quick_library[name]
+    function.restype = restype
+    return function
+
+
+def _blocking_entry(function: Any, owner: object, what: str) -> Any:
+    """A copy of the quick try-call ``function`` (same C function) whose
+    result is True when it succeeded and otherwise waits for ``owner``: the
+    frame-free body of ``owner.__enter__``."""
+    entry = type(function)(ctypes.cast(function, ctypes.c_void_p).value)
+    entry.restype = _Blocking(owner, what).__getitem__
+    return entry
+
+
 _P = ctypes.c_void_p
 _I64 = ctypes.c_int64
 _status = ctypes.c_int32
 
 
-def _raise_closed(kind, *args, **kwargs):
+def _raise_closed(kind: str, *args: object, **kwargs: object) -> Any:
     raise ClosedError(f"this allcore {kind} is closed", _CLOSED)
 
 
-def _check(status, what):
+def _check(status: int, what: str) -> None:
     if status:
         raise error_for(status, what)
 
 
-def _seconds_to_ns(seconds):
+def _seconds_to_ns(seconds: float) -> int:
     return min(_INT64_MAX, max(0, math.ceil(seconds * 1e9)))
 
 
@@ -152,16 +227,18 @@ class _Native:
     """Owns one native handle: close, finalizer, and guarded slow-path use."""
 
     _kind = "object"
-    _free = None
+    _free: ClassVar[Any] = None
+    _fast_names: ClassVar[tuple[str, ...]] = ()
+    _handle: Any
 
-    def _own(self, handle):
+    def _own(self, handle: Any) -> None:
         self._handle = handle
         self._guard = threading.Lock()
         self._users = 0
         self._closed = False
         self._finalizer = weakref.finalize(self, type(self)._free, handle)
 
-    def close(self):
+    def close(self) -> None:
         """Free the native object. Calling it again does nothing.
 
         Threads waiting on it raise :class:`~allcore.ClosedError` within one
@@ -176,23 +253,35 @@ class _Native:
                 self._finalizer()
 
     @property
-    def closed(self):
+    def closed(self) -> bool:
         """Whether :meth:`close` was called."""
         return self._closed
 
-    def _disarm(self):
+    def _disarm(self) -> None:
         """Replace the frame-free fast callables with ones that raise."""
         closed = functools.partial(_raise_closed, self._kind)
         for name in self._fast_names:
             setattr(self, name, closed)
         self._wake_for_close()
 
-    _fast_names = ()
-
-    def _wake_for_close(self):
+    def _wake_for_close(self) -> None:
         """Wake native waiters that do not wait in slices (the barrier)."""
 
-    def _enter(self):
+    def _bind(self, handle: Any) -> None:
+        """Set the frame-free callables (the ``_fast_names``) over ``handle``."""
+
+    def _reinit(self, handle: Any) -> None:
+        """Adopt a new native object in place of the old one, in a child
+        process after ``fork``: only the calling thread exists there, so the
+        guard and the count of users start again, and the old object is left
+        allocated (threads of the parent may have been parked on it)."""
+        if self._closed:
+            return
+        self._finalizer.detach()
+        self._own(handle)
+        self._bind(handle)
+
+    def _enter(self) -> Any:
         """The handle, counted as in use until :meth:`_leave`."""
         with self._guard:
             if self._closed:
@@ -200,19 +289,19 @@ class _Native:
             self._users += 1
         return self._handle
 
-    def _leave(self):
+    def _leave(self) -> None:
         with self._guard:
             self._users -= 1
             if self._closed and self._users == 0:
                 self._finalizer()
 
-    def _handle_now(self):
+    def _handle_now(self) -> Any:
         """The handle for a call that never blocks."""
         if self._closed:
             _raise_closed(self._kind)
         return self._handle
 
-    def _wait(self, call, timeout, what):
+    def _wait(self, call: Callable[[Any, int], int], timeout: float | None, what: str) -> bool:
         """Wait with ``call(handle, ns) -> status`` in slices.
 
         ``timeout`` is None (no limit) or seconds (<= 0: one try). Returns
@@ -244,26 +333,26 @@ class _Native:
         finally:
             self._leave()
 
-    def _read(self, getter, ctype, what):
+    def _read(self, getter: Any, ctype: Any, what: str) -> Any:
         value = ctype()
         _check(getter(self._handle_now(), ctypes.byref(value)), what)
         return value.value
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         state = "closed" if self._closed else self._state()
         return f"<allcore.{type(self).__qualname__} {state} at {id(self):#x}>"
 
-    def _state(self):
+    def _state(self) -> str:
         return "open"
 
 
-def _new(constructor, *args):
+def _new(constructor: Any, *args: Any) -> Any:
     handle = _P()
     _check(constructor(*args, ctypes.byref(handle)), constructor.__name__)
     return handle
 
 
-def _lock_timeout(blocking, timeout):
+def _lock_timeout(blocking: bool, timeout: float) -> float | None:
     """``threading.Lock.acquire``'s argument rules: the timeout in seconds, or None."""
     if isinstance(timeout, float):
         if math.isnan(timeout):
@@ -283,7 +372,7 @@ def _lock_timeout(blocking, timeout):
     return timeout
 
 
-def _optional_timeout(timeout):
+def _optional_timeout(timeout: float | None) -> float | None:
     """A ``threading`` ``timeout=None`` argument: None or seconds (negative: 0)."""
     if timeout is None:
         return None
@@ -292,22 +381,25 @@ def _optional_timeout(timeout):
     return max(0.0, float(timeout))
 
 
+def _address(obj: object) -> str:
+    return f"{id(obj):#x}"
+
+
 # ------------------------------------------------------------------ Lock
 
 _mutex_new = _function("ac_mutex_new", _status, _P)
 _mutex_free = _function("ac_mutex_free", None, _P)
-_mutex_try_lock = _function(
-    "ac_mutex_try_lock", _Results(True, "Lock.acquire", would_block=(_WOULD_BLOCK,)).__getitem__, _P
+_mutex_try_lock = _handle_function(
+    "ac_mutex_try_lock", _Results(True, "Lock.acquire", would_block=(_WOULD_BLOCK,)).__getitem__
 )
 _mutex_lock_timeout = _function("ac_mutex_lock_timeout", _status, _P, _I64)
-_mutex_unlock = _function(
+_mutex_unlock = _handle_function(
     "ac_mutex_unlock",
     _Results(None, "Lock.release", not_owner="release unlocked lock").__getitem__,
-    _P,
 )
-_mutex_is_locked = _function("ac_mutex_is_locked", _status, _P, _P)
+_mutex_is_locked = _handle_function("ac_mutex_is_locked", _status)
 _mutex_lock_all = _function("ac_mutex_lock_all", _status, _P, ctypes.c_size_t, _I64)
-_mutex_unlock_all = _function("ac_mutex_unlock_all", _status, _P, ctypes.c_size_t)
+_mutex_unlock_all = _quick_function("ac_mutex_unlock_all", _status, _P, ctypes.c_size_t)
 
 
 class Lock(_Native):
@@ -320,16 +412,25 @@ class Lock(_Native):
 
     _kind = "Lock"
     _free = _mutex_free
-    _fast_names = ("release", "_try")
+    _fast_names = ("release", "_try", "_entry")
 
-    def __init__(self):
+    release: Callable[[], None]
+    """Unlock it; any thread may. RuntimeError if it is not locked."""
+
+    def __init__(self) -> None:
         handle = _new(_mutex_new)
         self._own(handle)
+        self._bind(handle)
+
+    def _bind(self, handle: Any) -> None:
         # Frame-free fast paths: the handle bound to the foreign function.
         self._try = functools.partial(_mutex_try_lock, handle)
         self.release = functools.partial(_mutex_unlock, handle)
+        self._entry = functools.partial(
+            _blocking_entry(_mutex_try_lock, self, "Lock.acquire"), handle
+        )
 
-    def acquire(self, blocking=True, timeout=-1):
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         """Lock it, waiting as long as ``blocking`` and ``timeout`` allow.
 
         Returns True if locked, False otherwise; the arguments follow
@@ -338,49 +439,67 @@ class Lock(_Native):
         """
         if blocking is True and timeout == -1 and self._try():
             return True
-        return self._acquire_slow(blocking, timeout)
-
-    def _acquire_slow(self, blocking, timeout):
         seconds = _lock_timeout(blocking, timeout)
         if seconds == 0:
-            return self._try()
+            return bool(self._try())
         return self._wait(_mutex_lock_timeout, seconds, "Lock.acquire")
 
-    def locked(self):
+    def _block(self) -> bool:
+        return self._wait(_mutex_lock_timeout, None, "Lock.acquire")
+
+    def locked(self) -> bool:
         """Whether some thread holds the lock."""
-        return self._read(_mutex_is_locked, ctypes.c_bool, "Lock.locked")
+        return bool(self._read(_mutex_is_locked, ctypes.c_bool, "Lock.locked"))
 
-    def __enter__(self):
-        return self.acquire()
+    if TYPE_CHECKING:
 
-    def __exit__(self, *exc_info):
+        def __enter__(self) -> bool: ...
+
+    else:
+        __enter__ = property(operator.attrgetter("_entry"), doc="acquire() for ``with``.")
+
+    def __exit__(self, *exc_info: object) -> None:
         self.release()
 
-    def _is_owned(self):
+    def _is_owned(self) -> bool:
         # Used by Condition: as threading does for a plain lock, "owned"
         # means "locked".
         return self.locked()
 
-    def _state(self):
-        return "locked" if self.locked() else "unlocked"
+    def _at_fork_reinit(self) -> None:
+        """Make it a new, unlocked lock (``threading.Lock._at_fork_reinit``)."""
+        self._reinit(_new(_mutex_new))
+
+    def __repr__(self) -> str:
+        if self._closed:
+            state = "closed"
+        else:
+            state = "locked" if self.locked() else "unlocked"
+        return f"<{state} allcore.Lock object at {_address(self)}>"
 
 
 # ----------------------------------------------------------------- RLock
 
 _rlock_new = _function("ac_rlock_new", _status, _P)
 _rlock_free = _function("ac_rlock_free", None, _P)
-_rlock_try_lock = _function(
+_rlock_try_lock = _handle_function(
     "ac_rlock_try_lock",
     _Results(True, "RLock.acquire", would_block=(_WOULD_BLOCK,)).__getitem__,
-    _P,
 )
 _rlock_lock_timeout = _function("ac_rlock_lock_timeout", _status, _P, _I64)
-_rlock_unlock = _function(
+_rlock_unlock = _handle_function(
     "ac_rlock_unlock",
     _Results(None, "RLock.release", not_owner="cannot release un-acquired lock").__getitem__,
-    _P,
 )
-_rlock_is_owned = _function("ac_rlock_is_owned", _status, _P, _P)
+_rlock_is_owned = _handle_function("ac_rlock_is_owned", _status)
+_rlock_is_locked = _handle_function("ac_rlock_is_locked", _status)
+_rlock_count = _handle_function("ac_rlock_count", _status)
+_rlock_unlock_save = _handle_function(
+    "ac_rlock_unlock_save",
+    _Results(None, "RLock._release_save", not_owner="cannot release un-acquired lock").__getitem__,
+)
+_rlock_lock_restore = _quick_function("ac_rlock_lock_restore", _status, _P, _I64, _I64)
+_rlock_lock_restore_waiting = _function("ac_rlock_lock_restore", _status, _P, _I64, _I64)
 
 
 class RLock(_Native):
@@ -392,35 +511,96 @@ class RLock(_Native):
 
     _kind = "RLock"
     _free = _rlock_free
-    _fast_names = ("release", "_try")
+    _fast_names = ("release", "_try", "_entry")
 
-    def __init__(self):
+    release: Callable[[], None]
+    """Undo one acquire by the owner. RuntimeError if the caller does not own it."""
+
+    def __init__(self) -> None:
         handle = _new(_rlock_new)
         self._own(handle)
+        self._bind(handle)
+
+    def _bind(self, handle: Any) -> None:
         self._try = functools.partial(_rlock_try_lock, handle)
         self.release = functools.partial(_rlock_unlock, handle)
+        self._entry = functools.partial(
+            _blocking_entry(_rlock_try_lock, self, "RLock.acquire"), handle
+        )
 
-    def acquire(self, blocking=True, timeout=-1):
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         """As :meth:`Lock.acquire`; the owner gets another level at once."""
         if blocking is True and timeout == -1 and self._try():
             return True
         seconds = _lock_timeout(blocking, timeout)
         if seconds == 0:
-            return self._try()
+            return bool(self._try())
         return self._wait(_rlock_lock_timeout, seconds, "RLock.acquire")
 
-    def __enter__(self):
-        return self.acquire()
+    def _block(self) -> bool:
+        return self._wait(_rlock_lock_timeout, None, "RLock.acquire")
 
-    def __exit__(self, *exc_info):
+    if TYPE_CHECKING:
+
+        def __enter__(self) -> bool: ...
+
+    else:
+        __enter__ = property(operator.attrgetter("_entry"), doc="acquire() for ``with``.")
+
+    def __exit__(self, *exc_info: object) -> None:
         self.release()
 
-    def _is_owned(self):
-        """Whether the calling thread owns the lock."""
-        return self._read(_rlock_is_owned, ctypes.c_bool, "RLock._is_owned")
+    def locked(self) -> bool:
+        """Whether some thread owns the lock."""
+        return bool(self._read(_rlock_is_locked, ctypes.c_bool, "RLock.locked"))
 
-    def _state(self):
-        return "owned" if self._is_owned() else "not owned by this thread"
+    def _is_owned(self) -> bool:
+        """Whether the calling thread owns the lock."""
+        return bool(self._read(_rlock_is_owned, ctypes.c_bool, "RLock._is_owned"))
+
+    def _recursion_count(self) -> int:
+        """How many times the calling thread holds the lock (0: not at all)."""
+        return int(self._read(_rlock_count, ctypes.c_int64, "RLock._recursion_count"))
+
+    def _release_save(self) -> int:
+        """Release the lock completely and return the depth for :meth:`_acquire_restore`.
+
+        RuntimeError if the calling thread does not own it (what
+        ``Condition.wait`` does around its wait).
+        """
+        depth = ctypes.c_int64()
+        _rlock_unlock_save(self._handle_now(), ctypes.byref(depth))
+        return depth.value
+
+    def _acquire_restore(self, state: Any) -> None:
+        """Take the lock back with the depth :meth:`_release_save` returned."""
+        depth = state[0] if isinstance(state, tuple) else state
+        status = _rlock_lock_restore(self._handle_now(), depth, 0)
+        if status in _GAVE_UP:
+            self._wait(
+                lambda handle, ns: _rlock_lock_restore_waiting(handle, depth, ns),
+                None,
+                "RLock._acquire_restore",
+            )
+        else:
+            _check(status, "RLock._acquire_restore")
+
+    def _at_fork_reinit(self) -> None:
+        """Make it a new, unowned lock (``threading.RLock._at_fork_reinit``)."""
+        self._reinit(_new(_rlock_new))
+
+    def __repr__(self) -> str:
+        if self._closed:
+            return f"<closed allcore.RLock object at {_address(self)}>"
+        count = self._recursion_count()
+        if count:
+            owner = f"owner={threading.get_ident()} count={count}"
+            state = "locked"
+        elif self.locked():
+            owner, state = "owner=another thread", "locked"
+        else:
+            owner, state = "owner=0 count=0", "unlocked"
+        return f"<{state} allcore.RLock object {owner} at {_address(self)}>"
 
 
 # ------------------------------------------------------------- Condition
@@ -429,81 +609,146 @@ _condition_new = _function("ac_condition_new", _status, _P)
 _condition_free = _function("ac_condition_free", None, _P)
 _condition_wait = _function("ac_condition_wait", _status, _P, _P, _I64)
 _condition_wait_rlock = _function("ac_condition_wait_rlock", _status, _P, _P, _I64)
-_condition_notify = _function("ac_condition_notify", _status, _P, _I64)
-_condition_notify_all = _function("ac_condition_notify_all", _status, _P)
+_condition_notify = _quick_function("ac_condition_notify", _status, _P, _I64)
+_condition_notify_all = _quick_function("ac_condition_notify_all", _status, _P)
+
+
+class _AnyLock(Protocol):
+    def acquire(self, blocking: bool = ..., timeout: float = ...) -> bool: ...
+
+    def release(self) -> None: ...
+
+    def __enter__(self) -> bool: ...
+
+    def __exit__(self, *exc_info: Any) -> bool | None: ...
 
 
 class Condition(_Native):
-    """A condition variable (``threading.Condition``) over an allcore lock.
+    """A condition variable (``threading.Condition``).
 
-    ``lock`` must be an allcore :class:`Lock` or :class:`RLock` (default: a
-    new :class:`RLock`, as in ``threading``). ``wait``, ``notify`` and
+    ``lock`` defaults to a new :class:`RLock`, as in ``threading``. Over an
+    allcore :class:`Lock` or :class:`RLock` the wait is one native call that
+    releases and retakes the lock; any other lock (``threading.Lock``, a
+    class of your own) works as with ``threading.Condition``, through its
+    ``acquire``/``release`` and, if it has them, ``_release_save``,
+    ``_acquire_restore`` and ``_is_owned``. ``wait``, ``notify`` and
     ``notify_all`` raise RuntimeError unless the caller holds the lock.
     """
 
     _kind = "Condition"
     _free = _condition_free
 
-    def __init__(self, lock=None):
+    acquire: Callable[..., bool]
+    """The lock's ``acquire``."""
+    release: Callable[[], None]
+    """The lock's ``release``."""
+
+    def __init__(self, lock: _AnyLock | None = None) -> None:
         if lock is None:
             lock = RLock()
+        self._lock: Any = lock
         if isinstance(lock, Lock):
-            self._native_wait = _condition_wait
+            self._native_wait: Any = _condition_wait
+            self._inner: Lock | None = None
         elif isinstance(lock, RLock):
             self._native_wait = _condition_wait_rlock
+            self._inner = None
         else:
-            raise TypeError(
-                "allcore.Condition needs an allcore.Lock or allcore.RLock, not "
-                f"{type(lock).__module__}.{type(lock).__qualname__}; use "
-                "threading.Condition for threading's locks"
-            )
+            # Any other lock: the native wait runs over a private allcore
+            # lock, taken before the caller's lock is released, which every
+            # notify takes too, so a notify never falls between the release
+            # and the wait.
+            self._native_wait = _condition_wait
+            self._inner = Lock()
         self._own(_new(_condition_new))
-        self._lock = lock
+        self._waiters: list[int] = []
         self.acquire = lock.acquire
-        self.release = functools.partial(_call_release, lock)
+        # Looked up on each call (C code, no frame): an allcore lock's
+        # release changes when it is closed or reinitialised after fork.
+        self.release = functools.partial(operator.methodcaller("release"), lock)
+        for name in ("_release_save", "_acquire_restore", "_is_owned"):
+            if hasattr(lock, name):
+                setattr(self, name, getattr(lock, name))
 
-    def __enter__(self):
-        return self._lock.__enter__()
+    if TYPE_CHECKING:
 
-    def __exit__(self, *exc_info):
-        return self._lock.__exit__(*exc_info)
+        def __enter__(self) -> bool: ...
 
-    def _is_owned(self):
-        return self._lock._is_owned()
+        def __exit__(self, *exc_info: object) -> bool | None: ...
 
-    def wait(self, timeout=None):
+    else:
+        __enter__ = property(operator.attrgetter("_lock.__enter__"))
+        __exit__ = property(operator.attrgetter("_lock.__exit__"))
+
+    def _release_save(self) -> Any:
+        self._lock.release()
+        return None
+
+    def _acquire_restore(self, state: Any) -> None:
+        self._lock.acquire()
+
+    def _is_owned(self) -> bool:
+        # As threading: a lock we can take is a lock we did not hold.
+        if self._lock.acquire(False):
+            self._lock.release()
+            return False
+        return True
+
+    def wait(self, timeout: float | None = None) -> bool:
         """Release the lock, wait for a notify or ``timeout`` seconds, retake it.
 
         Returns True if notified, False on timeout.
         """
         seconds = _optional_timeout(timeout)
         self._handle_now()
-        lock = self._lock
+        if self._inner is not None:
+            return self._wait_over_any_lock(seconds)
+        if seconds == 0:
+            # Native wait 0 returns at once without unlocking; threading
+            # would release and retake the lock, which nobody can observe.
+            if not self._is_owned():
+                raise RuntimeError("cannot wait on un-acquired lock")
+            return False
+        return self._wait_over(self._lock, seconds)
+
+    def _wait_over(self, lock: Lock | RLock, seconds: float | None) -> bool:
+        """The native wait over an allcore lock, in slices."""
+        wait = self._native_wait
         lock_handle = lock._enter()
+        me = threading.get_ident()
+        self._waiters.append(me)
         try:
-            wait = self._native_wait
 
-            def call(handle, ns):
-                return wait(handle, lock_handle, ns)
+            def call(handle: Any, ns: int) -> int:
+                return int(wait(handle, lock_handle, ns))
 
-            if seconds == 0:
-                # Native wait 0 returns at once without unlocking; threading
-                # would release and retake the lock, which nobody can observe.
-                status = call(self._handle_now(), 0)
-                if status == _NOT_OWNER:
-                    raise RuntimeError("cannot wait on un-acquired lock")
-                if status in _GAVE_UP:
-                    return False
-                _check(status, "Condition.wait")
-                return True
-            try:
-                return self._wait(call, seconds, "Condition.wait")
-            except NotOwnerError:
-                raise RuntimeError("cannot wait on un-acquired lock") from None
+            return self._wait(call, seconds, "Condition.wait")
+        except NotOwnerError:
+            raise RuntimeError("cannot wait on un-acquired lock") from None
         finally:
+            self._waiters.remove(me)
             lock._leave()
 
-    def wait_for(self, predicate, timeout=None):
+    def _wait_over_any_lock(self, seconds: float | None) -> bool:
+        if not self._is_owned():
+            raise RuntimeError("cannot wait on un-acquired lock")
+        if seconds == 0:
+            return False
+        inner = self._inner
+        assert inner is not None
+        inner.acquire()
+        try:
+            saved = self._release_save()
+        except BaseException:
+            inner.release()
+            raise
+        try:
+            return self._wait_over(inner, seconds)
+        finally:
+            inner.release()
+            self._acquire_restore(saved)
+
+    def wait_for(self, predicate: Callable[[], _T], timeout: float | None = None) -> _T:
         """Wait until ``predicate()`` is true or ``timeout`` passes; return its last value."""
         endtime = None
         waittime = timeout
@@ -520,29 +765,39 @@ class Condition(_Native):
             result = predicate()
         return result
 
-    def notify(self, n=1):
+    def notify(self, n: int = 1) -> None:
         """Wake up to ``n`` threads waiting on the condition."""
         handle = self._handle_now()
         if not self._is_owned():
             raise RuntimeError("cannot notify on un-acquired lock")
         if n > 0:
-            _check(_condition_notify(handle, min(n, _INT64_MAX)), "Condition.notify")
+            with self._notifying():
+                _check(_condition_notify(handle, min(n, _INT64_MAX)), "Condition.notify")
 
-    def notify_all(self):
+    def notify_all(self) -> None:
         """Wake every thread waiting on the condition."""
         handle = self._handle_now()
         if not self._is_owned():
             raise RuntimeError("cannot notify on un-acquired lock")
-        _check(_condition_notify_all(handle), "Condition.notify_all")
+        with self._notifying():
+            _check(_condition_notify_all(handle), "Condition.notify_all")
 
     notifyAll = notify_all
 
-    def _state(self):
-        return f"over {self._lock!r}"
+    def _notifying(self) -> contextlib.AbstractContextManager[Any]:
+        return contextlib.nullcontext() if self._inner is None else self._inner
 
+    def _at_fork_reinit(self) -> None:
+        """Reinitialise the lock and forget the waiters of the parent process."""
+        if hasattr(self._lock, "_at_fork_reinit"):
+            self._lock._at_fork_reinit()
+        if self._inner is not None:
+            self._inner._at_fork_reinit()
+        self._waiters.clear()
+        self._reinit(_new(_condition_new))
 
-def _call_release(lock):
-    lock.release()
+    def __repr__(self) -> str:
+        return f"<allcore.Condition({self._lock!r}, {len(self._waiters)})>"
 
 
 # ------------------------------------------------------------ Semaphores
@@ -550,14 +805,14 @@ def _call_release(lock):
 _semaphore_new = _function("ac_semaphore_new", _status, _I64, _P)
 _semaphore_new_bounded = _function("ac_semaphore_new_bounded", _status, _I64, _P)
 _semaphore_free = _function("ac_semaphore_free", None, _P)
-_semaphore_try_acquire = _function(
+_semaphore_try_acquire = _handle_function(
     "ac_semaphore_try_acquire",
     _Results(True, "Semaphore.acquire", would_block=(_WOULD_BLOCK,)).__getitem__,
-    _P,
 )
 _semaphore_acquire_timeout = _function("ac_semaphore_acquire_timeout", _status, _P, _I64)
-_semaphore_release_n = _function("ac_semaphore_release_n", _status, _P, _I64)
-_semaphore_value = _function("ac_semaphore_value", _status, _P, _P)
+_semaphore_release = _handle_function("ac_semaphore_release", _status)
+_semaphore_release_n = _quick_function("ac_semaphore_release_n", _status, _P, _I64)
+_semaphore_value = _handle_function("ac_semaphore_value", _status)
 
 
 class Semaphore(_Native):
@@ -565,53 +820,86 @@ class Semaphore(_Native):
 
     _kind = "Semaphore"
     _free = _semaphore_free
-    _fast_names = ("_try",)
+    _fast_names = ("_try", "_entry", "_release_one")
     _bounded = False
 
-    def __init__(self, value=1):
+    def __init__(self, value: int = 1) -> None:
         if value < 0:
             raise ValueError("semaphore initial value must be >= 0")
+        self._initial_value = operator.index(value)
         constructor = _semaphore_new_bounded if self._bounded else _semaphore_new
-        handle = _new(constructor, operator.index(value))
+        handle = _new(constructor, self._initial_value)
         self._own(handle)
-        self._try = functools.partial(_semaphore_try_acquire, handle)
+        self._bind(handle)
 
-    def acquire(self, blocking=True, timeout=None):
+    def _bind(self, handle: Any) -> None:
+        self._try = functools.partial(_semaphore_try_acquire, handle)
+        self._release_one = functools.partial(_semaphore_release, handle)
+        self._entry = functools.partial(
+            _blocking_entry(_semaphore_try_acquire, self, "Semaphore.acquire"), handle
+        )
+
+    def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool:
         """Take one permit; True if taken, False if non-blocking or timed out."""
         if blocking is True and timeout is None and self._try():
             return True
         if not blocking:
             if timeout is not None:
                 raise ValueError("can't specify timeout for non-blocking acquire")
-            return self._try()
+            return bool(self._try())
         seconds = _optional_timeout(timeout)
         if seconds == 0:
-            return self._try()
+            return bool(self._try())
         return self._wait(_semaphore_acquire_timeout, seconds, "Semaphore.acquire")
 
-    __enter__ = acquire
+    def _block(self) -> bool:
+        return self._wait(_semaphore_acquire_timeout, None, "Semaphore.acquire")
 
-    def release(self, n=1):
+    if TYPE_CHECKING:
+
+        def __enter__(self) -> bool: ...
+
+    else:
+        __enter__ = property(operator.attrgetter("_entry"), doc="acquire() for ``with``.")
+
+    def release(self, n: int = 1) -> None:
         """Give back ``n`` permits, waking waiters."""
-        if n < 1:
+        if n == 1:
+            status = self._release_one()
+        elif n < 1:
             raise ValueError("n must be one or more")
-        status = _semaphore_release_n(self._handle_now(), min(operator.index(n), _INT64_MAX))
+        else:
+            status = _semaphore_release_n(self._handle_now(), min(operator.index(n), _INT64_MAX))
+        if status:
+            self._release_failed(status)
+
+    def _release_failed(self, status: int) -> None:
         if status == _OVERFLOW:
             if self._bounded:
                 raise ValueError("Semaphore released too many times")
             raise OverflowError("Semaphore value would exceed INT64_MAX")
         _check(status, "Semaphore.release")
 
-    def __exit__(self, *exc_info):
-        self.release()
+    def __exit__(self, *exc_info: object) -> None:
+        status = self._release_one()
+        if status:
+            self._release_failed(status)
 
     @property
-    def value(self):
+    def value(self) -> int:
         """The number of permits available now (a snapshot)."""
-        return self._read(_semaphore_value, ctypes.c_int64, "Semaphore.value")
+        return int(self._read(_semaphore_value, ctypes.c_int64, "Semaphore.value"))
 
-    def _state(self):
-        return f"value={self.value}"
+    _value = value  # threading's name
+
+    def __repr__(self) -> str:
+        name = type(self).__qualname__
+        if self._closed:
+            return f"<allcore.{name} at {_address(self)}: closed>"
+        value = f"value={self.value}"
+        if self._bounded:
+            value += f"/{self._initial_value}"
+        return f"<allcore.{name} at {_address(self)}: {value}>"
 
 
 class BoundedSemaphore(Semaphore):
@@ -629,9 +917,9 @@ class BoundedSemaphore(Semaphore):
 
 _event_new = _function("ac_event_new", _status, _P)
 _event_free = _function("ac_event_free", None, _P)
-_event_set = _function("ac_event_set", _Results(None, "Event.set").__getitem__, _P)
-_event_clear = _function("ac_event_clear", _Results(None, "Event.clear").__getitem__, _P)
-_event_is_set = _function("ac_event_is_set", _status, _P, _P)
+_event_set = _handle_function("ac_event_set", _Results(None, "Event.set").__getitem__)
+_event_clear = _handle_function("ac_event_clear", _Results(None, "Event.clear").__getitem__)
+_event_is_set = _handle_function("ac_event_is_set", _status)
 _event_wait = _function("ac_event_wait", _status, _P, _I64)
 
 
@@ -642,27 +930,48 @@ class Event(_Native):
     _free = _event_free
     _fast_names = ("set", "clear")
 
-    def __init__(self):
+    set: Callable[[], None]
+    """Set the flag and wake every waiting thread."""
+    clear: Callable[[], None]
+    """Clear the flag."""
+
+    def __init__(self) -> None:
         handle = _new(_event_new)
         self._own(handle)
+        self._bind(handle)
+
+    def _bind(self, handle: Any) -> None:
         self.set = functools.partial(_event_set, handle)
         self.clear = functools.partial(_event_clear, handle)
 
-    def is_set(self):
+    def is_set(self) -> bool:
         """Whether the flag is set."""
-        return self._read(_event_is_set, ctypes.c_bool, "Event.is_set")
+        return bool(self._read(_event_is_set, ctypes.c_bool, "Event.is_set"))
 
     isSet = is_set
 
-    def wait(self, timeout=None):
+    def wait(self, timeout: float | None = None) -> bool:
         """Wait until the flag is set or ``timeout`` passes; return True if it was set."""
         seconds = _optional_timeout(timeout)
+        if self.is_set():
+            return True
         if seconds == 0:
-            return self.is_set()
+            return False
         return self._wait(_event_wait, seconds, "Event.wait")
 
-    def _state(self):
-        return "set" if self.is_set() else "unset"
+    def _at_fork_reinit(self) -> None:
+        """Give it a new native event with the same flag (``threading.Event._at_fork_reinit``)."""
+        was_set = not self._closed and self.is_set()
+        self._reinit(_new(_event_new))
+        if was_set:
+            self.set()
+
+    def __repr__(self) -> str:
+        if self._closed:
+            state = "closed"
+        else:
+            state = "set" if self.is_set() else "unset"
+        return f"<allcore.Event at {_address(self)}: {state}>"
 
 
 # --------------------------------------------------------------- Barrier
@@ -670,10 +979,10 @@ class Event(_Native):
 _barrier_new = _function("ac_barrier_new", _status, _I64, _P)
 _barrier_free = _function("ac_barrier_free", None, _P)
 _barrier_wait = _function("ac_barrier_wait", _status, _P, _I64, _P)
-_barrier_abort = _function("ac_barrier_abort", _status, _P)
-_barrier_reset = _function("ac_barrier_reset", _status, _P)
-_barrier_is_broken = _function("ac_barrier_is_broken", _status, _P, _P)
-_barrier_n_waiting = _function("ac_barrier_n_waiting", _status, _P, _P)
+_barrier_abort = _quick_function("ac_barrier_abort", _status, _P)
+_barrier_reset = _quick_function("ac_barrier_reset", _status, _P)
+_barrier_is_broken = _handle_function("ac_barrier_is_broken", _status)
+_barrier_n_waiting = _handle_function("ac_barrier_n_waiting", _status)
 
 
 class _BarrierPair(_Native):
@@ -854,37 +1163,36 @@ class Barrier:
             raise
         return result[0]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         if self.closed:
-            return f"<allcore.Barrier closed at {id(self):#x}>"
-        return (
-            f"<allcore.Barrier at {id(self):#x} parties={self.parties} "
-            f"n_waiting={self.n_waiting} broken={self.broken}>"
-        )
+            return f"<allcore.Barrier at {_address(self)}: closed>"
+        if self.broken:
+            return f"<allcore.Barrier at {_address(self)}: broken>"
+        return f"<allcore.Barrier at {_address(self)}: waiters={self.n_waiting}/{self.parties}>"
 
 
 # ---------------------------------------------------------------- RWLock
 
 _rwlock_new = _function("ac_rwlock_new", _status, _P)
 _rwlock_free = _function("ac_rwlock_free", None, _P)
-_rwlock_try_read = _function(
+_rwlock_try_read = _quick_function(
     "ac_rwlock_try_read_lock",
     _Results(True, "RWLock.acquire_read", would_block=(_WOULD_BLOCK,)).__getitem__,
     _P,
 )
-_rwlock_try_write = _function(
+_rwlock_try_write = _quick_function(
     "ac_rwlock_try_write_lock",
     _Results(True, "RWLock.acquire_write", would_block=(_WOULD_BLOCK,)).__getitem__,
     _P,
 )
 _rwlock_read_timeout = _function("ac_rwlock_read_lock_timeout", _status, _P, _I64)
 _rwlock_write_timeout = _function("ac_rwlock_write_lock_timeout", _status, _P, _I64)
-_rwlock_read_unlock = _function(
+_rwlock_read_unlock = _quick_function(
     "ac_rwlock_read_unlock",
     _Results(None, "RWLock.release_read", not_owner="release unlocked lock").__getitem__,
     _P,
 )
-_rwlock_write_unlock = _function(
+_rwlock_write_unlock = _quick_function(
     "ac_rwlock_write_unlock",
     _Results(None, "RWLock.release_write", not_owner="release unlocked lock").__getitem__,
     _P,
@@ -970,9 +1278,9 @@ def _call_attribute(obj, name):
 
 _latch_new = _function("ac_latch_new", _status, _I64, _P)
 _latch_free = _function("ac_latch_free", None, _P)
-_latch_count_down = _function("ac_latch_count_down", _status, _P, _I64)
+_latch_count_down = _quick_function("ac_latch_count_down", _status, _P, _I64)
 _latch_wait = _function("ac_latch_wait", _status, _P, _I64)
-_latch_count = _function("ac_latch_count", _status, _P, _P)
+_latch_count = _handle_function("ac_latch_count", _status)
 
 
 class CountDownLatch(_Native):
@@ -1017,10 +1325,10 @@ class CountDownLatch(_Native):
 
 _counter_new = _function("ac_counter_new", _status, _I64, _P)
 _counter_free = _function("ac_counter_free", None, _P)
-_counter_add = _function("ac_counter_add", _status, _P, _I64, _P)
-_counter_load = _function("ac_counter_load", _status, _P, _P)
-_counter_store = _function("ac_counter_store", _status, _P, _I64)
-_counter_compare_exchange = _function("ac_counter_compare_exchange", _status, _P, _I64, _I64, _P)
+_counter_add = _quick_function("ac_counter_add", _status, _P, _I64, _P)
+_counter_load = _handle_function("ac_counter_load", _status)
+_counter_store = _quick_function("ac_counter_store", _status, _P, _I64)
+_counter_compare_exchange = _quick_function("ac_counter_compare_exchange", _status, _P, _I64, _I64, _P)
 
 
 def _int64(value, what):
