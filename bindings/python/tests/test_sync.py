@@ -153,11 +153,29 @@ def test_close_condition_while_waiting():
     assert not lock.locked()  # the waiter retook the lock and released it on the way out
 
 
-def test_condition_rejects_foreign_locks():
-    with pytest.raises(TypeError, match=r"allcore\.Lock or allcore\.RLock"):
-        allcore.Condition(threading.Lock())
-    with pytest.raises(TypeError, match=r"threading\.Condition"):
-        allcore.Condition(threading.RLock())
+@pytest.mark.parametrize("lock", [threading.Lock, threading.RLock], ids=["Lock", "RLock"])
+def test_condition_over_a_threading_lock(lock):
+    """Any lock works, as with threading.Condition: the wait releases it."""
+    condition = allcore.Condition(lock())
+
+    def waiter():
+        with condition:
+            return condition.wait(LONG)
+
+    thread, outcome = start(waiter)
+    deadline = time.monotonic() + LONG
+    while True:
+        with condition:  # only possible while the waiter has released it
+            if len(condition._waiters) == 1:
+                condition.notify()
+                break
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    assert finish(thread, outcome) is True
+    with pytest.raises(RuntimeError):
+        condition.notify()
+    with condition:
+        assert condition.wait(SHORT) is False
 
 
 def test_condition_default_lock_is_allcore_rlock():
