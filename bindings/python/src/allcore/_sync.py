@@ -60,7 +60,7 @@ import operator
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from . import _ffi
@@ -471,10 +471,7 @@ class Lock(_Native):
         self._reinit(_new(_mutex_new))
 
     def __repr__(self) -> str:
-        if self._closed:
-            state = "closed"
-        else:
-            state = "locked" if self.locked() else "unlocked"
+        state = "closed" if self._closed else "locked" if self.locked() else "unlocked"
         return f"<{state} allcore.Lock object at {_address(self)}>"
 
 
@@ -967,10 +964,7 @@ class Event(_Native):
             self.set()
 
     def __repr__(self) -> str:
-        if self._closed:
-            state = "closed"
-        else:
-            state = "set" if self.is_set() else "unset"
+        state = "closed" if self._closed else "set" if self.is_set() else "unset"
         return f"<allcore.Event at {_address(self)}: {state}>"
 
 
@@ -1328,7 +1322,9 @@ _counter_free = _function("ac_counter_free", None, _P)
 _counter_add = _quick_function("ac_counter_add", _status, _P, _I64, _P)
 _counter_load = _handle_function("ac_counter_load", _status)
 _counter_store = _quick_function("ac_counter_store", _status, _P, _I64)
-_counter_compare_exchange = _quick_function("ac_counter_compare_exchange", _status, _P, _I64, _I64, _P)
+_counter_compare_exchange = _quick_function(
+    "ac_counter_compare_exchange", _status, _P, _I64, _I64, _P
+)
 
 
 def _int64(value, what):
