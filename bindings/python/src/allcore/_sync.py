@@ -196,6 +196,17 @@ def _handle_function(name: str, restype: Any) -> Any:
     return function
 
 
+def _reader(function: Any, handle: Any, ctype: Any) -> tuple[Any, Any]:
+    """A frame-free ``function(handle, &out)`` and its ``out``, kept per object.
+
+    Threads may share ``out``: each call writes the value it read and the
+    caller reads ``out`` before its own call returns, so whatever it reads
+    was true during that call.
+    """
+    out = ctype()
+    return functools.partial(function, handle, ctypes.byref(out)), out
+
+
 def _blocking_entry(function: Any, owner: object, what: str) -> Any:
     """A copy of the quick try-call ``function`` (same C function) whose
     result is True when it succeeded and otherwise waits for ``owner``: the
@@ -397,7 +408,7 @@ _mutex_unlock = _handle_function(
     "ac_mutex_unlock",
     _Results(None, "Lock.release", not_owner="release unlocked lock").__getitem__,
 )
-_mutex_is_locked = _handle_function("ac_mutex_is_locked", _status)
+_mutex_is_locked = _handle_function("ac_mutex_is_locked", _Results(None, "Lock.locked").__getitem__)
 _mutex_lock_all = _function("ac_mutex_lock_all", _status, _P, ctypes.c_size_t, _I64)
 _mutex_unlock_all = _quick_function("ac_mutex_unlock_all", _status, _P, ctypes.c_size_t)
 
@@ -412,7 +423,7 @@ class Lock(_Native):
 
     _kind = "Lock"
     _free = _mutex_free
-    _fast_names = ("release", "_try", "_entry")
+    _fast_names = ("release", "_try", "_entry", "_read_locked")
 
     release: Callable[[], None]
     """Unlock it; any thread may. RuntimeError if it is not locked."""
@@ -429,6 +440,7 @@ class Lock(_Native):
         self._entry = functools.partial(
             _blocking_entry(_mutex_try_lock, self, "Lock.acquire"), handle
         )
+        self._read_locked, self._locked = _reader(_mutex_is_locked, handle, ctypes.c_bool)
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         """Lock it, waiting as long as ``blocking`` and ``timeout`` allow.
@@ -449,7 +461,8 @@ class Lock(_Native):
 
     def locked(self) -> bool:
         """Whether some thread holds the lock."""
-        return bool(self._read(_mutex_is_locked, ctypes.c_bool, "Lock.locked"))
+        self._read_locked()
+        return bool(self._locked.value)
 
     if TYPE_CHECKING:
 
@@ -488,7 +501,9 @@ _rlock_unlock = _handle_function(
     "ac_rlock_unlock",
     _Results(None, "RLock.release", not_owner="cannot release un-acquired lock").__getitem__,
 )
-_rlock_is_owned = _handle_function("ac_rlock_is_owned", _status)
+_rlock_is_owned = _handle_function(
+    "ac_rlock_is_owned", _Results(None, "RLock._is_owned").__getitem__
+)
 _rlock_is_locked = _handle_function("ac_rlock_is_locked", _status)
 _rlock_count = _handle_function("ac_rlock_count", _status)
 _rlock_unlock_save = _handle_function(
@@ -508,7 +523,7 @@ class RLock(_Native):
 
     _kind = "RLock"
     _free = _rlock_free
-    _fast_names = ("release", "_try", "_entry")
+    _fast_names = ("release", "_try", "_entry", "_read_owned")
 
     release: Callable[[], None]
     """Undo one acquire by the owner. RuntimeError if the caller does not own it."""
@@ -524,6 +539,7 @@ class RLock(_Native):
         self._entry = functools.partial(
             _blocking_entry(_rlock_try_lock, self, "RLock.acquire"), handle
         )
+        self._read_owned, self._owned = _reader(_rlock_is_owned, handle, ctypes.c_bool)
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         """As :meth:`Lock.acquire`; the owner gets another level at once."""
@@ -553,7 +569,8 @@ class RLock(_Native):
 
     def _is_owned(self) -> bool:
         """Whether the calling thread owns the lock."""
-        return bool(self._read(_rlock_is_owned, ctypes.c_bool, "RLock._is_owned"))
+        self._read_owned()
+        return bool(self._owned.value)
 
     def _recursion_count(self) -> int:
         """How many times the calling thread holds the lock (0: not at all)."""
@@ -768,21 +785,26 @@ class Condition(_Native):
         if not self._is_owned():
             raise RuntimeError("cannot notify on un-acquired lock")
         if n > 0:
-            with self._notifying():
-                _check(_condition_notify(handle, min(n, _INT64_MAX)), "Condition.notify")
+            self._notify(_condition_notify, handle, min(n, _INT64_MAX))
 
     def notify_all(self) -> None:
         """Wake every thread waiting on the condition."""
         handle = self._handle_now()
         if not self._is_owned():
             raise RuntimeError("cannot notify on un-acquired lock")
-        with self._notifying():
-            _check(_condition_notify_all(handle), "Condition.notify_all")
+        self._notify(_condition_notify_all, handle)
 
     notifyAll = notify_all
 
-    def _notifying(self) -> contextlib.AbstractContextManager[Any]:
-        return contextlib.nullcontext() if self._inner is None else self._inner
+    def _notify(self, function: Any, *args: Any) -> None:
+        inner = self._inner
+        if inner is None:
+            status = function(*args)
+        else:
+            with inner:
+                status = function(*args)
+        if status:
+            raise error_for(status, "Condition.notify")
 
     def _at_fork_reinit(self) -> None:
         """Reinitialise the lock and forget the waiters of the parent process."""
@@ -916,7 +938,7 @@ _event_new = _function("ac_event_new", _status, _P)
 _event_free = _function("ac_event_free", None, _P)
 _event_set = _handle_function("ac_event_set", _Results(None, "Event.set").__getitem__)
 _event_clear = _handle_function("ac_event_clear", _Results(None, "Event.clear").__getitem__)
-_event_is_set = _handle_function("ac_event_is_set", _status)
+_event_is_set = _handle_function("ac_event_is_set", _Results(None, "Event.is_set").__getitem__)
 _event_wait = _function("ac_event_wait", _status, _P, _I64)
 
 
@@ -925,7 +947,7 @@ class Event(_Native):
 
     _kind = "Event"
     _free = _event_free
-    _fast_names = ("set", "clear")
+    _fast_names = ("set", "clear", "_read_flag")
 
     set: Callable[[], None]
     """Set the flag and wake every waiting thread."""
@@ -940,10 +962,12 @@ class Event(_Native):
     def _bind(self, handle: Any) -> None:
         self.set = functools.partial(_event_set, handle)
         self.clear = functools.partial(_event_clear, handle)
+        self._read_flag, self._flag = _reader(_event_is_set, handle, ctypes.c_bool)
 
     def is_set(self) -> bool:
         """Whether the flag is set."""
-        return bool(self._read(_event_is_set, ctypes.c_bool, "Event.is_set"))
+        self._read_flag()
+        return bool(self._flag.value)
 
     isSet = is_set
 
