@@ -403,6 +403,8 @@ _mutex_free = _function("ac_mutex_free", None, _P)
 _mutex_try_lock = _handle_function(
     "ac_mutex_try_lock", _Results(True, "Lock.acquire", would_block=(_WOULD_BLOCK,)).__getitem__
 )
+# The same call returning the bare status, for acquire()'s first try.
+_mutex_try_lock_status = _handle_function("ac_mutex_try_lock", _status)
 _mutex_lock_timeout = _function("ac_mutex_lock_timeout", _status, _P, _I64)
 _mutex_unlock = _handle_function(
     "ac_mutex_unlock",
@@ -423,7 +425,7 @@ class Lock(_Native):
 
     _kind = "Lock"
     _free = _mutex_free
-    _fast_names = ("release", "_try", "_entry", "_read_locked")
+    _fast_names = ("release", "_try", "_try_status", "_entry", "_read_locked")
 
     release: Callable[[], None]
     """Unlock it; any thread may. RuntimeError if it is not locked."""
@@ -436,6 +438,7 @@ class Lock(_Native):
     def _bind(self, handle: Any) -> None:
         # Frame-free fast paths: the handle bound to the foreign function.
         self._try = functools.partial(_mutex_try_lock, handle)
+        self._try_status = functools.partial(_mutex_try_lock_status, handle)
         self.release = functools.partial(_mutex_unlock, handle)
         self._entry = functools.partial(
             _blocking_entry(_mutex_try_lock, self, "Lock.acquire"), handle
@@ -449,7 +452,7 @@ class Lock(_Native):
         ``threading.Lock.acquire`` (ValueError for a timeout with
         ``blocking=False`` or a negative timeout other than -1).
         """
-        if blocking is True and timeout == -1 and self._try():
+        if blocking is True and timeout == -1 and not self._try_status():
             return True
         seconds = _lock_timeout(blocking, timeout)
         if seconds == 0:
@@ -496,6 +499,7 @@ _rlock_try_lock = _handle_function(
     "ac_rlock_try_lock",
     _Results(True, "RLock.acquire", would_block=(_WOULD_BLOCK,)).__getitem__,
 )
+_rlock_try_lock_status = _handle_function("ac_rlock_try_lock", _status)
 _rlock_lock_timeout = _function("ac_rlock_lock_timeout", _status, _P, _I64)
 _rlock_unlock = _handle_function(
     "ac_rlock_unlock",
@@ -523,7 +527,7 @@ class RLock(_Native):
 
     _kind = "RLock"
     _free = _rlock_free
-    _fast_names = ("release", "_try", "_entry", "_read_owned")
+    _fast_names = ("release", "_try", "_try_status", "_entry", "_read_owned")
 
     release: Callable[[], None]
     """Undo one acquire by the owner. RuntimeError if the caller does not own it."""
@@ -535,6 +539,7 @@ class RLock(_Native):
 
     def _bind(self, handle: Any) -> None:
         self._try = functools.partial(_rlock_try_lock, handle)
+        self._try_status = functools.partial(_rlock_try_lock_status, handle)
         self.release = functools.partial(_rlock_unlock, handle)
         self._entry = functools.partial(
             _blocking_entry(_rlock_try_lock, self, "RLock.acquire"), handle
@@ -543,7 +548,7 @@ class RLock(_Native):
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         """As :meth:`Lock.acquire`; the owner gets another level at once."""
-        if blocking is True and timeout == -1 and self._try():
+        if blocking is True and timeout == -1 and not self._try_status():
             return True
         seconds = _lock_timeout(blocking, timeout)
         if seconds == 0:
