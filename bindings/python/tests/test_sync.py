@@ -478,3 +478,15 @@ def test_readme_locks_and_events_example_runs(capsys):
     for block in blocks:
         exec(compile(block, "README.md", "exec"), {})
     assert capsys.readouterr().out == "4\nTrue\n"
+
+
+def test_typed_example_program_runs():
+    """tests/typing/uses_sync.py (checked with mypy --strict) is a real program."""
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent / "typing" / "uses_sync.py"
+    result = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "total=200 index=0 held=False set=True"

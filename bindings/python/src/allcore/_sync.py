@@ -60,7 +60,7 @@ import operator
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from . import _ffi
@@ -1014,21 +1014,21 @@ class _BarrierPair(_Native):
 
     _kind = "Barrier"
 
-    def __init__(self, parties, with_action):
+    def __init__(self, parties: int, with_action: bool) -> None:
         self.arrive = _new(_barrier_new, parties)
         self.depart = _new(_barrier_new, parties) if with_action else None
         self._own((self.arrive, self.depart))
 
     @staticmethod
-    def _free(handles):
+    def _free(handles: tuple[Any, Any]) -> None:
         for handle in handles:
             if handle is not None:
                 _barrier_free(handle)
 
-    def handles(self):
+    def handles(self) -> list[Any]:
         return [handle for handle in (self.arrive, self.depart) if handle is not None]
 
-    def _wake_for_close(self):
+    def _wake_for_close(self) -> None:
         # Native barrier waits are not sliced: wake them so they can leave.
         for handle in self.handles():
             _barrier_abort(handle)
@@ -1046,7 +1046,12 @@ class Barrier:
     ``allcore.BrokenBarrierError``).
     """
 
-    def __init__(self, parties, action=None, timeout=None):
+    def __init__(
+        self,
+        parties: int,
+        action: Callable[[], object] | None = None,
+        timeout: float | None = None,
+    ) -> None:
         if parties < 1:
             raise ValueError("parties must be > 0")
         self._parties = operator.index(parties)
@@ -1054,20 +1059,20 @@ class Barrier:
         self._timeout = timeout
         self._native = _BarrierPair(self._parties, action is not None)
 
-    def close(self):
+    def close(self) -> None:
         """Free the native barrier; waiting threads raise :class:`~allcore.ClosedError`."""
         self._native.close()
 
     @property
-    def closed(self):
+    def closed(self) -> bool:
         return self._native.closed
 
     @property
-    def parties(self):
+    def parties(self) -> int:
         """The number of threads the barrier waits for."""
         return self._parties
 
-    def _query(self, getter, ctype, what):
+    def _query(self, getter: Any, ctype: Any, what: str) -> list[Any]:
         native = self._native
         handles = native._enter()
         try:
@@ -1082,16 +1087,16 @@ class Barrier:
             native._leave()
 
     @property
-    def n_waiting(self):
+    def n_waiting(self) -> int:
         """How many threads are waiting now."""
         return sum(self._query(_barrier_n_waiting, ctypes.c_int64, "Barrier.n_waiting"))
 
     @property
-    def broken(self):
+    def broken(self) -> bool:
         """Whether the barrier is broken (until :meth:`reset`)."""
         return any(self._query(_barrier_is_broken, ctypes.c_bool, "Barrier.broken"))
 
-    def abort(self):
+    def abort(self) -> None:
         """Break the barrier: current and later waits raise BrokenBarrierError.
 
         It stays broken until :meth:`reset`.
@@ -1104,7 +1109,7 @@ class Barrier:
         finally:
             self._native._leave()
 
-    def reset(self):
+    def reset(self) -> None:
         """Return the barrier to its empty state; current waiters raise BrokenBarrierError."""
         handles = self._native._enter()
         try:
@@ -1114,7 +1119,7 @@ class Barrier:
         finally:
             self._native._leave()
 
-    def wait(self, timeout=None):
+    def wait(self, timeout: float | None = None) -> int:
         """Wait until ``parties`` threads are waiting; return this thread's arrival index.
 
         Raises BrokenBarrierError if the barrier is or becomes broken,
@@ -1132,7 +1137,7 @@ class Barrier:
                 return index
             if index == self._parties - 1:
                 try:
-                    self._action()
+                    self._action()  # type: ignore[misc]  # set: handles[1] exists
                 except BaseException:
                     self._abort_handles(handles)
                     raise
@@ -1142,12 +1147,12 @@ class Barrier:
             native._leave()
 
     @staticmethod
-    def _abort_handles(handles):
+    def _abort_handles(handles: Any) -> None:
         for handle in handles:
             if handle is not None:
                 _barrier_abort(handle)
 
-    def _native_wait(self, handle, deadline):
+    def _native_wait(self, handle: Any, deadline: float | None) -> int:
         ns = -1 if deadline is None else _seconds_to_ns(deadline - time.monotonic())
         index = ctypes.c_int64(-1)
         if threading.current_thread() is threading.main_thread() and ns != 0:
@@ -1168,10 +1173,10 @@ class Barrier:
             raise BrokenBarrierError
         raise error_for(status, "Barrier.wait")
 
-    def _wait_on_helper(self, handle, ns, index):
+    def _wait_on_helper(self, handle: Any, ns: int, index: Any) -> int:
         """Run the unsliceable native wait on a helper thread so that the
         main thread stays interruptible; an interrupt aborts the barrier."""
-        result = []
+        result: list[int] = []
         helper = threading.Thread(
             target=lambda: result.append(_barrier_wait(handle, ns, ctypes.byref(index))),
             name="allcore-barrier-wait",
@@ -1227,14 +1232,14 @@ class _RWSide:
 
     __slots__ = ("acquire", "release")
 
-    def __init__(self, acquire, release):
+    def __init__(self, acquire: Callable[[], bool], release: Callable[[], None]) -> None:
         self.acquire = acquire
         self.release = release
 
-    def __enter__(self):
+    def __enter__(self) -> bool:
         return self.acquire()
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, *exc_info: object) -> None:
         self.release()
 
 
@@ -1252,7 +1257,7 @@ class RWLock(_Native):
     _free = _rwlock_free
     _fast_names = ("release_read", "release_write", "_try_read", "_try_write")
 
-    def __init__(self):
+    def __init__(self) -> None:
         handle = _new(_rwlock_new)
         self._own(handle)
         self._try_read = functools.partial(_rwlock_try_read, handle)
@@ -1266,34 +1271,34 @@ class RWLock(_Native):
             self.acquire_write, functools.partial(_call_attribute, self, "release_write")
         )
 
-    def acquire_read(self, blocking=True, timeout=-1):
+    def acquire_read(self, blocking: bool = True, timeout: float = -1) -> bool:
         """Lock for reading; True if locked (see :meth:`Lock.acquire`)."""
         if blocking is True and timeout == -1 and self._try_read():
             return True
         seconds = _lock_timeout(blocking, timeout)
         if seconds == 0:
-            return self._try_read()
+            return bool(self._try_read())
         return self._wait(_rwlock_read_timeout, seconds, "RWLock.acquire_read")
 
-    def acquire_write(self, blocking=True, timeout=-1):
+    def acquire_write(self, blocking: bool = True, timeout: float = -1) -> bool:
         """Lock for writing; True if locked (see :meth:`Lock.acquire`)."""
         if blocking is True and timeout == -1 and self._try_write():
             return True
         seconds = _lock_timeout(blocking, timeout)
         if seconds == 0:
-            return self._try_write()
+            return bool(self._try_write())
         return self._wait(_rwlock_write_timeout, seconds, "RWLock.acquire_write")
 
-    def read(self):
+    def read(self) -> _RWSide:
         """A context manager holding the lock for reading."""
         return self._reader
 
-    def write(self):
+    def write(self) -> _RWSide:
         """A context manager holding the lock for writing."""
         return self._writer
 
 
-def _call_attribute(obj, name):
+def _call_attribute(obj: object, name: str) -> Any:
     return getattr(obj, name)()
 
 
@@ -1315,12 +1320,12 @@ class CountDownLatch(_Native):
     _kind = "CountDownLatch"
     _free = _latch_free
 
-    def __init__(self, count):
+    def __init__(self, count: int) -> None:
         if count < 0:
             raise ValueError("count must be >= 0")
         self._own(_new(_latch_new, operator.index(count)))
 
-    def count_down(self, n=1):
+    def count_down(self, n: int = 1) -> None:
         """Lower the count by ``n`` (>= 1), stopping at zero."""
         if n < 1:
             raise ValueError("n must be one or more")
@@ -1328,7 +1333,7 @@ class CountDownLatch(_Native):
             _latch_count_down(self._handle_now(), min(operator.index(n), _INT64_MAX)), "count_down"
         )
 
-    def wait(self, timeout=None):
+    def wait(self, timeout: float | None = None) -> bool:
         """Wait until the count is zero or ``timeout`` passes; True if it is zero."""
         seconds = _optional_timeout(timeout)
         if seconds == 0:
@@ -1336,11 +1341,11 @@ class CountDownLatch(_Native):
         return self._wait(_latch_wait, seconds, "CountDownLatch.wait")
 
     @property
-    def count(self):
+    def count(self) -> int:
         """The count now."""
-        return self._read(_latch_count, ctypes.c_int64, "CountDownLatch.count")
+        return int(self._read(_latch_count, ctypes.c_int64, "CountDownLatch.count"))
 
-    def _state(self):
+    def _state(self) -> str:
         return f"count={self.count}"
 
 
@@ -1356,7 +1361,7 @@ _counter_compare_exchange = _quick_function(
 )
 
 
-def _int64(value, what):
+def _int64(value: int, what: str) -> int:
     value = operator.index(value)
     if not _INT64_MIN <= value <= _INT64_MAX:
         raise OverflowError(f"{what} does not fit a signed 64-bit integer: {value}")
@@ -1376,10 +1381,10 @@ class AtomicCounter(_Native):
     _kind = "AtomicCounter"
     _free = _counter_free
 
-    def __init__(self, value=0):
+    def __init__(self, value: int = 0) -> None:
         self._own(_new(_counter_new, _int64(value, "value")))
 
-    def add(self, delta=1):
+    def add(self, delta: int = 1) -> int:
         """Add ``delta`` (may be negative) and return the new value."""
         out = ctypes.c_int64()
         status = _counter_add(self._handle_now(), _int64(delta, "delta"), ctypes.byref(out))
@@ -1388,17 +1393,17 @@ class AtomicCounter(_Native):
         _check(status, "AtomicCounter.add")
         return out.value
 
-    def load(self):
+    def load(self) -> int:
         """The current value."""
-        return self._read(_counter_load, ctypes.c_int64, "AtomicCounter.load")
+        return int(self._read(_counter_load, ctypes.c_int64, "AtomicCounter.load"))
 
     value = property(load, doc="The current value.")
 
-    def store(self, value):
+    def store(self, value: int) -> None:
         """Replace the value."""
         _check(_counter_store(self._handle_now(), _int64(value, "value")), "AtomicCounter.store")
 
-    def compare_exchange(self, expected, desired):
+    def compare_exchange(self, expected: int, desired: int) -> bool:
         """Set the value to ``desired`` if it is ``expected``; True if it was swapped."""
         previous = ctypes.c_int64()
         expected = _int64(expected, "expected")
@@ -1408,12 +1413,12 @@ class AtomicCounter(_Native):
         _check(status, "AtomicCounter.compare_exchange")
         return previous.value == expected
 
-    def __int__(self):
+    def __int__(self) -> int:
         return self.load()
 
     __index__ = __int__
 
-    def _state(self):
+    def _state(self) -> str:
         return f"value={self.load()}"
 
 
@@ -1421,7 +1426,7 @@ class AtomicCounter(_Native):
 
 
 @contextlib.contextmanager
-def lock_all(*locks, timeout=None):
+def lock_all(*locks: Lock, timeout: float | None = None) -> Iterator[None]:
     """Hold every :class:`Lock` in ``locks`` for the ``with`` block, without deadlock.
 
     All are locked or none: threads locking overlapping sets in any order
@@ -1433,7 +1438,7 @@ def lock_all(*locks, timeout=None):
         if not isinstance(lock, Lock):
             raise TypeError(f"lock_all needs allcore.Lock objects, not {type(lock).__qualname__}")
     seconds = _optional_timeout(timeout)
-    entered = []
+    entered: list[Lock] = []
     try:
         for lock in locks:
             lock._enter()
@@ -1452,7 +1457,7 @@ def lock_all(*locks, timeout=None):
             lock._leave()
 
 
-def _wait_all(locks, array, count, seconds):
+def _wait_all(locks: tuple[Lock, ...], array: Any, count: int, seconds: float | None) -> bool:
     """``ac_mutex_lock_all`` in slices, like every other wait (all or nothing,
     so giving up after a slice leaves nothing locked)."""
     deadline = None if seconds is None else time.monotonic() + seconds
