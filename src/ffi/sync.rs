@@ -1312,6 +1312,53 @@ mod tests {
     }
 
     #[test]
+    fn rlock_counts_saves_and_restores_its_depth() {
+        let rlock = create(|out| ac_rlock_new(out));
+        let (mut locked, mut count, mut depth) = (true, -1, -1);
+        assert_eq!(ac_rlock_is_locked(rlock, &mut locked), AC_OK);
+        assert!(!locked);
+        assert_eq!(ac_rlock_count(rlock, &mut count), AC_OK);
+        assert_eq!(count, 0);
+        assert_eq!(ac_rlock_unlock_save(rlock, &mut depth), AC_NOT_OWNER);
+        assert_eq!(ac_rlock_lock(rlock), AC_OK);
+        assert_eq!(ac_rlock_lock(rlock), AC_OK);
+        assert_eq!(ac_rlock_count(rlock, &mut count), AC_OK);
+        assert_eq!(count, 2);
+        assert_eq!(ac_rlock_lock_restore(rlock, 1, 0), AC_INVALID_ARGUMENT);
+        assert_eq!(ac_rlock_unlock_save(rlock, null_mut()), AC_NULL_POINTER);
+        assert_eq!(ac_rlock_unlock_save(rlock, &mut depth), AC_OK);
+        assert_eq!(depth, 2);
+        assert_eq!(ac_rlock_is_locked(rlock, &mut locked), AC_OK);
+        assert!(!locked);
+        let address = rlock as usize;
+        let other = thread::spawn(move || {
+            let rlock = address as *const ac_rlock;
+            let mut count = -1;
+            let locked = ac_rlock_lock(rlock);
+            let counted = ac_rlock_count(rlock, &mut count);
+            let mut owner_locked = false;
+            ac_rlock_is_locked(rlock, &mut owner_locked);
+            (locked, counted, count, owner_locked, ac_rlock_unlock(rlock))
+        });
+        assert_eq!(other.join().unwrap(), (AC_OK, AC_OK, 1, true, AC_OK));
+        assert_eq!(ac_rlock_lock_restore(rlock, 0, 0), AC_INVALID_ARGUMENT);
+        assert_eq!(ac_rlock_lock_restore(rlock, depth, AC_FOREVER), AC_OK);
+        assert_eq!(ac_rlock_count(rlock, &mut count), AC_OK);
+        assert_eq!(count, 2);
+        let other = thread::spawn(move || {
+            let rlock = address as *const ac_rlock;
+            let mut count = -1;
+            ac_rlock_count(rlock, &mut count);
+            (count, ac_rlock_lock_restore(rlock, 1, MS_30))
+        });
+        assert_eq!(other.join().unwrap(), (0, AC_TIMEOUT));
+        assert_eq!(ac_rlock_unlock(rlock), AC_OK);
+        assert_eq!(ac_rlock_unlock(rlock), AC_OK);
+        assert_eq!(ac_rlock_count(null(), &mut count), AC_NULL_POINTER);
+        ac_rlock_free(rlock);
+    }
+
+    #[test]
     fn rwlock_modes_and_unheld_unlocks() {
         let rwlock = create(|out| ac_rwlock_new(out));
         assert_eq!(ac_rwlock_read_unlock(rwlock), AC_NOT_OWNER);
