@@ -654,62 +654,62 @@ def _after(obj, method):
 # The suite ``threading`` passes (Lib/test/lock_tests.py), run against
 # allcore's classes exactly as Lib/test/test_threading.py runs it against
 # threading's. It ships in the interpreter's ``test`` package.
-lock_tests = pytest.importorskip(
-    "test.lock_tests",
-    reason="this Python was installed without its test package (Lib/test), "
-    "which holds CPython's lock_tests",
-)
+try:
+    from test import lock_tests
+except ImportError:  # some distributions package Lib/test separately
+    lock_tests = None
 
+if lock_tests is None:
 
-class TestCPythonLock(lock_tests.LockTests):
-    locktype = staticmethod(allcore.Lock)
-
-
-class TestCPythonRLock(lock_tests.RLockTests):
-    locktype = staticmethod(allcore.RLock)
-
-
-class TestCPythonEvent(lock_tests.EventTests):
-    eventtype = staticmethod(allcore.Event)
-
-    def test_at_fork_reinit(self):
-        self.skipTest(
-            "checks the Condition inside threading's pure-Python Event "
-            "(event._cond); allcore.Event is one native event with no Condition "
-            "inside; test_event_at_fork_reinit_keeps_the_flag checks its "
-            "_at_fork_reinit"
+    def test_cpython_lock_tests():
+        pytest.skip(
+            "this Python was installed without its test package (Lib/test), which "
+            "holds CPython's lock_tests (on Debian and Ubuntu: libpython3.X-testsuite)"
         )
 
+else:
 
-class TestCPythonConditionAsRLock(lock_tests.RLockTests):
-    # Condition uses an RLock by default and exports its API.
-    locktype = staticmethod(allcore.Condition)
+    class TestCPythonLock(lock_tests.LockTests):
+        locktype = staticmethod(allcore.Lock)
 
-    def test_recursion_count(self):
-        # As test_threading does for threading.Condition.
-        self.skipTest("Condition does not expose _recursion_count()")
+    class TestCPythonRLock(lock_tests.RLockTests):
+        locktype = staticmethod(allcore.RLock)
 
+    class TestCPythonEvent(lock_tests.EventTests):
+        eventtype = staticmethod(allcore.Event)
 
-class TestCPythonCondition(lock_tests.ConditionTests):
-    condtype = staticmethod(allcore.Condition)
+        def test_at_fork_reinit(self):
+            self.skipTest(
+                "checks the Condition inside threading's pure-Python Event "
+                "(event._cond); allcore.Event is one native event with no Condition "
+                "inside; test_event_at_fork_reinit_keeps_the_flag checks its "
+                "_at_fork_reinit"
+            )
 
+    class TestCPythonConditionAsRLock(lock_tests.RLockTests):
+        # Condition uses an RLock by default and exports its API.
+        locktype = staticmethod(allcore.Condition)
 
-class TestCPythonConditionOverThreadingRLock(lock_tests.ConditionTests):
-    """The same suite over a lock that is not allcore's (by default a
-    ``threading.RLock``; the suite passes a ``threading.Lock`` itself)."""
+        def test_recursion_count(self):
+            # As test_threading does for threading.Condition.
+            self.skipTest("Condition does not expose _recursion_count()")
 
-    @staticmethod
-    def condtype(lock=None):
-        return allcore.Condition(threading.RLock() if lock is None else lock)
+    class TestCPythonCondition(lock_tests.ConditionTests):
+        condtype = staticmethod(allcore.Condition)
 
+    class TestCPythonConditionOverThreadingRLock(lock_tests.ConditionTests):
+        """The same suite over a lock that is not allcore's (by default a
+        ``threading.RLock``; the suite passes a ``threading.Lock`` itself)."""
 
-class TestCPythonSemaphore(lock_tests.SemaphoreTests):
-    semtype = staticmethod(allcore.Semaphore)
+        @staticmethod
+        def condtype(lock=None):
+            return allcore.Condition(threading.RLock() if lock is None else lock)
 
+    class TestCPythonSemaphore(lock_tests.SemaphoreTests):
+        semtype = staticmethod(allcore.Semaphore)
 
-class TestCPythonBoundedSemaphore(lock_tests.BoundedSemaphoreTests):
-    semtype = staticmethod(allcore.BoundedSemaphore)
+    class TestCPythonBoundedSemaphore(lock_tests.BoundedSemaphoreTests):
+        semtype = staticmethod(allcore.BoundedSemaphore)
 
-
-class TestCPythonBarrier(lock_tests.BarrierTests):
-    barriertype = staticmethod(allcore.Barrier)
+    class TestCPythonBarrier(lock_tests.BarrierTests):
+        barriertype = staticmethod(allcore.Barrier)
