@@ -593,7 +593,7 @@ class RLock(_Native):
 
     def _acquire_restore(self, state: Any) -> None:
         """Take the lock back with the depth :meth:`_release_save` returned."""
-        depth = state[0] if isinstance(state, tuple) else state
+        depth = state
         status = _rlock_lock_restore(self._handle_now(), depth, 0)
         if status in _GAVE_UP:
             self._wait(
