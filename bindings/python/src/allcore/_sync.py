@@ -97,6 +97,10 @@ _NOT_OWNER = int(_ffi.AC_NOT_OWNER)
 _OVERFLOW = int(_ffi.AC_OVERFLOW)
 _GAVE_UP = (_TIMEOUT, _WOULD_BLOCK)
 
+# How many times a blocking acquire without a timeout yields the GIL and tries
+# again before it waits natively (see _Native._take_or_wait).
+_GIL_YIELDS = 3
+
 _INT64_MAX = 2**63 - 1
 _INT64_MIN = -(2**63)
 
@@ -344,6 +348,22 @@ class _Native:
         finally:
             self._leave()
 
+    def _take_or_wait(self, wait: Callable[[Any, int], int], what: str) -> bool:
+        """Take the object (its ``_try``) for a blocking acquire without a timeout.
+
+        The first tries yield the GIL and try again holding it. Only if they
+        fail does the thread wait natively. A native wait takes the lock
+        without the GIL, so the thread then holds the lock while it waits for
+        the GIL, and the thread running Python finds the lock taken and must
+        hand the GIL over: a convoy, where every acquire hands the GIL over.
+        Trying only while holding the GIL, as in the first tries, avoids it.
+        """
+        for _ in range(_GIL_YIELDS):
+            time.sleep(0)
+            if self._try():  # type: ignore[attr-defined]
+                return True
+        return self._wait(wait, None, what)
+
     def _read(self, getter: Any, ctype: Any, what: str) -> Any:
         value = ctype()
         _check(getter(self._handle_now(), ctypes.byref(value)), what)
@@ -457,10 +477,12 @@ class Lock(_Native):
         seconds = _lock_timeout(blocking, timeout)
         if seconds == 0:
             return bool(self._try())
+        if seconds is None:
+            return self._block()
         return self._wait(_mutex_lock_timeout, seconds, "Lock.acquire")
 
     def _block(self) -> bool:
-        return self._wait(_mutex_lock_timeout, None, "Lock.acquire")
+        return self._take_or_wait(_mutex_lock_timeout, "Lock.acquire")
 
     def locked(self) -> bool:
         """Whether some thread holds the lock."""
@@ -553,10 +575,12 @@ class RLock(_Native):
         seconds = _lock_timeout(blocking, timeout)
         if seconds == 0:
             return bool(self._try())
+        if seconds is None:
+            return self._block()
         return self._wait(_rlock_lock_timeout, seconds, "RLock.acquire")
 
     def _block(self) -> bool:
-        return self._wait(_rlock_lock_timeout, None, "RLock.acquire")
+        return self._take_or_wait(_rlock_lock_timeout, "RLock.acquire")
 
     if TYPE_CHECKING:
 
@@ -874,10 +898,12 @@ class Semaphore(_Native):
         seconds = _optional_timeout(timeout)
         if seconds == 0:
             return bool(self._try())
+        if seconds is None:
+            return self._block()
         return self._wait(_semaphore_acquire_timeout, seconds, "Semaphore.acquire")
 
     def _block(self) -> bool:
-        return self._wait(_semaphore_acquire_timeout, None, "Semaphore.acquire")
+        return self._take_or_wait(_semaphore_acquire_timeout, "Semaphore.acquire")
 
     if TYPE_CHECKING:
 
