@@ -17,8 +17,10 @@ How calls are made, as ``threading`` uses the GIL:
 - A call that may wait goes through ``library`` (``ctypes.CDLL``), which
   releases the GIL while it runs, so a thread blocked on an allcore lock never
   stops other Python threads. A blocking acquire first tries without
-  releasing the GIL, as ``threading.Lock.acquire`` does, and only waits if
-  that fails.
+  releasing the GIL, as ``threading.Lock.acquire`` does. If that fails it
+  yields the GIL a few times, trying again while holding it, and only then
+  waits natively (see ``_Native._take_or_wait``: a lock taken natively by a
+  thread without the GIL would make every acquire hand the GIL over).
 - A wait never makes one unbounded foreign call. It waits natively in slices
   of at most ``_SLICE`` seconds and, between slices, the interpreter runs
   signal handlers, so Ctrl-C interrupts any wait in the main thread. The one
