@@ -956,6 +956,36 @@ ac_status ac_rlock_unlock_as(const ac_rlock *rlock, uint64_t owner);
 ac_status ac_rlock_is_owned(const ac_rlock *rlock, bool *out_owned);
 
 /**
+ * Writes whether any owner holds the lock to `out_locked`.
+ */
+ac_status ac_rlock_is_locked(const ac_rlock *rlock, bool *out_locked);
+
+/**
+ * Writes how many unmatched locks the calling OS thread holds to
+ * `out_count` (0 if it does not own the lock).
+ */
+ac_status ac_rlock_count(const ac_rlock *rlock, int64_t *out_count);
+
+/**
+ * Unlocks the lock completely, whatever its depth, and writes the depth the
+ * calling OS thread held to `out_depth`, for `ac_rlock_lock_restore` to
+ * give back (what a condition variable does around a wait; Python's
+ * `RLock._release_save`). Returns AC_NOT_OWNER, changing nothing, if the
+ * calling thread does not own it. Never blocks.
+ */
+ac_status ac_rlock_unlock_save(const ac_rlock *rlock, int64_t *out_depth);
+
+/**
+ * Locks the lock for the calling OS thread with `depth` (>= 1) levels at
+ * once, blocking at most `timeout_ns` (AC_FOREVER: no limit; 0: never
+ * blocks): undoes `ac_rlock_unlock_save`. Returns AC_TIMEOUT or
+ * AC_WOULD_BLOCK when it gives up, AC_INVALID_ARGUMENT for a depth below 1
+ * or if the calling thread already owns the lock, AC_CLOSED if the lock is
+ * freed while waiting.
+ */
+ac_status ac_rlock_lock_restore(const ac_rlock *rlock, int64_t depth, int64_t timeout_ns);
+
+/**
  * Creates an unlocked read-write lock and writes it to `out_rwlock`.
  * Fairness is phase-fair: while a writer waits, new readers wait too (so
  * writers are not starved), and when a writer unlocks, the readers already

@@ -406,6 +406,69 @@ pub extern "C" fn ac_rlock_is_owned(rlock: *const ac_rlock, out_owned: *mut bool
     })
 }
 
+/// Writes whether any owner holds the lock to `out_locked`.
+#[no_mangle]
+pub extern "C" fn ac_rlock_is_locked(rlock: *const ac_rlock, out_locked: *mut bool) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle, not freed during this call.
+        let rlock = unsafe { ac_rlock::borrow(rlock) }?;
+        *out(out_locked)? = rlock.is_locked();
+        Ok(())
+    })
+}
+
+/// Writes how many unmatched locks the calling OS thread holds to
+/// `out_count` (0 if it does not own the lock).
+#[no_mangle]
+pub extern "C" fn ac_rlock_count(rlock: *const ac_rlock, out_count: *mut i64) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle, not freed during this call.
+        let rlock = unsafe { ac_rlock::borrow(rlock) }?;
+        *out(out_count)? = to_c(rlock.depth_of(current_thread_owner()));
+        Ok(())
+    })
+}
+
+/// Unlocks the lock completely, whatever its depth, and writes the depth the
+/// calling OS thread held to `out_depth`, for `ac_rlock_lock_restore` to
+/// give back (what a condition variable does around a wait; Python's
+/// `RLock._release_save`). Returns AC_NOT_OWNER, changing nothing, if the
+/// calling thread does not own it. Never blocks.
+#[no_mangle]
+pub extern "C" fn ac_rlock_unlock_save(rlock: *const ac_rlock, out_depth: *mut i64) -> ac_status {
+    boundary::status(|| {
+        let slot = out(out_depth)?;
+        // SAFETY: NULL or a live handle, not freed during this call.
+        let rlock = unsafe { ac_rlock::borrow(rlock) }?;
+        *slot = to_c(rlock.release_saving(current_thread_owner())?);
+        Ok(())
+    })
+}
+
+/// Locks the lock for the calling OS thread with `depth` (>= 1) levels at
+/// once, blocking at most `timeout_ns` (AC_FOREVER: no limit; 0: never
+/// blocks): undoes `ac_rlock_unlock_save`. Returns AC_TIMEOUT or
+/// AC_WOULD_BLOCK when it gives up, AC_INVALID_ARGUMENT for a depth below 1
+/// or if the calling thread already owns the lock, AC_CLOSED if the lock is
+/// freed while waiting.
+#[no_mangle]
+pub extern "C" fn ac_rlock_lock_restore(
+    rlock: *const ac_rlock,
+    depth: i64,
+    timeout_ns: i64,
+) -> ac_status {
+    boundary::status(|| {
+        let depth = positive(depth)?;
+        // SAFETY: NULL or a live handle, not freed while this call starts.
+        let object = unsafe { ac_rlock::borrow(rlock) }?;
+        let owner = current_thread_owner();
+        // SAFETY: as above; the reference is taken only before sleeping.
+        object.restore_pinned(owner, depth, timeout(timeout_ns), || unsafe {
+            ac_rlock::acquire(rlock)
+        })
+    })
+}
+
 // ------------------------------------------------------ read-write lock
 
 /// Creates an unlocked read-write lock and writes it to `out_rwlock`.
@@ -1245,6 +1308,53 @@ mod tests {
         assert_eq!(other.join().unwrap(), (AC_OK, AC_OK));
         assert_eq!(ac_rlock_try_lock(rlock), AC_OK);
         assert_eq!(ac_rlock_unlock(rlock), AC_OK);
+        ac_rlock_free(rlock);
+    }
+
+    #[test]
+    fn rlock_counts_saves_and_restores_its_depth() {
+        let rlock = create(|out| ac_rlock_new(out));
+        let (mut locked, mut count, mut depth) = (true, -1, -1);
+        assert_eq!(ac_rlock_is_locked(rlock, &mut locked), AC_OK);
+        assert!(!locked);
+        assert_eq!(ac_rlock_count(rlock, &mut count), AC_OK);
+        assert_eq!(count, 0);
+        assert_eq!(ac_rlock_unlock_save(rlock, &mut depth), AC_NOT_OWNER);
+        assert_eq!(ac_rlock_lock(rlock), AC_OK);
+        assert_eq!(ac_rlock_lock(rlock), AC_OK);
+        assert_eq!(ac_rlock_count(rlock, &mut count), AC_OK);
+        assert_eq!(count, 2);
+        assert_eq!(ac_rlock_lock_restore(rlock, 1, 0), AC_INVALID_ARGUMENT);
+        assert_eq!(ac_rlock_unlock_save(rlock, null_mut()), AC_NULL_POINTER);
+        assert_eq!(ac_rlock_unlock_save(rlock, &mut depth), AC_OK);
+        assert_eq!(depth, 2);
+        assert_eq!(ac_rlock_is_locked(rlock, &mut locked), AC_OK);
+        assert!(!locked);
+        let address = rlock as usize;
+        let other = thread::spawn(move || {
+            let rlock = address as *const ac_rlock;
+            let mut count = -1;
+            let locked = ac_rlock_lock(rlock);
+            let counted = ac_rlock_count(rlock, &mut count);
+            let mut owner_locked = false;
+            ac_rlock_is_locked(rlock, &mut owner_locked);
+            (locked, counted, count, owner_locked, ac_rlock_unlock(rlock))
+        });
+        assert_eq!(other.join().unwrap(), (AC_OK, AC_OK, 1, true, AC_OK));
+        assert_eq!(ac_rlock_lock_restore(rlock, 0, 0), AC_INVALID_ARGUMENT);
+        assert_eq!(ac_rlock_lock_restore(rlock, depth, AC_FOREVER), AC_OK);
+        assert_eq!(ac_rlock_count(rlock, &mut count), AC_OK);
+        assert_eq!(count, 2);
+        let other = thread::spawn(move || {
+            let rlock = address as *const ac_rlock;
+            let mut count = -1;
+            ac_rlock_count(rlock, &mut count);
+            (count, ac_rlock_lock_restore(rlock, 1, MS_30))
+        });
+        assert_eq!(other.join().unwrap(), (0, AC_TIMEOUT));
+        assert_eq!(ac_rlock_unlock(rlock), AC_OK);
+        assert_eq!(ac_rlock_unlock(rlock), AC_OK);
+        assert_eq!(ac_rlock_count(null(), &mut count), AC_NULL_POINTER);
         ac_rlock_free(rlock);
     }
 

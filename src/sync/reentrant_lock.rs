@@ -139,7 +139,44 @@ impl ReentrantLock {
     /// Locks for `owner` and sets its depth, waiting forever: restores what
     /// [`ReentrantLock::release_fully`] released.
     pub(crate) fn restore(&self, owner: u64, depth: u64) -> Result<()> {
-        self.mutex.lock(None)?;
+        self.restore_pinned(owner, depth, None, || ())
+    }
+
+    /// How many unmatched locks `owner` holds (0 if it does not hold the lock).
+    pub fn depth_of(&self, owner: u64) -> u64 {
+        self.depth_held_by(owner).unwrap_or(0)
+    }
+
+    /// Frees the lock whatever its depth and returns the depth `owner` held,
+    /// for [`ReentrantLock::restore_pinned`] to give back later (what a
+    /// condition variable does around a wait). `NotOwner` if `owner` does not
+    /// hold the lock.
+    pub fn release_saving(&self, owner: u64) -> Result<u64> {
+        let depth = self.depth_held_by(owner)?;
+        self.release_fully()?;
+        Ok(depth)
+    }
+
+    /// Locks for `owner` with `depth` (>= 1) levels at once, waiting at most
+    /// `timeout` (see [`Mutex::lock_pinned`] for `pin`): undoes
+    /// [`ReentrantLock::release_saving`]. `InvalidArgument` if `owner`
+    /// already holds the lock or `depth` is 0.
+    pub fn restore_pinned<P>(
+        &self,
+        owner: u64,
+        depth: u64,
+        timeout: Option<Duration>,
+        pin: impl FnOnce() -> P,
+    ) -> Result<()> {
+        if owner == 0 || depth == 0 {
+            return Err(Error::InvalidArgument(
+                "the owner token and depth must not be 0",
+            ));
+        }
+        if self.is_owned_by(owner) {
+            return Err(Error::InvalidArgument("the owner already holds the lock"));
+        }
+        self.mutex.lock_pinned(timeout, pin)?;
         self.take_ownership(owner, depth);
         Ok(())
     }
@@ -225,6 +262,29 @@ mod tests {
         for thread in threads {
             thread.join().unwrap();
         }
+        assert!(!lock.is_locked());
+    }
+
+    #[test]
+    fn release_saving_and_restoring_keep_the_depth() {
+        let lock = ReentrantLock::new();
+        assert_eq!(lock.release_saving(3), Err(Error::NotOwner));
+        lock.lock(3, None).unwrap();
+        lock.lock(3, None).unwrap();
+        assert_eq!(lock.depth_of(3), 2);
+        assert_eq!(lock.depth_of(4), 0);
+        assert_eq!(lock.release_saving(3), Ok(2));
+        assert!(!lock.is_locked());
+        lock.lock(4, None).unwrap();
+        let result = assert_takes(SHORT, || lock.restore_pinned(3, 2, Some(SHORT), || ()));
+        assert_eq!(result, Err(Error::Timeout));
+        lock.unlock(4).unwrap();
+        lock.restore_pinned(3, 2, None, || ()).unwrap();
+        assert!(lock.restore_pinned(3, 1, None, || ()).is_err());
+        assert!(lock.restore_pinned(5, 0, None, || ()).is_err());
+        assert_eq!(lock.depth_of(3), 2);
+        lock.unlock(3).unwrap();
+        lock.unlock(3).unwrap();
         assert!(!lock.is_locked());
     }
 

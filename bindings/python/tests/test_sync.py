@@ -1,6 +1,7 @@
 """allcore's locks and events beyond what ``threading`` has: lifetime, closing
 under waiters, Ctrl-C, RWLock, CountDownLatch, AtomicCounter and lock_all."""
 
+import ctypes
 import gc
 import random
 import signal
@@ -153,11 +154,29 @@ def test_close_condition_while_waiting():
     assert not lock.locked()  # the waiter retook the lock and released it on the way out
 
 
-def test_condition_rejects_foreign_locks():
-    with pytest.raises(TypeError, match=r"allcore\.Lock or allcore\.RLock"):
-        allcore.Condition(threading.Lock())
-    with pytest.raises(TypeError, match=r"threading\.Condition"):
-        allcore.Condition(threading.RLock())
+@pytest.mark.parametrize("lock", [threading.Lock, threading.RLock], ids=["Lock", "RLock"])
+def test_condition_over_a_threading_lock(lock):
+    """Any lock works, as with threading.Condition: the wait releases it."""
+    condition = allcore.Condition(lock())
+
+    def waiter():
+        with condition:
+            return condition.wait(LONG)
+
+    thread, outcome = start(waiter)
+    deadline = time.monotonic() + LONG
+    while True:
+        with condition:  # only possible while the waiter has released it
+            if len(condition._waiters) == 1:
+                condition.notify()
+                break
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    assert finish(thread, outcome) is True
+    with pytest.raises(RuntimeError):
+        condition.notify()
+    with condition:
+        assert condition.wait(SHORT) is False
 
 
 def test_condition_default_lock_is_allcore_rlock():
@@ -241,6 +260,10 @@ import allcore
 what = sys.argv[1]
 if what == "lock":
     lock = allcore.Lock(); lock.acquire(); wait = lock.acquire
+elif what == "with lock":
+    lock = allcore.Lock(); lock.acquire(); wait = lock.__enter__  # what `with lock:` calls
+elif what == "with semaphore":
+    semaphore = allcore.Semaphore(0); wait = semaphore.__enter__
 elif what == "event":
     wait = allcore.Event().wait
 elif what == "condition":
@@ -256,7 +279,9 @@ except KeyboardInterrupt:
 """
 
 
-@pytest.mark.parametrize("what", ["lock", "event", "condition", "barrier"])
+@pytest.mark.parametrize(
+    "what", ["lock", "with lock", "with semaphore", "event", "condition", "barrier"]
+)
 def test_waits_are_interruptible_by_ctrl_c(what):
     result = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(INTERRUPT_SCRIPT), what],
@@ -460,3 +485,95 @@ def test_readme_locks_and_events_example_runs(capsys):
     for block in blocks:
         exec(compile(block, "README.md", "exec"), {})
     assert capsys.readouterr().out == "4\nTrue\n"
+
+
+def test_typed_example_program_runs():
+    """tests/typing/uses_sync.py (checked with mypy --strict) is a real program."""
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent / "typing" / "uses_sync.py"
+    result = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "total=200 index=0 held=False set=True"
+
+
+QUICK_CALLS = [
+    "_mutex_try_lock",
+    "_mutex_try_lock_status",
+    "_mutex_unlock",
+    "_mutex_is_locked",
+    "_rlock_try_lock",
+    "_rlock_unlock",
+    "_rlock_is_owned",
+    "_rlock_count",
+    "_rlock_unlock_save",
+    "_rlock_lock_restore",
+    "_semaphore_try_acquire",
+    "_semaphore_release",
+    "_semaphore_release_n",
+    "_semaphore_value",
+    "_event_set",
+    "_event_clear",
+    "_event_is_set",
+    "_condition_notify",
+    "_condition_notify_all",
+    "_counter_add",
+    "_counter_load",
+    "_latch_count",
+    "_barrier_n_waiting",
+]
+WAITING_CALLS = [
+    "_mutex_lock_timeout",
+    "_rlock_lock_timeout",
+    "_rlock_lock_restore_waiting",
+    "_semaphore_acquire_timeout",
+    "_event_wait",
+    "_condition_wait",
+    "_condition_wait_rlock",
+    "_barrier_wait",
+    "_latch_wait",
+    "_mutex_lock_all",
+]
+
+
+def _keeps_gil(function):
+    return bool(function._flags_ & ctypes._FUNCFLAG_PYTHONAPI)
+
+
+@pytest.mark.parametrize("name", QUICK_CALLS)
+def test_calls_that_cannot_block_keep_the_gil(name):
+    assert _keeps_gil(getattr(_sync, name))
+
+
+@pytest.mark.parametrize("name", WAITING_CALLS)
+def test_calls_that_may_wait_release_the_gil(name):
+    assert not _keeps_gil(getattr(_sync, name))
+
+
+def test_with_lock_enters_through_the_quick_library():
+    lock = allcore.Lock()
+    entry = type(lock).__enter__.__get__(lock)
+    assert type(entry).__name__ == "partial" and _keeps_gil(entry.func)
+
+
+def test_a_thread_waiting_in_with_lock_lets_others_run():
+    """The blocking part of ``with lock:`` releases the GIL."""
+    lock = allcore.Lock()
+    lock.acquire()
+    entered = []
+
+    def waiter():
+        with lock:
+            entered.append(True)
+
+    thread, outcome = start(waiter)
+    ticks = 0
+    deadline = time.monotonic() + SHORT * 4
+    while time.monotonic() < deadline:  # this thread keeps running meanwhile
+        ticks += 1
+    assert ticks > 0 and not entered
+    lock.release()
+    finish(thread, outcome)
+    assert entered == [True]

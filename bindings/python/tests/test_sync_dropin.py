@@ -3,12 +3,17 @@
 Each test takes ``api``, a namespace with ``Lock``, ``RLock``, ``Condition``,
 ``Semaphore``, ``BoundedSemaphore``, ``Event`` and ``Barrier`` from one of the
 two modules: passing on both is what "drop-in replacement" means here. The
-logic follows the cases of CPython's ``Lib/test/lock_tests.py``.
+logic follows the cases of CPython's ``Lib/test/lock_tests.py``; at the end,
+that suite itself runs against allcore's classes.
 """
 
+import os
+import re
+import sys
 import threading
 import time
 import types
+import warnings
 
 import pytest
 from _threads import run_threads
@@ -522,3 +527,189 @@ def test_barrier_attributes(api):
     assert barrier.parties == 4
     assert barrier.n_waiting == 0
     assert barrier.broken is False
+
+
+# ------------------------------------------------- fork and the Condition protocol
+
+
+@pytest.mark.parametrize("kind", ["Lock", "RLock"])
+def test_at_fork_reinit_frees_a_lock_held_by_a_thread_that_is_gone(api, kind):
+    """In a child process only the forking thread exists: a lock another
+    thread held is given back by ``_at_fork_reinit``, as logging and
+    concurrent.futures do in their fork hooks."""
+    if not hasattr(os, "fork"):
+        pytest.skip("this platform has no fork")
+    lock = getattr(api, kind)()
+    held, done = threading.Event(), threading.Event()
+
+    def holder():
+        with lock:
+            held.set()
+            done.wait(LONG)
+
+    thread = threading.Thread(target=holder, daemon=True)
+    thread.start()
+    assert held.wait(LONG)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads
+        pid = os.fork()
+    if pid == 0:  # the child: exit at once, whatever happens
+        code = 1
+        try:
+            if lock.acquire(timeout=SHORT) is False:
+                lock._at_fork_reinit()
+                if lock.acquire(timeout=LONG):
+                    lock.release()
+                    code = 0
+        finally:
+            os._exit(code)
+    done.set()
+    thread.join(LONG)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_event_at_fork_reinit_keeps_the_flag(api):
+    event = api.Event()
+    event._at_fork_reinit()
+    assert not event.is_set()
+    event.set()
+    event._at_fork_reinit()
+    assert event.is_set()
+    event.clear()
+    assert event.wait(SHORT) is False
+
+
+def test_condition_at_fork_reinit(api):
+    condition = api.Condition(api.Lock())
+    condition.acquire()
+    condition._at_fork_reinit()
+    assert condition.acquire(False)  # the lock is free again
+    assert condition.wait(SHORT) is False
+    condition.release()
+
+
+@pytest.mark.parametrize("kind", ["Lock", "RLock"])
+def test_threading_condition_over_an_allcore_lock(kind):
+    """``threading.Condition`` uses allcore's locks through their
+    ``_release_save`` / ``_acquire_restore`` / ``_is_owned``."""
+    lock = getattr(allcore, kind)()
+    condition = threading.Condition(lock)
+    ready = []
+
+    def waiter():
+        with condition:
+            if kind == "RLock":
+                lock.acquire()  # two levels, both given back by the wait
+            ready.append(1)
+            woken = condition.wait(LONG)
+            if kind == "RLock":
+                assert lock._recursion_count() == 2
+                lock.release()
+            return woken
+
+    result = []
+    thread = threading.Thread(target=lambda: result.append(waiter()), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + LONG
+    while True:
+        with condition:
+            if ready:
+                condition.notify()
+                break
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    thread.join(LONG)
+    assert result == [True]
+    assert not lock.locked()
+
+
+def test_reprs_have_threadings_shape(api):
+    module = api.name if api.name == "allcore" else r"(threading|_thread)"
+    lock = api.Lock()
+    assert re.fullmatch(rf"<unlocked {module}\.lock object at 0x[0-9a-f]+>", repr(lock), re.I)
+    rlock = api.RLock()
+    rlock.acquire()
+    assert re.fullmatch(
+        rf"<locked {module}\._?RLock object owner=\d+ count=1 at 0x[0-9a-f]+>", repr(rlock)
+    )
+    assert re.search(r"<unlocked .* object .*at 0x", in_thread(repr, api.RLock()))
+    rlock.release()
+    condition = api.Condition(lock)
+    assert re.fullmatch(rf"<({module}\.)?Condition\(<unlocked .*>, 0\)>", repr(condition))
+    if api.name == "threading" and sys.version_info < (3, 11):
+        return  # threading's Event, Semaphore and Barrier print their state from 3.11 on
+    assert re.fullmatch(rf"<{module}\.Event at 0x[0-9a-f]+: unset>", repr(api.Event()))
+    assert re.search(r": value=2/3>$", repr(_after(api.BoundedSemaphore(3), "acquire")))
+    assert re.search(r": waiters=0/3>$", repr(api.Barrier(3)))
+
+
+def _after(obj, method):
+    getattr(obj, method)()
+    return obj
+
+
+# ------------------------------------------------- CPython's own lock_tests
+
+# The suite ``threading`` passes (Lib/test/lock_tests.py), run against
+# allcore's classes exactly as Lib/test/test_threading.py runs it against
+# threading's. It ships in the interpreter's ``test`` package.
+try:
+    from test import lock_tests
+except ImportError:  # some distributions package Lib/test separately
+    lock_tests = None
+
+if lock_tests is None:
+
+    def test_cpython_lock_tests():
+        pytest.skip(
+            "this Python was installed without its test package (Lib/test), which "
+            "holds CPython's lock_tests (on Debian and Ubuntu: libpython3.X-testsuite)"
+        )
+
+else:
+
+    class TestCPythonLock(lock_tests.LockTests):
+        locktype = staticmethod(allcore.Lock)
+
+    class TestCPythonRLock(lock_tests.RLockTests):
+        locktype = staticmethod(allcore.RLock)
+
+    class TestCPythonEvent(lock_tests.EventTests):
+        eventtype = staticmethod(allcore.Event)
+
+        def test_at_fork_reinit(self):
+            self.skipTest(
+                "checks the Condition inside threading's pure-Python Event "
+                "(event._cond); allcore.Event is one native event with no Condition "
+                "inside; test_event_at_fork_reinit_keeps_the_flag checks its "
+                "_at_fork_reinit"
+            )
+
+    class TestCPythonConditionAsRLock(lock_tests.RLockTests):
+        # Condition uses an RLock by default and exports its API.
+        locktype = staticmethod(allcore.Condition)
+
+        def test_recursion_count(self):
+            # As test_threading does for threading.Condition.
+            self.skipTest("Condition does not expose _recursion_count()")
+
+    class TestCPythonCondition(lock_tests.ConditionTests):
+        condtype = staticmethod(allcore.Condition)
+
+    class TestCPythonConditionOverThreadingRLock(lock_tests.ConditionTests):
+        """The same suite over a lock that is not allcore's (by default a
+        ``threading.RLock``; the suite passes a ``threading.Lock`` itself)."""
+
+        @staticmethod
+        def condtype(lock=None):
+            return allcore.Condition(threading.RLock() if lock is None else lock)
+
+    class TestCPythonSemaphore(lock_tests.SemaphoreTests):
+        semtype = staticmethod(allcore.Semaphore)
+
+    class TestCPythonBoundedSemaphore(lock_tests.BoundedSemaphoreTests):
+        semtype = staticmethod(allcore.BoundedSemaphore)
+
+    class TestCPythonBarrier(lock_tests.BarrierTests):
+        barriertype = staticmethod(allcore.Barrier)

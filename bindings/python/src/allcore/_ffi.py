@@ -837,6 +837,39 @@ ac_rlock_is_owned = _declare(
         ctypes.POINTER(ctypes.c_bool),
     ],
 )
+ac_rlock_is_locked = _declare(
+    "ac_rlock_is_locked",
+    ac_status,
+    [
+        ctypes.POINTER(ac_rlock),
+        ctypes.POINTER(ctypes.c_bool),
+    ],
+)
+ac_rlock_count = _declare(
+    "ac_rlock_count",
+    ac_status,
+    [
+        ctypes.POINTER(ac_rlock),
+        ctypes.POINTER(ctypes.c_int64),
+    ],
+)
+ac_rlock_unlock_save = _declare(
+    "ac_rlock_unlock_save",
+    ac_status,
+    [
+        ctypes.POINTER(ac_rlock),
+        ctypes.POINTER(ctypes.c_int64),
+    ],
+)
+ac_rlock_lock_restore = _declare(
+    "ac_rlock_lock_restore",
+    ac_status,
+    [
+        ctypes.POINTER(ac_rlock),
+        ctypes.c_int64,
+        ctypes.c_int64,
+    ],
+)
 ac_rwlock_new = _declare(
     "ac_rwlock_new",
     ac_status,

@@ -2,27 +2,39 @@
 
 :class:`Lock`, :class:`RLock`, :class:`Condition`, :class:`Semaphore`,
 :class:`BoundedSemaphore`, :class:`Event` and :class:`Barrier` take the same
-arguments, return the same values and raise the same exceptions as their
-``threading`` namesakes, so code written for ``threading`` runs unchanged on
-them. :class:`RWLock`, :class:`CountDownLatch`, :class:`AtomicCounter` and
+arguments, return the same values, raise the same exceptions and print the
+same way as their ``threading`` namesakes (CPython's own ``lock_tests`` pass
+against them), so code written for ``threading`` runs unchanged on them.
+:class:`RWLock`, :class:`CountDownLatch`, :class:`AtomicCounter` and
 :func:`lock_all` add what ``threading`` lacks.
 
-How calls are made:
+How calls are made, as ``threading`` uses the GIL:
 
-- Every call is a plain ``ctypes.CDLL`` call, so the GIL is released while it
-  runs: a thread blocked on an allcore lock never stops other Python threads.
+- A call that cannot block and takes nanoseconds (a try-acquire, a release,
+  ``locked``, ``is_set``, ``Event.set``/``clear``, a semaphore release,
+  counters and getters) goes through ``quick_library`` (``ctypes.PyDLL``)
+  and keeps the GIL, so it does not hand the GIL to another thread.
+- A call that may wait goes through ``library`` (``ctypes.CDLL``), which
+  releases the GIL while it runs, so a thread blocked on an allcore lock never
+  stops other Python threads. A blocking acquire first tries without
+  releasing the GIL, as ``threading.Lock.acquire`` does. If that fails it
+  yields the GIL a few times, trying again while holding it, and only then
+  waits natively (see ``_Native._take_or_wait``: a lock taken natively by a
+  thread without the GIL would make every acquire hand the GIL over).
 - A wait never makes one unbounded foreign call. It waits natively in slices
   of at most ``_SLICE`` seconds and, between slices, the interpreter runs
   signal handlers, so Ctrl-C interrupts any wait in the main thread. The one
   exception is :meth:`Barrier.wait`, whose native wait cannot be sliced (a
   timeout breaks a barrier): in the main thread it runs on a helper thread
   and an interrupt aborts the barrier.
-- Hot calls need no Python frame: ``Lock.release`` is a ``functools.partial``
+- Hot calls need no Python frame. ``Lock.release`` is a ``functools.partial``
   binding the handle (a ready ``c_void_p``) to the foreign function, whose
   ``restype`` is the ``__getitem__`` of a ``dict`` that maps ``AC_OK`` to the
-  result; any other status falls into ``__missing__``, which raises. Only
-  ``acquire`` runs a (short) Python frame, to honour ``blocking`` and
-  ``timeout`` exactly as ``threading`` does.
+  result; any other status falls into ``__missing__``, which raises. ``with
+  lock:`` runs no Python frame to enter either: ``__enter__`` is a property
+  over ``operator.attrgetter`` (C code), and the special-method lookup
+  returns the lock's own bound try-acquire, whose ``restype`` dict turns
+  ``AC_WOULD_BLOCK`` into the blocking wait.
 
 Lifetime: ``close()`` frees the native object (calling it again does
 nothing); using the object afterwards raises :class:`~allcore.ClosedError`.
@@ -32,7 +44,15 @@ native object is freed when the last of them has left, so no call can ever
 touch freed memory. Closing an object while another thread is *starting* a
 call on it (rather than waiting in one) is a bug in the caller, as it is
 with ``pthread_mutex_destroy``.
+
+Fork: ``_at_fork_reinit()`` (which ``logging``, ``concurrent.futures`` and
+``threading`` call on their locks in a child process) gives the object a
+new native primitive in its initial state. The old one is left allocated, as
+CPython leaves its old lock: threads of the parent may have been parked on it,
+and they do not exist in the child.
 """
+
+from __future__ import annotations
 
 import contextlib
 import ctypes
@@ -42,6 +62,8 @@ import operator
 import threading
 import time
 import weakref
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from . import _ffi
 from ._errors import ClosedError, NotOwnerError, error_for
@@ -77,14 +99,20 @@ _NOT_OWNER = int(_ffi.AC_NOT_OWNER)
 _OVERFLOW = int(_ffi.AC_OVERFLOW)
 _GAVE_UP = (_TIMEOUT, _WOULD_BLOCK)
 
+# How many times a blocking acquire without a timeout yields the GIL and tries
+# again before it waits natively (see _Native._take_or_wait).
+_GIL_YIELDS = 3
+
 _INT64_MAX = 2**63 - 1
 _INT64_MIN = -(2**63)
+
+_T = TypeVar("_T")
 
 
 # --------------------------------------------------------------- plumbing
 
 
-class _Results(dict):
+class _Results(dict):  # type: ignore[type-arg]
     """Turns an ``ac_status`` into a call's result without a Python frame.
 
     Used as a foreign function's ``restype`` (its bound ``__getitem__``):
@@ -95,7 +123,14 @@ class _Results(dict):
 
     __slots__ = ("not_owner", "overflow", "what")
 
-    def __init__(self, ok, what, not_owner=None, overflow=None, would_block=()):
+    def __init__(
+        self,
+        ok: object,
+        what: str,
+        not_owner: str | None = None,
+        overflow: BaseException | None = None,
+        would_block: tuple[int, ...] = (),
+    ) -> None:
         super().__init__({_OK: ok})
         for status in would_block:
             self[status] = False
@@ -103,7 +138,7 @@ class _Results(dict):
         self.not_owner = not_owner
         self.overflow = overflow
 
-    def __missing__(self, status):
+    def __missing__(self, status: int) -> object:
         if status == _NOT_OWNER and self.not_owner is not None:
             raise NotOwnerError(self.not_owner, status)
         if status == _OVERFLOW and self.overflow is not None:
@@ -111,7 +146,30 @@ class _Results(dict):
         raise error_for(status, self.what)
 
 
-def _function(name, restype, *argtypes):
+class _Blocking(dict):  # type: ignore[type-arg]
+    """The ``restype`` of one object's frame-free blocking entry.
+
+    ``AC_OK`` maps to True at C speed; ``AC_WOULD_BLOCK`` (the try failed)
+    reaches :meth:`__missing__`, which waits with the owner's ``_block()``
+    (in slices, the GIL released). It refers to its owner weakly, so that the
+    owner is freed by reference counting, with no cycle.
+    """
+
+    __slots__ = ("owner", "what")
+
+    def __init__(self, owner: object, what: str) -> None:
+        super().__init__({_OK: True})
+        self.owner = weakref.ref(owner)
+        self.what = what
+
+    def __missing__(self, status: int) -> object:
+        owner = self.owner()
+        if status == _WOULD_BLOCK and owner is not None:
+            return owner._block()  # type: ignore[attr-defined]
+        raise error_for(status, self.what)
+
+
+def _function(name: str, restype: Any, *argtypes: Any) -> Any:
     """A private ctypes function object for ``name`` (others keep theirs).
 
     Calls through it release the GIL: use it for calls that may block or run long.
@@ -122,7 +180,7 @@ def _function(name, restype, *argtypes):
     return function
 
 
-def _quick_function(name, restype, *argtypes):
+def _quick_function(name: str, restype: Any, *argtypes: Any) -> Any:
     """As :func:`_function`, for a call that never blocks: it keeps the GIL."""
     function = quick_library[name]
     function.restype = restype
@@ -130,21 +188,55 @@ def _quick_function(name, restype, *argtypes):
     return function
 
 
+def _handle_function(name: str, restype: Any) -> Any:
+    """As :func:`_quick_function`, for a hot call made only with ready ctypes
+    objects (the handle, ``byref`` out-parameters).
+
+    It declares no ``argtypes``: ctypes then passes ctypes objects as they are
+    and skips a ``from_param`` conversion per argument, a large part of such a
+    call's price. It is only ever called through a partial or a method that
+    passes the object's ``c_void_p`` handle (and ``byref`` pointers).
+    """
+    function = quick_library[name]
+    function.restype = restype
+    return function
+
+
+def _reader(function: Any, handle: Any, ctype: Any) -> tuple[Any, Any]:
+    """A frame-free ``function(handle, &out)`` and its ``out``, kept per object.
+
+    Threads may share ``out``: each call writes the value it read and the
+    caller reads ``out`` before its own call returns, so whatever it reads
+    was true during that call.
+    """
+    out = ctype()
+    return functools.partial(function, handle, ctypes.byref(out)), out
+
+
+def _blocking_entry(function: Any, owner: object, what: str) -> Any:
+    """A copy of the quick try-call ``function`` (same C function) whose
+    result is True when it succeeded and otherwise waits for ``owner``: the
+    frame-free body of ``owner.__enter__``."""
+    entry = type(function)(ctypes.cast(function, ctypes.c_void_p).value)
+    entry.restype = _Blocking(owner, what).__getitem__
+    return entry
+
+
 _P = ctypes.c_void_p
 _I64 = ctypes.c_int64
 _status = ctypes.c_int32
 
 
-def _raise_closed(kind, *args, **kwargs):
+def _raise_closed(kind: str, *args: object, **kwargs: object) -> Any:
     raise ClosedError(f"this allcore {kind} is closed", _CLOSED)
 
 
-def _check(status, what):
+def _check(status: int, what: str) -> None:
     if status:
         raise error_for(status, what)
 
 
-def _seconds_to_ns(seconds):
+def _seconds_to_ns(seconds: float) -> int:
     return min(_INT64_MAX, max(0, math.ceil(seconds * 1e9)))
 
 
@@ -152,16 +244,18 @@ class _Native:
     """Owns one native handle: close, finalizer, and guarded slow-path use."""
 
     _kind = "object"
-    _free = None
+    _free: ClassVar[Any] = None
+    _fast_names: ClassVar[tuple[str, ...]] = ()
+    _handle: Any
 
-    def _own(self, handle):
+    def _own(self, handle: Any) -> None:
         self._handle = handle
         self._guard = threading.Lock()
         self._users = 0
         self._closed = False
         self._finalizer = weakref.finalize(self, type(self)._free, handle)
 
-    def close(self):
+    def close(self) -> None:
         """Free the native object. Calling it again does nothing.
 
         Threads waiting on it raise :class:`~allcore.ClosedError` within one
@@ -176,23 +270,35 @@ class _Native:
                 self._finalizer()
 
     @property
-    def closed(self):
+    def closed(self) -> bool:
         """Whether :meth:`close` was called."""
         return self._closed
 
-    def _disarm(self):
+    def _disarm(self) -> None:
         """Replace the frame-free fast callables with ones that raise."""
         closed = functools.partial(_raise_closed, self._kind)
         for name in self._fast_names:
             setattr(self, name, closed)
         self._wake_for_close()
 
-    _fast_names = ()
-
-    def _wake_for_close(self):
+    def _wake_for_close(self) -> None:
         """Wake native waiters that do not wait in slices (the barrier)."""
 
-    def _enter(self):
+    def _bind(self, handle: Any) -> None:
+        """Set the frame-free callables (the ``_fast_names``) over ``handle``."""
+
+    def _reinit(self, handle: Any) -> None:
+        """Adopt a new native object in place of the old one, in a child
+        process after ``fork``: only the calling thread exists there, so the
+        guard and the count of users start again, and the old object is left
+        allocated (threads of the parent may have been parked on it)."""
+        if self._closed:
+            return
+        self._finalizer.detach()
+        self._own(handle)
+        self._bind(handle)
+
+    def _enter(self) -> Any:
         """The handle, counted as in use until :meth:`_leave`."""
         with self._guard:
             if self._closed:
@@ -200,19 +306,19 @@ class _Native:
             self._users += 1
         return self._handle
 
-    def _leave(self):
+    def _leave(self) -> None:
         with self._guard:
             self._users -= 1
             if self._closed and self._users == 0:
                 self._finalizer()
 
-    def _handle_now(self):
+    def _handle_now(self) -> Any:
         """The handle for a call that never blocks."""
         if self._closed:
             _raise_closed(self._kind)
         return self._handle
 
-    def _wait(self, call, timeout, what):
+    def _wait(self, call: Callable[[Any, int], int], timeout: float | None, what: str) -> bool:
         """Wait with ``call(handle, ns) -> status`` in slices.
 
         ``timeout`` is None (no limit) or seconds (<= 0: one try). Returns
@@ -244,26 +350,42 @@ class _Native:
         finally:
             self._leave()
 
-    def _read(self, getter, ctype, what):
+    def _take_or_wait(self, wait: Callable[[Any, int], int], what: str) -> bool:
+        """Take the object (its ``_try``) for a blocking acquire without a timeout.
+
+        The first tries yield the GIL and try again holding it. Only if they
+        fail does the thread wait natively. A native wait takes the lock
+        without the GIL, so the thread then holds the lock while it waits for
+        the GIL, and the thread running Python finds the lock taken and must
+        hand the GIL over: a convoy, where every acquire hands the GIL over.
+        Trying only while holding the GIL, as in the first tries, avoids it.
+        """
+        for _ in range(_GIL_YIELDS):
+            time.sleep(0)
+            if self._try():  # type: ignore[attr-defined]
+                return True
+        return self._wait(wait, None, what)
+
+    def _read(self, getter: Any, ctype: Any, what: str) -> Any:
         value = ctype()
         _check(getter(self._handle_now(), ctypes.byref(value)), what)
         return value.value
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         state = "closed" if self._closed else self._state()
         return f"<allcore.{type(self).__qualname__} {state} at {id(self):#x}>"
 
-    def _state(self):
+    def _state(self) -> str:
         return "open"
 
 
-def _new(constructor, *args):
+def _new(constructor: Any, *args: Any) -> Any:
     handle = _P()
     _check(constructor(*args, ctypes.byref(handle)), constructor.__name__)
     return handle
 
 
-def _lock_timeout(blocking, timeout):
+def _lock_timeout(blocking: bool, timeout: float) -> float | None:
     """``threading.Lock.acquire``'s argument rules: the timeout in seconds, or None."""
     if isinstance(timeout, float):
         if math.isnan(timeout):
@@ -283,7 +405,7 @@ def _lock_timeout(blocking, timeout):
     return timeout
 
 
-def _optional_timeout(timeout):
+def _optional_timeout(timeout: float | None) -> float | None:
     """A ``threading`` ``timeout=None`` argument: None or seconds (negative: 0)."""
     if timeout is None:
         return None
@@ -292,22 +414,27 @@ def _optional_timeout(timeout):
     return max(0.0, float(timeout))
 
 
+def _address(obj: object) -> str:
+    return f"{id(obj):#x}"
+
+
 # ------------------------------------------------------------------ Lock
 
 _mutex_new = _function("ac_mutex_new", _status, _P)
 _mutex_free = _function("ac_mutex_free", None, _P)
-_mutex_try_lock = _function(
-    "ac_mutex_try_lock", _Results(True, "Lock.acquire", would_block=(_WOULD_BLOCK,)).__getitem__, _P
+_mutex_try_lock = _handle_function(
+    "ac_mutex_try_lock", _Results(True, "Lock.acquire", would_block=(_WOULD_BLOCK,)).__getitem__
 )
+# The same call returning the bare status, for acquire()'s first try.
+_mutex_try_lock_status = _handle_function("ac_mutex_try_lock", _status)
 _mutex_lock_timeout = _function("ac_mutex_lock_timeout", _status, _P, _I64)
-_mutex_unlock = _function(
+_mutex_unlock = _handle_function(
     "ac_mutex_unlock",
     _Results(None, "Lock.release", not_owner="release unlocked lock").__getitem__,
-    _P,
 )
-_mutex_is_locked = _function("ac_mutex_is_locked", _status, _P, _P)
+_mutex_is_locked = _handle_function("ac_mutex_is_locked", _Results(None, "Lock.locked").__getitem__)
 _mutex_lock_all = _function("ac_mutex_lock_all", _status, _P, ctypes.c_size_t, _I64)
-_mutex_unlock_all = _function("ac_mutex_unlock_all", _status, _P, ctypes.c_size_t)
+_mutex_unlock_all = _quick_function("ac_mutex_unlock_all", _status, _P, ctypes.c_size_t)
 
 
 class Lock(_Native):
@@ -320,67 +447,99 @@ class Lock(_Native):
 
     _kind = "Lock"
     _free = _mutex_free
-    _fast_names = ("release", "_try")
+    _fast_names = ("release", "_try", "_try_status", "_entry", "_read_locked")
 
-    def __init__(self):
+    release: Callable[[], None]
+    """Unlock it; any thread may. RuntimeError if it is not locked."""
+
+    def __init__(self) -> None:
         handle = _new(_mutex_new)
         self._own(handle)
+        self._bind(handle)
+
+    def _bind(self, handle: Any) -> None:
         # Frame-free fast paths: the handle bound to the foreign function.
         self._try = functools.partial(_mutex_try_lock, handle)
+        self._try_status = functools.partial(_mutex_try_lock_status, handle)
         self.release = functools.partial(_mutex_unlock, handle)
+        self._entry = functools.partial(
+            _blocking_entry(_mutex_try_lock, self, "Lock.acquire"), handle
+        )
+        self._read_locked, self._locked = _reader(_mutex_is_locked, handle, ctypes.c_bool)
 
-    def acquire(self, blocking=True, timeout=-1):
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         """Lock it, waiting as long as ``blocking`` and ``timeout`` allow.
 
         Returns True if locked, False otherwise; the arguments follow
         ``threading.Lock.acquire`` (ValueError for a timeout with
         ``blocking=False`` or a negative timeout other than -1).
         """
-        if blocking is True and timeout == -1 and self._try():
+        if blocking is True and timeout == -1 and not self._try_status():
             return True
-        return self._acquire_slow(blocking, timeout)
-
-    def _acquire_slow(self, blocking, timeout):
         seconds = _lock_timeout(blocking, timeout)
         if seconds == 0:
-            return self._try()
+            return bool(self._try())
+        if seconds is None:
+            return self._block()
         return self._wait(_mutex_lock_timeout, seconds, "Lock.acquire")
 
-    def locked(self):
+    def _block(self) -> bool:
+        return self._take_or_wait(_mutex_lock_timeout, "Lock.acquire")
+
+    def locked(self) -> bool:
         """Whether some thread holds the lock."""
-        return self._read(_mutex_is_locked, ctypes.c_bool, "Lock.locked")
+        self._read_locked()
+        return bool(self._locked.value)
 
-    def __enter__(self):
-        return self.acquire()
+    if TYPE_CHECKING:
 
-    def __exit__(self, *exc_info):
+        def __enter__(self) -> bool: ...
+
+    else:
+        __enter__ = property(operator.attrgetter("_entry"), doc="acquire() for ``with``.")
+
+    def __exit__(self, *exc_info: object) -> None:
         self.release()
 
-    def _is_owned(self):
+    def _is_owned(self) -> bool:
         # Used by Condition: as threading does for a plain lock, "owned"
         # means "locked".
         return self.locked()
 
-    def _state(self):
-        return "locked" if self.locked() else "unlocked"
+    def _at_fork_reinit(self) -> None:
+        """Make it a new, unlocked lock (``threading.Lock._at_fork_reinit``)."""
+        self._reinit(_new(_mutex_new))
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "locked" if self.locked() else "unlocked"
+        return f"<{state} allcore.Lock object at {_address(self)}>"
 
 
 # ----------------------------------------------------------------- RLock
 
 _rlock_new = _function("ac_rlock_new", _status, _P)
 _rlock_free = _function("ac_rlock_free", None, _P)
-_rlock_try_lock = _function(
+_rlock_try_lock = _handle_function(
     "ac_rlock_try_lock",
     _Results(True, "RLock.acquire", would_block=(_WOULD_BLOCK,)).__getitem__,
-    _P,
 )
+_rlock_try_lock_status = _handle_function("ac_rlock_try_lock", _status)
 _rlock_lock_timeout = _function("ac_rlock_lock_timeout", _status, _P, _I64)
-_rlock_unlock = _function(
+_rlock_unlock = _handle_function(
     "ac_rlock_unlock",
     _Results(None, "RLock.release", not_owner="cannot release un-acquired lock").__getitem__,
-    _P,
 )
-_rlock_is_owned = _function("ac_rlock_is_owned", _status, _P, _P)
+_rlock_is_owned = _handle_function(
+    "ac_rlock_is_owned", _Results(None, "RLock._is_owned").__getitem__
+)
+_rlock_is_locked = _handle_function("ac_rlock_is_locked", _status)
+_rlock_count = _handle_function("ac_rlock_count", _status)
+_rlock_unlock_save = _handle_function(
+    "ac_rlock_unlock_save",
+    _Results(None, "RLock._release_save", not_owner="cannot release un-acquired lock").__getitem__,
+)
+_rlock_lock_restore = _quick_function("ac_rlock_lock_restore", _status, _P, _I64, _I64)
+_rlock_lock_restore_waiting = _function("ac_rlock_lock_restore", _status, _P, _I64, _I64)
 
 
 class RLock(_Native):
@@ -392,35 +551,101 @@ class RLock(_Native):
 
     _kind = "RLock"
     _free = _rlock_free
-    _fast_names = ("release", "_try")
+    _fast_names = ("release", "_try", "_try_status", "_entry", "_read_owned")
 
-    def __init__(self):
+    release: Callable[[], None]
+    """Undo one acquire by the owner. RuntimeError if the caller does not own it."""
+
+    def __init__(self) -> None:
         handle = _new(_rlock_new)
         self._own(handle)
-        self._try = functools.partial(_rlock_try_lock, handle)
-        self.release = functools.partial(_rlock_unlock, handle)
+        self._bind(handle)
 
-    def acquire(self, blocking=True, timeout=-1):
+    def _bind(self, handle: Any) -> None:
+        self._try = functools.partial(_rlock_try_lock, handle)
+        self._try_status = functools.partial(_rlock_try_lock_status, handle)
+        self.release = functools.partial(_rlock_unlock, handle)
+        self._entry = functools.partial(
+            _blocking_entry(_rlock_try_lock, self, "RLock.acquire"), handle
+        )
+        self._read_owned, self._owned = _reader(_rlock_is_owned, handle, ctypes.c_bool)
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         """As :meth:`Lock.acquire`; the owner gets another level at once."""
-        if blocking is True and timeout == -1 and self._try():
+        if blocking is True and timeout == -1 and not self._try_status():
             return True
         seconds = _lock_timeout(blocking, timeout)
         if seconds == 0:
-            return self._try()
+            return bool(self._try())
+        if seconds is None:
+            return self._block()
         return self._wait(_rlock_lock_timeout, seconds, "RLock.acquire")
 
-    def __enter__(self):
-        return self.acquire()
+    def _block(self) -> bool:
+        return self._take_or_wait(_rlock_lock_timeout, "RLock.acquire")
 
-    def __exit__(self, *exc_info):
+    if TYPE_CHECKING:
+
+        def __enter__(self) -> bool: ...
+
+    else:
+        __enter__ = property(operator.attrgetter("_entry"), doc="acquire() for ``with``.")
+
+    def __exit__(self, *exc_info: object) -> None:
         self.release()
 
-    def _is_owned(self):
-        """Whether the calling thread owns the lock."""
-        return self._read(_rlock_is_owned, ctypes.c_bool, "RLock._is_owned")
+    def locked(self) -> bool:
+        """Whether some thread owns the lock."""
+        return bool(self._read(_rlock_is_locked, ctypes.c_bool, "RLock.locked"))
 
-    def _state(self):
-        return "owned" if self._is_owned() else "not owned by this thread"
+    def _is_owned(self) -> bool:
+        """Whether the calling thread owns the lock."""
+        self._read_owned()
+        return bool(self._owned.value)
+
+    def _recursion_count(self) -> int:
+        """How many times the calling thread holds the lock (0: not at all)."""
+        return int(self._read(_rlock_count, ctypes.c_int64, "RLock._recursion_count"))
+
+    def _release_save(self) -> int:
+        """Release the lock completely and return the depth for :meth:`_acquire_restore`.
+
+        RuntimeError if the calling thread does not own it (what
+        ``Condition.wait`` does around its wait).
+        """
+        depth = ctypes.c_int64()
+        _rlock_unlock_save(self._handle_now(), ctypes.byref(depth))
+        return depth.value
+
+    def _acquire_restore(self, state: Any) -> None:
+        """Take the lock back with the depth :meth:`_release_save` returned."""
+        depth = state
+        status = _rlock_lock_restore(self._handle_now(), depth, 0)
+        if status in _GAVE_UP:
+            self._wait(
+                lambda handle, ns: _rlock_lock_restore_waiting(handle, depth, ns),
+                None,
+                "RLock._acquire_restore",
+            )
+        else:
+            _check(status, "RLock._acquire_restore")
+
+    def _at_fork_reinit(self) -> None:
+        """Make it a new, unowned lock (``threading.RLock._at_fork_reinit``)."""
+        self._reinit(_new(_rlock_new))
+
+    def __repr__(self) -> str:
+        if self._closed:
+            return f"<closed allcore.RLock object at {_address(self)}>"
+        count = self._recursion_count()
+        if count:
+            owner = f"owner={threading.get_ident()} count={count}"
+            state = "locked"
+        elif self.locked():
+            owner, state = "owner=another thread", "locked"
+        else:
+            owner, state = "owner=0 count=0", "unlocked"
+        return f"<{state} allcore.RLock object {owner} at {_address(self)}>"
 
 
 # ------------------------------------------------------------- Condition
@@ -429,81 +654,146 @@ _condition_new = _function("ac_condition_new", _status, _P)
 _condition_free = _function("ac_condition_free", None, _P)
 _condition_wait = _function("ac_condition_wait", _status, _P, _P, _I64)
 _condition_wait_rlock = _function("ac_condition_wait_rlock", _status, _P, _P, _I64)
-_condition_notify = _function("ac_condition_notify", _status, _P, _I64)
-_condition_notify_all = _function("ac_condition_notify_all", _status, _P)
+_condition_notify = _quick_function("ac_condition_notify", _status, _P, _I64)
+_condition_notify_all = _quick_function("ac_condition_notify_all", _status, _P)
+
+
+class _AnyLock(Protocol):
+    def acquire(self, blocking: bool = ..., timeout: float = ...) -> bool: ...
+
+    def release(self) -> None: ...
+
+    def __enter__(self) -> bool: ...
+
+    def __exit__(self, *exc_info: Any) -> bool | None: ...
 
 
 class Condition(_Native):
-    """A condition variable (``threading.Condition``) over an allcore lock.
+    """A condition variable (``threading.Condition``).
 
-    ``lock`` must be an allcore :class:`Lock` or :class:`RLock` (default: a
-    new :class:`RLock`, as in ``threading``). ``wait``, ``notify`` and
+    ``lock`` defaults to a new :class:`RLock`, as in ``threading``. Over an
+    allcore :class:`Lock` or :class:`RLock` the wait is one native call that
+    releases and retakes the lock; any other lock (``threading.Lock``, a
+    class of your own) works as with ``threading.Condition``, through its
+    ``acquire``/``release`` and, if it has them, ``_release_save``,
+    ``_acquire_restore`` and ``_is_owned``. ``wait``, ``notify`` and
     ``notify_all`` raise RuntimeError unless the caller holds the lock.
     """
 
     _kind = "Condition"
     _free = _condition_free
 
-    def __init__(self, lock=None):
+    acquire: Callable[..., bool]
+    """The lock's ``acquire``."""
+    release: Callable[[], None]
+    """The lock's ``release``."""
+
+    def __init__(self, lock: _AnyLock | None = None) -> None:
         if lock is None:
             lock = RLock()
+        self._lock: Any = lock
         if isinstance(lock, Lock):
-            self._native_wait = _condition_wait
+            self._native_wait: Any = _condition_wait
+            self._inner: Lock | None = None
         elif isinstance(lock, RLock):
             self._native_wait = _condition_wait_rlock
+            self._inner = None
         else:
-            raise TypeError(
-                "allcore.Condition needs an allcore.Lock or allcore.RLock, not "
-                f"{type(lock).__module__}.{type(lock).__qualname__}; use "
-                "threading.Condition for threading's locks"
-            )
+            # Any other lock: the native wait runs over a private allcore
+            # lock, taken before the caller's lock is released, which every
+            # notify takes too, so a notify never falls between the release
+            # and the wait.
+            self._native_wait = _condition_wait
+            self._inner = Lock()
         self._own(_new(_condition_new))
-        self._lock = lock
+        self._waiters: list[int] = []
         self.acquire = lock.acquire
-        self.release = functools.partial(_call_release, lock)
+        # Looked up on each call (C code, no frame): an allcore lock's
+        # release changes when it is closed or reinitialised after fork.
+        self.release = functools.partial(operator.methodcaller("release"), lock)
+        for name in ("_release_save", "_acquire_restore", "_is_owned"):
+            if hasattr(lock, name):
+                setattr(self, name, getattr(lock, name))
 
-    def __enter__(self):
-        return self._lock.__enter__()
+    if TYPE_CHECKING:
 
-    def __exit__(self, *exc_info):
-        return self._lock.__exit__(*exc_info)
+        def __enter__(self) -> bool: ...
 
-    def _is_owned(self):
-        return self._lock._is_owned()
+        def __exit__(self, *exc_info: object) -> bool | None: ...
 
-    def wait(self, timeout=None):
+    else:
+        __enter__ = property(operator.attrgetter("_lock.__enter__"))
+        __exit__ = property(operator.attrgetter("_lock.__exit__"))
+
+    def _release_save(self) -> Any:
+        self._lock.release()
+        return None
+
+    def _acquire_restore(self, state: Any) -> None:
+        self._lock.acquire()
+
+    def _is_owned(self) -> bool:
+        # As threading: a lock we can take is a lock we did not hold.
+        if self._lock.acquire(False):
+            self._lock.release()
+            return False
+        return True
+
+    def wait(self, timeout: float | None = None) -> bool:
         """Release the lock, wait for a notify or ``timeout`` seconds, retake it.
 
         Returns True if notified, False on timeout.
         """
         seconds = _optional_timeout(timeout)
         self._handle_now()
-        lock = self._lock
+        if self._inner is not None:
+            return self._wait_over_any_lock(seconds)
+        if seconds == 0:
+            # Native wait 0 returns at once without unlocking; threading
+            # would release and retake the lock, which nobody can observe.
+            if not self._is_owned():
+                raise RuntimeError("cannot wait on un-acquired lock")
+            return False
+        return self._wait_over(self._lock, seconds)
+
+    def _wait_over(self, lock: Lock | RLock, seconds: float | None) -> bool:
+        """The native wait over an allcore lock, in slices."""
+        wait = self._native_wait
         lock_handle = lock._enter()
+        me = threading.get_ident()
+        self._waiters.append(me)
         try:
-            wait = self._native_wait
 
-            def call(handle, ns):
-                return wait(handle, lock_handle, ns)
+            def call(handle: Any, ns: int) -> int:
+                return int(wait(handle, lock_handle, ns))
 
-            if seconds == 0:
-                # Native wait 0 returns at once without unlocking; threading
-                # would release and retake the lock, which nobody can observe.
-                status = call(self._handle_now(), 0)
-                if status == _NOT_OWNER:
-                    raise RuntimeError("cannot wait on un-acquired lock")
-                if status in _GAVE_UP:
-                    return False
-                _check(status, "Condition.wait")
-                return True
-            try:
-                return self._wait(call, seconds, "Condition.wait")
-            except NotOwnerError:
-                raise RuntimeError("cannot wait on un-acquired lock") from None
+            return self._wait(call, seconds, "Condition.wait")
+        except NotOwnerError:
+            raise RuntimeError("cannot wait on un-acquired lock") from None
         finally:
+            self._waiters.remove(me)
             lock._leave()
 
-    def wait_for(self, predicate, timeout=None):
+    def _wait_over_any_lock(self, seconds: float | None) -> bool:
+        if not self._is_owned():
+            raise RuntimeError("cannot wait on un-acquired lock")
+        if seconds == 0:
+            return False
+        inner = self._inner
+        assert inner is not None
+        inner.acquire()
+        try:
+            saved = self._release_save()
+        except BaseException:
+            inner.release()
+            raise
+        try:
+            return self._wait_over(inner, seconds)
+        finally:
+            inner.release()
+            self._acquire_restore(saved)
+
+    def wait_for(self, predicate: Callable[[], _T], timeout: float | None = None) -> _T:
         """Wait until ``predicate()`` is true or ``timeout`` passes; return its last value."""
         endtime = None
         waittime = timeout
@@ -520,29 +810,44 @@ class Condition(_Native):
             result = predicate()
         return result
 
-    def notify(self, n=1):
+    def notify(self, n: int = 1) -> None:
         """Wake up to ``n`` threads waiting on the condition."""
         handle = self._handle_now()
         if not self._is_owned():
             raise RuntimeError("cannot notify on un-acquired lock")
         if n > 0:
-            _check(_condition_notify(handle, min(n, _INT64_MAX)), "Condition.notify")
+            self._notify(_condition_notify, handle, min(n, _INT64_MAX))
 
-    def notify_all(self):
+    def notify_all(self) -> None:
         """Wake every thread waiting on the condition."""
         handle = self._handle_now()
         if not self._is_owned():
             raise RuntimeError("cannot notify on un-acquired lock")
-        _check(_condition_notify_all(handle), "Condition.notify_all")
+        self._notify(_condition_notify_all, handle)
 
     notifyAll = notify_all
 
-    def _state(self):
-        return f"over {self._lock!r}"
+    def _notify(self, function: Any, *args: Any) -> None:
+        inner = self._inner
+        if inner is None:
+            status = function(*args)
+        else:
+            with inner:
+                status = function(*args)
+        if status:
+            raise error_for(status, "Condition.notify")
 
+    def _at_fork_reinit(self) -> None:
+        """Reinitialise the lock and forget the waiters of the parent process."""
+        if hasattr(self._lock, "_at_fork_reinit"):
+            self._lock._at_fork_reinit()
+        if self._inner is not None:
+            self._inner._at_fork_reinit()
+        self._waiters.clear()
+        self._reinit(_new(_condition_new))
 
-def _call_release(lock):
-    lock.release()
+    def __repr__(self) -> str:
+        return f"<allcore.Condition({self._lock!r}, {len(self._waiters)})>"
 
 
 # ------------------------------------------------------------ Semaphores
@@ -550,14 +855,14 @@ def _call_release(lock):
 _semaphore_new = _function("ac_semaphore_new", _status, _I64, _P)
 _semaphore_new_bounded = _function("ac_semaphore_new_bounded", _status, _I64, _P)
 _semaphore_free = _function("ac_semaphore_free", None, _P)
-_semaphore_try_acquire = _function(
+_semaphore_try_acquire = _handle_function(
     "ac_semaphore_try_acquire",
     _Results(True, "Semaphore.acquire", would_block=(_WOULD_BLOCK,)).__getitem__,
-    _P,
 )
 _semaphore_acquire_timeout = _function("ac_semaphore_acquire_timeout", _status, _P, _I64)
-_semaphore_release_n = _function("ac_semaphore_release_n", _status, _P, _I64)
-_semaphore_value = _function("ac_semaphore_value", _status, _P, _P)
+_semaphore_release = _handle_function("ac_semaphore_release", _status)
+_semaphore_release_n = _quick_function("ac_semaphore_release_n", _status, _P, _I64)
+_semaphore_value = _handle_function("ac_semaphore_value", _status)
 
 
 class Semaphore(_Native):
@@ -565,53 +870,88 @@ class Semaphore(_Native):
 
     _kind = "Semaphore"
     _free = _semaphore_free
-    _fast_names = ("_try",)
+    _fast_names = ("_try", "_entry", "_release_one")
     _bounded = False
 
-    def __init__(self, value=1):
+    def __init__(self, value: int = 1) -> None:
         if value < 0:
             raise ValueError("semaphore initial value must be >= 0")
+        self._initial_value = operator.index(value)
         constructor = _semaphore_new_bounded if self._bounded else _semaphore_new
-        handle = _new(constructor, operator.index(value))
+        handle = _new(constructor, self._initial_value)
         self._own(handle)
-        self._try = functools.partial(_semaphore_try_acquire, handle)
+        self._bind(handle)
 
-    def acquire(self, blocking=True, timeout=None):
+    def _bind(self, handle: Any) -> None:
+        self._try = functools.partial(_semaphore_try_acquire, handle)
+        self._release_one = functools.partial(_semaphore_release, handle)
+        self._entry = functools.partial(
+            _blocking_entry(_semaphore_try_acquire, self, "Semaphore.acquire"), handle
+        )
+
+    def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool:
         """Take one permit; True if taken, False if non-blocking or timed out."""
         if blocking is True and timeout is None and self._try():
             return True
         if not blocking:
             if timeout is not None:
                 raise ValueError("can't specify timeout for non-blocking acquire")
-            return self._try()
+            return bool(self._try())
         seconds = _optional_timeout(timeout)
         if seconds == 0:
-            return self._try()
+            return bool(self._try())
+        if seconds is None:
+            return self._block()
         return self._wait(_semaphore_acquire_timeout, seconds, "Semaphore.acquire")
 
-    __enter__ = acquire
+    def _block(self) -> bool:
+        return self._take_or_wait(_semaphore_acquire_timeout, "Semaphore.acquire")
 
-    def release(self, n=1):
+    if TYPE_CHECKING:
+
+        def __enter__(self) -> bool: ...
+
+    else:
+        __enter__ = property(operator.attrgetter("_entry"), doc="acquire() for ``with``.")
+
+    def release(self, n: int = 1) -> None:
         """Give back ``n`` permits, waking waiters."""
-        if n < 1:
+        if n == 1:
+            status = self._release_one()
+        elif n < 1:
             raise ValueError("n must be one or more")
-        status = _semaphore_release_n(self._handle_now(), min(operator.index(n), _INT64_MAX))
+        else:
+            status = _semaphore_release_n(self._handle_now(), min(operator.index(n), _INT64_MAX))
+        if status:
+            self._release_failed(status)
+
+    def _release_failed(self, status: int) -> None:
         if status == _OVERFLOW:
             if self._bounded:
                 raise ValueError("Semaphore released too many times")
             raise OverflowError("Semaphore value would exceed INT64_MAX")
         _check(status, "Semaphore.release")
 
-    def __exit__(self, *exc_info):
-        self.release()
+    def __exit__(self, *exc_info: object) -> None:
+        status = self._release_one()
+        if status:
+            self._release_failed(status)
 
     @property
-    def value(self):
+    def value(self) -> int:
         """The number of permits available now (a snapshot)."""
-        return self._read(_semaphore_value, ctypes.c_int64, "Semaphore.value")
+        return int(self._read(_semaphore_value, ctypes.c_int64, "Semaphore.value"))
 
-    def _state(self):
-        return f"value={self.value}"
+    _value = value  # threading's name
+
+    def __repr__(self) -> str:
+        name = type(self).__qualname__
+        if self._closed:
+            return f"<allcore.{name} at {_address(self)}: closed>"
+        value = f"value={self.value}"
+        if self._bounded:
+            value += f"/{self._initial_value}"
+        return f"<allcore.{name} at {_address(self)}: {value}>"
 
 
 class BoundedSemaphore(Semaphore):
@@ -629,9 +969,9 @@ class BoundedSemaphore(Semaphore):
 
 _event_new = _function("ac_event_new", _status, _P)
 _event_free = _function("ac_event_free", None, _P)
-_event_set = _function("ac_event_set", _Results(None, "Event.set").__getitem__, _P)
-_event_clear = _function("ac_event_clear", _Results(None, "Event.clear").__getitem__, _P)
-_event_is_set = _function("ac_event_is_set", _status, _P, _P)
+_event_set = _handle_function("ac_event_set", _Results(None, "Event.set").__getitem__)
+_event_clear = _handle_function("ac_event_clear", _Results(None, "Event.clear").__getitem__)
+_event_is_set = _handle_function("ac_event_is_set", _Results(None, "Event.is_set").__getitem__)
 _event_wait = _function("ac_event_wait", _status, _P, _I64)
 
 
@@ -640,29 +980,49 @@ class Event(_Native):
 
     _kind = "Event"
     _free = _event_free
-    _fast_names = ("set", "clear")
+    _fast_names = ("set", "clear", "_read_flag")
 
-    def __init__(self):
+    set: Callable[[], None]
+    """Set the flag and wake every waiting thread."""
+    clear: Callable[[], None]
+    """Clear the flag."""
+
+    def __init__(self) -> None:
         handle = _new(_event_new)
         self._own(handle)
+        self._bind(handle)
+
+    def _bind(self, handle: Any) -> None:
         self.set = functools.partial(_event_set, handle)
         self.clear = functools.partial(_event_clear, handle)
+        self._read_flag, self._flag = _reader(_event_is_set, handle, ctypes.c_bool)
 
-    def is_set(self):
+    def is_set(self) -> bool:
         """Whether the flag is set."""
-        return self._read(_event_is_set, ctypes.c_bool, "Event.is_set")
+        self._read_flag()
+        return bool(self._flag.value)
 
     isSet = is_set
 
-    def wait(self, timeout=None):
+    def wait(self, timeout: float | None = None) -> bool:
         """Wait until the flag is set or ``timeout`` passes; return True if it was set."""
         seconds = _optional_timeout(timeout)
+        if self.is_set():
+            return True
         if seconds == 0:
-            return self.is_set()
+            return False
         return self._wait(_event_wait, seconds, "Event.wait")
 
-    def _state(self):
-        return "set" if self.is_set() else "unset"
+    def _at_fork_reinit(self) -> None:
+        """Give it a new native event with the same flag (``threading.Event._at_fork_reinit``)."""
+        was_set = not self._closed and self.is_set()
+        self._reinit(_new(_event_new))
+        if was_set:
+            self.set()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "set" if self.is_set() else "unset"
+        return f"<allcore.Event at {_address(self)}: {state}>"
 
 
 # --------------------------------------------------------------- Barrier
@@ -670,10 +1030,10 @@ class Event(_Native):
 _barrier_new = _function("ac_barrier_new", _status, _I64, _P)
 _barrier_free = _function("ac_barrier_free", None, _P)
 _barrier_wait = _function("ac_barrier_wait", _status, _P, _I64, _P)
-_barrier_abort = _function("ac_barrier_abort", _status, _P)
-_barrier_reset = _function("ac_barrier_reset", _status, _P)
-_barrier_is_broken = _function("ac_barrier_is_broken", _status, _P, _P)
-_barrier_n_waiting = _function("ac_barrier_n_waiting", _status, _P, _P)
+_barrier_abort = _quick_function("ac_barrier_abort", _status, _P)
+_barrier_reset = _quick_function("ac_barrier_reset", _status, _P)
+_barrier_is_broken = _handle_function("ac_barrier_is_broken", _status)
+_barrier_n_waiting = _handle_function("ac_barrier_n_waiting", _status)
 
 
 class _BarrierPair(_Native):
@@ -682,21 +1042,21 @@ class _BarrierPair(_Native):
 
     _kind = "Barrier"
 
-    def __init__(self, parties, with_action):
+    def __init__(self, parties: int, with_action: bool) -> None:
         self.arrive = _new(_barrier_new, parties)
         self.depart = _new(_barrier_new, parties) if with_action else None
         self._own((self.arrive, self.depart))
 
     @staticmethod
-    def _free(handles):
+    def _free(handles: tuple[Any, Any]) -> None:
         for handle in handles:
             if handle is not None:
                 _barrier_free(handle)
 
-    def handles(self):
+    def handles(self) -> list[Any]:
         return [handle for handle in (self.arrive, self.depart) if handle is not None]
 
-    def _wake_for_close(self):
+    def _wake_for_close(self) -> None:
         # Native barrier waits are not sliced: wake them so they can leave.
         for handle in self.handles():
             _barrier_abort(handle)
@@ -714,7 +1074,12 @@ class Barrier:
     ``allcore.BrokenBarrierError``).
     """
 
-    def __init__(self, parties, action=None, timeout=None):
+    def __init__(
+        self,
+        parties: int,
+        action: Callable[[], object] | None = None,
+        timeout: float | None = None,
+    ) -> None:
         if parties < 1:
             raise ValueError("parties must be > 0")
         self._parties = operator.index(parties)
@@ -722,20 +1087,20 @@ class Barrier:
         self._timeout = timeout
         self._native = _BarrierPair(self._parties, action is not None)
 
-    def close(self):
+    def close(self) -> None:
         """Free the native barrier; waiting threads raise :class:`~allcore.ClosedError`."""
         self._native.close()
 
     @property
-    def closed(self):
+    def closed(self) -> bool:
         return self._native.closed
 
     @property
-    def parties(self):
+    def parties(self) -> int:
         """The number of threads the barrier waits for."""
         return self._parties
 
-    def _query(self, getter, ctype, what):
+    def _query(self, getter: Any, ctype: Any, what: str) -> list[Any]:
         native = self._native
         handles = native._enter()
         try:
@@ -750,16 +1115,16 @@ class Barrier:
             native._leave()
 
     @property
-    def n_waiting(self):
+    def n_waiting(self) -> int:
         """How many threads are waiting now."""
         return sum(self._query(_barrier_n_waiting, ctypes.c_int64, "Barrier.n_waiting"))
 
     @property
-    def broken(self):
+    def broken(self) -> bool:
         """Whether the barrier is broken (until :meth:`reset`)."""
         return any(self._query(_barrier_is_broken, ctypes.c_bool, "Barrier.broken"))
 
-    def abort(self):
+    def abort(self) -> None:
         """Break the barrier: current and later waits raise BrokenBarrierError.
 
         It stays broken until :meth:`reset`.
@@ -772,7 +1137,7 @@ class Barrier:
         finally:
             self._native._leave()
 
-    def reset(self):
+    def reset(self) -> None:
         """Return the barrier to its empty state; current waiters raise BrokenBarrierError."""
         handles = self._native._enter()
         try:
@@ -782,7 +1147,7 @@ class Barrier:
         finally:
             self._native._leave()
 
-    def wait(self, timeout=None):
+    def wait(self, timeout: float | None = None) -> int:
         """Wait until ``parties`` threads are waiting; return this thread's arrival index.
 
         Raises BrokenBarrierError if the barrier is or becomes broken,
@@ -800,7 +1165,7 @@ class Barrier:
                 return index
             if index == self._parties - 1:
                 try:
-                    self._action()
+                    self._action()  # type: ignore[misc]  # set: handles[1] exists
                 except BaseException:
                     self._abort_handles(handles)
                     raise
@@ -810,12 +1175,12 @@ class Barrier:
             native._leave()
 
     @staticmethod
-    def _abort_handles(handles):
+    def _abort_handles(handles: Any) -> None:
         for handle in handles:
             if handle is not None:
                 _barrier_abort(handle)
 
-    def _native_wait(self, handle, deadline):
+    def _native_wait(self, handle: Any, deadline: float | None) -> int:
         ns = -1 if deadline is None else _seconds_to_ns(deadline - time.monotonic())
         index = ctypes.c_int64(-1)
         if threading.current_thread() is threading.main_thread() and ns != 0:
@@ -836,10 +1201,10 @@ class Barrier:
             raise BrokenBarrierError
         raise error_for(status, "Barrier.wait")
 
-    def _wait_on_helper(self, handle, ns, index):
+    def _wait_on_helper(self, handle: Any, ns: int, index: Any) -> int:
         """Run the unsliceable native wait on a helper thread so that the
         main thread stays interruptible; an interrupt aborts the barrier."""
-        result = []
+        result: list[int] = []
         helper = threading.Thread(
             target=lambda: result.append(_barrier_wait(handle, ns, ctypes.byref(index))),
             name="allcore-barrier-wait",
@@ -854,37 +1219,36 @@ class Barrier:
             raise
         return result[0]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         if self.closed:
-            return f"<allcore.Barrier closed at {id(self):#x}>"
-        return (
-            f"<allcore.Barrier at {id(self):#x} parties={self.parties} "
-            f"n_waiting={self.n_waiting} broken={self.broken}>"
-        )
+            return f"<allcore.Barrier at {_address(self)}: closed>"
+        if self.broken:
+            return f"<allcore.Barrier at {_address(self)}: broken>"
+        return f"<allcore.Barrier at {_address(self)}: waiters={self.n_waiting}/{self.parties}>"
 
 
 # ---------------------------------------------------------------- RWLock
 
 _rwlock_new = _function("ac_rwlock_new", _status, _P)
 _rwlock_free = _function("ac_rwlock_free", None, _P)
-_rwlock_try_read = _function(
+_rwlock_try_read = _quick_function(
     "ac_rwlock_try_read_lock",
     _Results(True, "RWLock.acquire_read", would_block=(_WOULD_BLOCK,)).__getitem__,
     _P,
 )
-_rwlock_try_write = _function(
+_rwlock_try_write = _quick_function(
     "ac_rwlock_try_write_lock",
     _Results(True, "RWLock.acquire_write", would_block=(_WOULD_BLOCK,)).__getitem__,
     _P,
 )
 _rwlock_read_timeout = _function("ac_rwlock_read_lock_timeout", _status, _P, _I64)
 _rwlock_write_timeout = _function("ac_rwlock_write_lock_timeout", _status, _P, _I64)
-_rwlock_read_unlock = _function(
+_rwlock_read_unlock = _quick_function(
     "ac_rwlock_read_unlock",
     _Results(None, "RWLock.release_read", not_owner="release unlocked lock").__getitem__,
     _P,
 )
-_rwlock_write_unlock = _function(
+_rwlock_write_unlock = _quick_function(
     "ac_rwlock_write_unlock",
     _Results(None, "RWLock.release_write", not_owner="release unlocked lock").__getitem__,
     _P,
@@ -896,14 +1260,14 @@ class _RWSide:
 
     __slots__ = ("acquire", "release")
 
-    def __init__(self, acquire, release):
+    def __init__(self, acquire: Callable[[], bool], release: Callable[[], None]) -> None:
         self.acquire = acquire
         self.release = release
 
-    def __enter__(self):
+    def __enter__(self) -> bool:
         return self.acquire()
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, *exc_info: object) -> None:
         self.release()
 
 
@@ -921,7 +1285,7 @@ class RWLock(_Native):
     _free = _rwlock_free
     _fast_names = ("release_read", "release_write", "_try_read", "_try_write")
 
-    def __init__(self):
+    def __init__(self) -> None:
         handle = _new(_rwlock_new)
         self._own(handle)
         self._try_read = functools.partial(_rwlock_try_read, handle)
@@ -935,34 +1299,34 @@ class RWLock(_Native):
             self.acquire_write, functools.partial(_call_attribute, self, "release_write")
         )
 
-    def acquire_read(self, blocking=True, timeout=-1):
+    def acquire_read(self, blocking: bool = True, timeout: float = -1) -> bool:
         """Lock for reading; True if locked (see :meth:`Lock.acquire`)."""
         if blocking is True and timeout == -1 and self._try_read():
             return True
         seconds = _lock_timeout(blocking, timeout)
         if seconds == 0:
-            return self._try_read()
+            return bool(self._try_read())
         return self._wait(_rwlock_read_timeout, seconds, "RWLock.acquire_read")
 
-    def acquire_write(self, blocking=True, timeout=-1):
+    def acquire_write(self, blocking: bool = True, timeout: float = -1) -> bool:
         """Lock for writing; True if locked (see :meth:`Lock.acquire`)."""
         if blocking is True and timeout == -1 and self._try_write():
             return True
         seconds = _lock_timeout(blocking, timeout)
         if seconds == 0:
-            return self._try_write()
+            return bool(self._try_write())
         return self._wait(_rwlock_write_timeout, seconds, "RWLock.acquire_write")
 
-    def read(self):
+    def read(self) -> _RWSide:
         """A context manager holding the lock for reading."""
         return self._reader
 
-    def write(self):
+    def write(self) -> _RWSide:
         """A context manager holding the lock for writing."""
         return self._writer
 
 
-def _call_attribute(obj, name):
+def _call_attribute(obj: object, name: str) -> Any:
     return getattr(obj, name)()
 
 
@@ -970,9 +1334,9 @@ def _call_attribute(obj, name):
 
 _latch_new = _function("ac_latch_new", _status, _I64, _P)
 _latch_free = _function("ac_latch_free", None, _P)
-_latch_count_down = _function("ac_latch_count_down", _status, _P, _I64)
+_latch_count_down = _quick_function("ac_latch_count_down", _status, _P, _I64)
 _latch_wait = _function("ac_latch_wait", _status, _P, _I64)
-_latch_count = _function("ac_latch_count", _status, _P, _P)
+_latch_count = _handle_function("ac_latch_count", _status)
 
 
 class CountDownLatch(_Native):
@@ -984,12 +1348,12 @@ class CountDownLatch(_Native):
     _kind = "CountDownLatch"
     _free = _latch_free
 
-    def __init__(self, count):
+    def __init__(self, count: int) -> None:
         if count < 0:
             raise ValueError("count must be >= 0")
         self._own(_new(_latch_new, operator.index(count)))
 
-    def count_down(self, n=1):
+    def count_down(self, n: int = 1) -> None:
         """Lower the count by ``n`` (>= 1), stopping at zero."""
         if n < 1:
             raise ValueError("n must be one or more")
@@ -997,7 +1361,7 @@ class CountDownLatch(_Native):
             _latch_count_down(self._handle_now(), min(operator.index(n), _INT64_MAX)), "count_down"
         )
 
-    def wait(self, timeout=None):
+    def wait(self, timeout: float | None = None) -> bool:
         """Wait until the count is zero or ``timeout`` passes; True if it is zero."""
         seconds = _optional_timeout(timeout)
         if seconds == 0:
@@ -1005,11 +1369,11 @@ class CountDownLatch(_Native):
         return self._wait(_latch_wait, seconds, "CountDownLatch.wait")
 
     @property
-    def count(self):
+    def count(self) -> int:
         """The count now."""
-        return self._read(_latch_count, ctypes.c_int64, "CountDownLatch.count")
+        return int(self._read(_latch_count, ctypes.c_int64, "CountDownLatch.count"))
 
-    def _state(self):
+    def _state(self) -> str:
         return f"count={self.count}"
 
 
@@ -1017,13 +1381,15 @@ class CountDownLatch(_Native):
 
 _counter_new = _function("ac_counter_new", _status, _I64, _P)
 _counter_free = _function("ac_counter_free", None, _P)
-_counter_add = _function("ac_counter_add", _status, _P, _I64, _P)
-_counter_load = _function("ac_counter_load", _status, _P, _P)
-_counter_store = _function("ac_counter_store", _status, _P, _I64)
-_counter_compare_exchange = _function("ac_counter_compare_exchange", _status, _P, _I64, _I64, _P)
+_counter_add = _quick_function("ac_counter_add", _status, _P, _I64, _P)
+_counter_load = _handle_function("ac_counter_load", _status)
+_counter_store = _quick_function("ac_counter_store", _status, _P, _I64)
+_counter_compare_exchange = _quick_function(
+    "ac_counter_compare_exchange", _status, _P, _I64, _I64, _P
+)
 
 
-def _int64(value, what):
+def _int64(value: int, what: str) -> int:
     value = operator.index(value)
     if not _INT64_MIN <= value <= _INT64_MAX:
         raise OverflowError(f"{what} does not fit a signed 64-bit integer: {value}")
@@ -1043,10 +1409,10 @@ class AtomicCounter(_Native):
     _kind = "AtomicCounter"
     _free = _counter_free
 
-    def __init__(self, value=0):
+    def __init__(self, value: int = 0) -> None:
         self._own(_new(_counter_new, _int64(value, "value")))
 
-    def add(self, delta=1):
+    def add(self, delta: int = 1) -> int:
         """Add ``delta`` (may be negative) and return the new value."""
         out = ctypes.c_int64()
         status = _counter_add(self._handle_now(), _int64(delta, "delta"), ctypes.byref(out))
@@ -1055,17 +1421,17 @@ class AtomicCounter(_Native):
         _check(status, "AtomicCounter.add")
         return out.value
 
-    def load(self):
+    def load(self) -> int:
         """The current value."""
-        return self._read(_counter_load, ctypes.c_int64, "AtomicCounter.load")
+        return int(self._read(_counter_load, ctypes.c_int64, "AtomicCounter.load"))
 
     value = property(load, doc="The current value.")
 
-    def store(self, value):
+    def store(self, value: int) -> None:
         """Replace the value."""
         _check(_counter_store(self._handle_now(), _int64(value, "value")), "AtomicCounter.store")
 
-    def compare_exchange(self, expected, desired):
+    def compare_exchange(self, expected: int, desired: int) -> bool:
         """Set the value to ``desired`` if it is ``expected``; True if it was swapped."""
         previous = ctypes.c_int64()
         expected = _int64(expected, "expected")
@@ -1075,12 +1441,12 @@ class AtomicCounter(_Native):
         _check(status, "AtomicCounter.compare_exchange")
         return previous.value == expected
 
-    def __int__(self):
+    def __int__(self) -> int:
         return self.load()
 
     __index__ = __int__
 
-    def _state(self):
+    def _state(self) -> str:
         return f"value={self.load()}"
 
 
@@ -1088,7 +1454,7 @@ class AtomicCounter(_Native):
 
 
 @contextlib.contextmanager
-def lock_all(*locks, timeout=None):
+def lock_all(*locks: Lock, timeout: float | None = None) -> Iterator[None]:
     """Hold every :class:`Lock` in ``locks`` for the ``with`` block, without deadlock.
 
     All are locked or none: threads locking overlapping sets in any order
@@ -1100,7 +1466,7 @@ def lock_all(*locks, timeout=None):
         if not isinstance(lock, Lock):
             raise TypeError(f"lock_all needs allcore.Lock objects, not {type(lock).__qualname__}")
     seconds = _optional_timeout(timeout)
-    entered = []
+    entered: list[Lock] = []
     try:
         for lock in locks:
             lock._enter()
@@ -1119,7 +1485,7 @@ def lock_all(*locks, timeout=None):
             lock._leave()
 
 
-def _wait_all(locks, array, count, seconds):
+def _wait_all(locks: tuple[Lock, ...], array: Any, count: int, seconds: float | None) -> bool:
     """``ac_mutex_lock_all`` in slices, like every other wait (all or nothing,
     so giving up after a slice leaves nothing locked)."""
     deadline = None if seconds is None else time.monotonic() + seconds
