@@ -17,7 +17,7 @@ import operator
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, Optional, SupportsIndex, TypeVar, Union
+from typing import Any, SupportsIndex, TypeVar
 
 from . import _ffi
 from ._errors import check, error_for
@@ -37,7 +37,7 @@ _INT64_MAX = (1 << 63) - 1
 _UINT64_MASK = (1 << 64) - 1
 
 #: Seconds as ``time.sleep`` takes them.
-Seconds = Union[int, float]
+Seconds = int | float
 
 _F = TypeVar("_F", bound=Callable[..., int])
 
@@ -136,7 +136,7 @@ class KernelBatch:
         self._inputs = inputs
         self._outputs = (ctypes.c_int64 * len(inputs))()
         self._handle = ctypes.POINTER(_ffi.ac_future)()
-        self._status: Optional[int] = None
+        self._status: int | None = None
         self._abandoned = False
         self._what = what
 
@@ -176,7 +176,7 @@ class KernelBatch:
         """The raw int64 results, complete once :meth:`result` has returned."""
         return self._outputs
 
-    def result(self, timeout: Optional[float] = None) -> "list[int]":
+    def result(self, timeout: float | None = None) -> "list[int]":
         """Wait for the batch and return its raw int64 results.
 
         Raises the first error a call reported, and TimeoutError when the
