@@ -86,6 +86,7 @@ import bisect
 import collections
 import ctypes
 import functools
+import gc
 import itertools
 import math
 import operator
@@ -332,9 +333,36 @@ _topic_subscribers = _declare(quick_library, "ac_topic_subscribers", _P, _P)
 _topic_publish = _declare(library, "ac_topic_publish", _P, _P, _SIZE, _I64, _P)
 
 
-def _bare_handle(handle: ctypes.c_void_p) -> Any:
-    """The handle as an argument for a bare call (no conversion at call time)."""
-    return ctypes.byref(ctypes.c_char.from_address(handle.value or 0))
+def _free_queue(handle: ctypes.c_void_p) -> None:
+    """Free a queue's handle, first setting it to NULL: every call bound to it
+    then fails (AC_NULL_POINTER) instead of using freed memory.
+
+    When a garbage collection frees the queue (it was part of a reference
+    cycle), the ``__del__`` methods of the same garbage run after this
+    weakref callback and may still put into the queue (CPython's
+    ``test_reentrancy`` does): the handle is then freed when the collection
+    ends, as the C ``queue.SimpleQueue`` would be.
+    """
+    if _collecting:
+        _freed_after_collection.append(handle)
+        return
+    address = handle.value
+    handle.value = None
+    _queue_free(address)
+
+
+_collecting = False
+_freed_after_collection: list[ctypes.c_void_p] = []
+
+
+def _watch_collections(phase: str, info: dict[str, int]) -> None:
+    global _collecting
+    _collecting = phase == "start"
+    while not _collecting and _freed_after_collection:
+        _free_queue(_freed_after_collection.pop())
+
+
+gc.callbacks.append(_watch_collections)
 
 
 class _Receiver:
@@ -355,7 +383,7 @@ class _Receiver:
         self.object = ctypes.py_object()
         self.fetch = functools.partial(
             _try_get,
-            _bare_handle(handle) if _BARE_INTS else handle,
+            handle,
             ctypes.byref(self.buffer),
             capacity,
             0,
@@ -403,7 +431,7 @@ class _NativeQueue(_Native, Generic[_T]):
     """What every queue class shares: put/get (single and batch), sizes, close."""
 
     _kind = "Queue"
-    _free = _queue_free
+    _free = _free_queue
     _native_kind = _ffi.AC_QUEUE_FIFO
 
     def _open(self, maxsize: int, context: int | None = None) -> None:
@@ -426,9 +454,9 @@ class _NativeQueue(_Native, Generic[_T]):
         return receiver
 
     def _error(self, status: int, what: str) -> Exception:
+        if self._handle.value is None or (status == _CLOSED and self._closed):
+            return ClosedError(f"this allcore {self._kind} is closed", _CLOSED)
         if status == _CLOSED:
-            if self._closed:
-                return ClosedError(f"this allcore {self._kind} is closed", _CLOSED)
             return ShutDown()
         if status == _INVALID and what.endswith(".put"):
             return ValueError(
@@ -1029,7 +1057,9 @@ class PriorityQueue(Queue[_T]):
         weakref.finalize(self, _watchers.pop, number, None)
         super()._open(maxsize, number)
         self._try_put_keyed = functools.partial(_try_put_keyed, self._handle, 0)
-        self._order_lock = threading.Lock()
+        # Reentrant: a comparison or a collection during put may run a
+        # __del__ that uses the queue.
+        self._order_lock = threading.RLock()
         # Shapes of the queued items: shape -> [count, an item of that shape
         # or None once it left], so that an item of another shape is
         # compared with one of them in put.
@@ -1047,7 +1077,7 @@ class PriorityQueue(Queue[_T]):
         parts: list[bytes] = []
         shape = _analyse(item, parts)
         with self._order_lock:
-            for other, (_, example) in self._shapes.items():
+            for other, (_, example) in list(self._shapes.items()):
                 if other != shape and example is not None:
                     item < example  # noqa: B015 - raises TypeError when they do not compare
             if _opaque(shape):
