@@ -589,9 +589,8 @@ ac_status ac_queue_new_attached(ac_queue_kind kind, size_t maxsize, size_t max_i
  * taken neither the bytes nor the attachment. Returns AC_INVALID_ARGUMENT
  * for a non-NULL attachment on a queue not made by `ac_queue_new_attached`
  * or an item over the size limit, AC_TIMEOUT, AC_WOULD_BLOCK or AC_CLOSED.
- * (The timeout comes second so that bindings can fix it.)
  */
-ac_status ac_queue_put_attached(const ac_queue *queue, int64_t timeout_ns, void *attachment, const void *data, size_t len);
+ac_status ac_queue_put_attached(const ac_queue *queue, void *attachment, const void *data, size_t len, int64_t timeout_ns);
 
 /**
  * `ac_queue_put_attached` into a priority queue, ordered by the
@@ -602,7 +601,7 @@ ac_status ac_queue_put_attached(const ac_queue *queue, int64_t timeout_ns, void 
  * big-endian form with the sign bit flipped. AC_INVALID_ARGUMENT for a
  * queue that is not a priority queue.
  */
-ac_status ac_queue_put_keyed(const ac_queue *queue, int64_t timeout_ns, const void *key, size_t key_len, void *attachment, const void *data, size_t len);
+ac_status ac_queue_put_keyed(const ac_queue *queue, const void *key, size_t key_len, void *attachment, const void *data, size_t len, int64_t timeout_ns);
 
 /**
  * Takes the next item like `ac_queue_get_timeout`; when it carries an
@@ -613,6 +612,17 @@ ac_status ac_queue_put_keyed(const ac_queue *queue, int64_t timeout_ns, const vo
  * queued). `buffer` may be NULL when `capacity` is 0.
  */
 ac_status ac_queue_get_attached(const ac_queue *queue, void *buffer, size_t capacity, int64_t timeout_ns, size_t *out_len, void **out_attachment);
+
+/**
+ * Takes the next item without waiting when it carries an attachment, and
+ * returns the attachment (now the caller's). Returns `otherwise`, taking
+ * nothing, when the queue is NULL, empty or shut down, or when its next
+ * item has no attachment (get that one with `ac_queue_get_attached`). It
+ * cannot fail otherwise, hence no status: this is the one-call get of a
+ * binding that puts references to its own objects, and `otherwise` is a
+ * value of its choice that no attachment takes.
+ */
+void *ac_queue_take_attached(const ac_queue *queue, void *otherwise);
 
 /**
  * `ac_queue_put_many` with attachments: message `i` carries

@@ -210,14 +210,13 @@ pub extern "C" fn ac_queue_new_attached(
 /// taken neither the bytes nor the attachment. Returns AC_INVALID_ARGUMENT
 /// for a non-NULL attachment on a queue not made by `ac_queue_new_attached`
 /// or an item over the size limit, AC_TIMEOUT, AC_WOULD_BLOCK or AC_CLOSED.
-/// (The timeout comes second so that bindings can fix it.)
 #[no_mangle]
 pub extern "C" fn ac_queue_put_attached(
     queue: *const ac_queue,
-    timeout_ns: i64,
     attachment: *mut c_void,
     data: *const c_void,
     len: usize,
+    timeout_ns: i64,
 ) -> ac_status {
     boundary::status(|| {
         let data = bytes(data, len)?;
@@ -237,12 +236,12 @@ pub extern "C" fn ac_queue_put_attached(
 #[no_mangle]
 pub extern "C" fn ac_queue_put_keyed(
     queue: *const ac_queue,
-    timeout_ns: i64,
     key: *const c_void,
     key_len: usize,
     attachment: *mut c_void,
     data: *const c_void,
     len: usize,
+    timeout_ns: i64,
 ) -> ac_status {
     boundary::status(|| {
         let data = bytes(data, len)?;
@@ -279,6 +278,29 @@ pub extern "C" fn ac_queue_get_attached(
         })?;
         *attachment_slot = attachment as *mut c_void;
         received(got, slot)
+    })
+}
+
+/// Takes the next item without waiting when it carries an attachment, and
+/// returns the attachment (now the caller's). Returns `otherwise`, taking
+/// nothing, when the queue is NULL, empty or shut down, or when its next
+/// item has no attachment (get that one with `ac_queue_get_attached`). It
+/// cannot fail otherwise, hence no status: this is the one-call get of a
+/// binding that puts references to its own objects, and `otherwise` is a
+/// value of its choice that no attachment takes.
+#[no_mangle]
+pub extern "C" fn ac_queue_take_attached(
+    queue: *const ac_queue,
+    otherwise: *mut c_void,
+) -> *mut c_void {
+    boundary::guard(otherwise, || {
+        // SAFETY: NULL or a live handle, not freed during this call.
+        match unsafe { ac_queue::borrow(queue) } {
+            Ok(queue) => queue
+                .take_attachment()
+                .map_or(otherwise, |attachment| attachment as *mut c_void),
+            Err(_) => otherwise,
+        }
     })
 }
 

@@ -448,6 +448,20 @@ impl Queue {
         Ok((Received::Copied(len), 0))
     }
 
+    /// Takes the next item without waiting when it carries an attachment,
+    /// returning the attachment (the caller's now); `None` when there is no
+    /// item now, or the next one has no attachment (it stays next).
+    pub fn take_attachment(&self) -> Option<usize> {
+        match self.try_remove() {
+            Popped::Item(message) if message.attachment != 0 => Some(message.attachment),
+            Popped::Item(message) => {
+                self.leave_at_head(message);
+                None
+            }
+            Popped::Empty | Popped::Closed => None,
+        }
+    }
+
     /// Like [`Queue::get_many_into`], handing over attachments as
     /// [`Queue::get_attached_into`] does: item `i` with an attachment puts
     /// it in `attachments[i]`, copies nothing and has `lengths[i]` 0; an

@@ -37,10 +37,10 @@ fn put_attached(queue: *mut ac_queue, attachment: usize, message: &[u8]) -> ac_s
     unsafe {
         ac_queue_put_attached(
             queue,
-            0,
             attachment as *mut c_void,
             message.as_ptr().cast(),
             message.len(),
+            0,
         )
     }
 }
@@ -102,6 +102,35 @@ fn attached_gets_take_the_attachment_and_plain_gets_release_it() {
     // SAFETY: live queue, freed once.
     unsafe { ac_queue_free(queue) };
     assert_eq!(attachments(&released), vec![0x2000]);
+}
+
+#[test]
+fn take_attached_takes_only_items_with_an_attachment() {
+    let released = Released::default();
+    let queue = new_attached(AC_QUEUE_FIFO as ac_queue_kind, 0, &released);
+    // SAFETY: NULL and a live queue; take_attached never fails.
+    let otherwise = 0x5usize as *mut c_void;
+    unsafe {
+        assert_eq!(ac_queue_take_attached(null(), otherwise), otherwise);
+        assert_eq!(ac_queue_take_attached(queue, otherwise), otherwise);
+    }
+    assert_eq!(put_attached(queue, 0, b"bytes first"), AC_OK);
+    assert_eq!(put_attached(queue, 0x30, b"then attached"), AC_OK);
+    // SAFETY: live queue.
+    assert_eq!(
+        unsafe { ac_queue_take_attached(queue, otherwise) },
+        otherwise
+    );
+    // The item without one stayed next, ahead of the attached one.
+    assert_eq!(get_attached(queue), (AC_OK, 0, b"bytes first".to_vec()));
+    // SAFETY: live queue.
+    assert_eq!(
+        unsafe { ac_queue_take_attached(queue, otherwise) } as usize,
+        0x30
+    );
+    // SAFETY: live queue, freed once.
+    unsafe { ac_queue_free(queue) };
+    assert!(attachments(&released).is_empty());
 }
 
 #[test]
@@ -214,12 +243,12 @@ fn keys_order_as_byte_strings_with_integer_priorities_among_them() {
         unsafe {
             ac_queue_put_keyed(
                 queue,
-                0,
                 key.as_ptr().cast(),
                 key.len(),
                 null_mut(),
                 message.as_ptr().cast(),
                 message.len(),
+                0,
             )
         }
     };
@@ -256,7 +285,7 @@ fn keys_order_as_byte_strings_with_integer_priorities_among_them() {
         AC_OK
     );
     // SAFETY: live queue; NULL data with length 0 is allowed.
-    let status = unsafe { ac_queue_put_keyed(fifo, 0, null(), 0, null_mut(), null(), 0) };
+    let status = unsafe { ac_queue_put_keyed(fifo, null(), 0, null_mut(), null(), 0, 0) };
     assert_eq!(status, AC_INVALID_ARGUMENT);
     assert_eq!(put_attached(fifo, 5, b"x"), AC_INVALID_ARGUMENT);
     let mut other = null_mut();

@@ -425,10 +425,10 @@ ac_queue_put_attached = _declare(
     ac_status,
     [
         ctypes.POINTER(ac_queue),
-        ctypes.c_int64,
         ctypes.c_void_p,
         ctypes.c_void_p,
         ctypes.c_size_t,
+        ctypes.c_int64,
     ],
 )
 ac_queue_put_keyed = _declare(
@@ -436,12 +436,12 @@ ac_queue_put_keyed = _declare(
     ac_status,
     [
         ctypes.POINTER(ac_queue),
+        ctypes.c_void_p,
+        ctypes.c_size_t,
+        ctypes.c_void_p,
+        ctypes.c_void_p,
+        ctypes.c_size_t,
         ctypes.c_int64,
-        ctypes.c_void_p,
-        ctypes.c_size_t,
-        ctypes.c_void_p,
-        ctypes.c_void_p,
-        ctypes.c_size_t,
     ],
 )
 ac_queue_get_attached = _declare(
@@ -454,6 +454,14 @@ ac_queue_get_attached = _declare(
         ctypes.c_int64,
         ctypes.POINTER(ctypes.c_size_t),
         ctypes.POINTER(ctypes.c_void_p),
+    ],
+)
+ac_queue_take_attached = _declare(
+    "ac_queue_take_attached",
+    ctypes.c_void_p,
+    [
+        ctypes.POINTER(ac_queue),
+        ctypes.c_void_p,
     ],
 )
 ac_queue_put_many_attached = _declare(

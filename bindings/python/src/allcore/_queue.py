@@ -282,18 +282,14 @@ _queue_new = _declare(
 _queue_free = _declare(library, "ac_queue_free", _P)
 _queue_free.restype = None
 
-# Hot: the first try of a put (PyDLL: the GIL is kept), and the waits.
-# ac_queue_put_attached(queue, timeout_ns, attachment, data, len)
-_try_put = _declare(quick_library, "ac_queue_put_attached", _P, _P, _P, _P, _P)
-_put_wait = _declare(library, "ac_queue_put_attached", _P, _I64, _P, _P, _SIZE)
-# ac_queue_put_keyed(queue, timeout_ns, key, key_len, attachment, data, len)
-_try_put_keyed = _declare(quick_library, "ac_queue_put_keyed", _P, _P, _P, _P, _P, _P, _P)
-_put_keyed_wait = _declare(library, "ac_queue_put_keyed", _P, _I64, _P, _SIZE, _P, _P, _SIZE)
-# ac_queue_get_attached(queue, buffer, capacity, timeout_ns, out_len, out_attachment)
-# The first try of a get binds every argument. Without argtypes, where the
-# platform's libffi sign-extends a C int to the 64-bit register a size_t or
-# int64_t parameter reads (x86-64 and arm64, not Windows), no argument is
-# converted at call time; elsewhere it takes argtypes.
+# Hot: the first try of a put and of a get (PyDLL: the GIL is kept).
+#
+# ac_queue_put_attached(queue, attachment, data, len, timeout_ns): argtypes
+# cover the handle and the attachment (an address, above 2**31); data, len
+# and the timeout 0 go without conversion where the platform's libffi
+# sign-extends a C int to the 64-bit register a size_t or int64_t parameter
+# reads (x86-64 and arm64, not Windows: ctypes passes arguments beyond
+# argtypes as it would without any); elsewhere every argument is declared.
 _BARE_INTS = sys.platform != "win32" and platform.machine().lower() in (
     "x86_64",
     "amd64",
@@ -301,9 +297,25 @@ _BARE_INTS = sys.platform != "win32" and platform.machine().lower() in (
     "arm64",
 )
 if _BARE_INTS:
-    _try_get = _bare(quick_library, "ac_queue_get_attached")
+    _try_put = _declare(quick_library, "ac_queue_put_attached", _P, _P)
 else:
-    _try_get = _declare(quick_library, "ac_queue_get_attached", _P, _P, _SIZE, _I64, _P, _P)
+    _try_put = _declare(quick_library, "ac_queue_put_attached", _P, _P, _P, _SIZE, _I64)
+# ac_queue_take_attached(queue, otherwise) -> the attachment of the next item,
+# or ``otherwise``. With a py_object restype, ctypes returns the object and
+# takes over the reference the function returns, which is the queue's: no
+# reference to drop. ``otherwise`` is _NOTHING, whose reference the call did
+# not give: a get that receives it takes one for it.
+_take = quick_library._FuncPtr(("ac_queue_take_attached", quick_library))
+_take.argtypes = (_P, _P)
+_take.restype = ctypes.py_object
+_NOTHING = object()
+_NOTHING_ADDRESS = _P(id(_NOTHING))
+# The waits.
+_put_wait = _declare(library, "ac_queue_put_attached", _P, _P, _P, _SIZE, _I64)
+# ac_queue_put_keyed(queue, key, key_len, attachment, data, len, timeout_ns)
+_put_keyed = _declare(quick_library, "ac_queue_put_keyed", _P, _P, _SIZE, _P, _P, _SIZE, _I64)
+_put_keyed_wait = _declare(library, "ac_queue_put_keyed", _P, _P, _SIZE, _P, _P, _SIZE, _I64)
+# ac_queue_get_attached(queue, buffer, capacity, timeout_ns, out_len, out_attachment)
 _get_wait = _declare(library, "ac_queue_get_attached", _P, _P, _SIZE, _I64, _P, _P)
 _put_many = _declare(library, "ac_queue_put_many_attached", _P, _P, _P, _P, _SIZE, _I64, _P)
 _get_many = _declare(library, "ac_queue_get_many_attached", _P, _P, _SIZE, _P, _P, _SIZE, _I64, _P)
@@ -366,10 +378,9 @@ gc.callbacks.append(_watch_collections)
 
 
 class _Receiver:
-    """One thread's out-parameters and receive buffer for one queue, and
-    ``fetch``: the native get without waiting, every argument bound."""
+    """One thread's out-parameters and receive buffer for one queue."""
 
-    __slots__ = ("array", "buffer", "capacity", "fetch", "length", "object", "view")
+    __slots__ = ("array", "buffer", "capacity", "length", "object", "view")
 
     def __init__(self, handle: ctypes.c_void_p, capacity: int) -> None:
         self.array = bytearray(capacity)
@@ -381,15 +392,6 @@ class _Receiver:
         # new reference), or raises ValueError when the native side wrote
         # NULL (an item put by C or Go: its bytes are in the buffer).
         self.object = ctypes.py_object()
-        self.fetch = functools.partial(
-            _try_get,
-            handle,
-            ctypes.byref(self.buffer),
-            capacity,
-            0,
-            ctypes.byref(self.length),
-            ctypes.byref(self.object),
-        )
 
     def bytes_item(self) -> Any:
         """The item whose bytes the last get copied into the buffer."""
@@ -439,13 +441,16 @@ class _NativeQueue(_Native, Generic[_T]):
         self._own(handle)
         self._bounded = maxsize > 0
         self._tls = threading.local()
-        # put's first try: (attachment, data, len) -> status, GIL kept.
-        self._try_put = functools.partial(_try_put, handle, 0)
+        # The first tries, GIL kept: put's (attachment, data, len, 0) ->
+        # status; get's () -> the object, or _NOTHING.
+        self._try_put = functools.partial(_try_put, handle)
+        self._take = functools.partial(_take, handle, _NOTHING_ADDRESS)
 
     def _disarm(self) -> None:
         # The first try of a put now reports AC_CLOSED, so that put drops
         # the reference it took.
         self._try_put = _report_closed
+        self._take = functools.partial(_raise_closed, self._kind)
         self._tls = _ClosedLocal(self._kind)
 
     def _receiver(self, capacity: int = _FIRST_CAPACITY) -> _Receiver:
@@ -492,7 +497,7 @@ class _NativeQueue(_Native, Generic[_T]):
         if timeout is not None and block and self._bounded:
             _queue_timeout(timeout)
         _incref(item)
-        status = self._try_put(id(item), data, len(data))
+        status = self._try_put(id(item), data, len(data), 0)
         if status != 0:
             self._put_waiting(item, data, block, timeout, status)
 
@@ -528,9 +533,9 @@ class _NativeQueue(_Native, Generic[_T]):
             while True:
                 ns, remaining = _slice(deadline)
                 if key:
-                    status = _put_keyed_wait(handle, ns, key, len(key), token, data, len(data))
+                    status = _put_keyed_wait(handle, key, len(key), token, data, len(data), ns)
                 else:
-                    status = _put_wait(handle, ns, token, data, len(data))
+                    status = _put_wait(handle, token, data, len(data), ns)
                 if status == _OK:
                     token = 0
                     return
@@ -619,37 +624,35 @@ class _NativeQueue(_Native, Generic[_T]):
         """
         if timeout is not None and block:
             _queue_timeout(timeout)
-        try:
-            receiver = self._tls.receiver
-        except AttributeError:
-            receiver = self._receiver()
-        status = receiver.fetch()
-        if status == 0:
-            try:
-                item = receiver.object.value
-            except ValueError:
-                return receiver.bytes_item()  # type: ignore[no-any-return]
-            _decref(item)
-            return item  # type: ignore[no-any-return]
-        return self._get_waiting(block, timeout, status)  # type: ignore[no-any-return]
+        item = self._take()
+        if item is _NOTHING:  # nothing now, or an item put by C or Go next
+            _incref(_NOTHING)
+            return self._get_waiting(block, timeout)  # type: ignore[no-any-return]
+        return item  # type: ignore[no-any-return]
 
     def get_nowait(self) -> _T:
         """``get(block=False)``."""
         return self.get(False)
 
-    def _get_waiting(self, block: bool, timeout: float | None, status: int) -> Any:
-        """After a first try that found nothing (``status``), or too small a
-        buffer."""
+    def _get_waiting(self, block: bool, timeout: float | None) -> Any:
+        """After a first try that took nothing: an item without attachment
+        may be next, or none may be there yet."""
         deadline = None if timeout is None or not block else time.monotonic() + timeout
         handle = self._enter()
         try:
-            # Retry at once, with room for it, an item the buffer was too
-            # small for (it stays queued).
-            wait = status != _TOO_SMALL
+            try:
+                receiver = self._tls.receiver
+            except AttributeError:
+                receiver = self._receiver()
+            # First once more without waiting; then, if needed, with room
+            # for an item the buffer was too small for (it stays queued), or
+            # waiting in slices.
+            status, wait = _WOULD_BLOCK, False
             while True:
                 receiver = self._tls.receiver
                 if status == _TOO_SMALL:
                     receiver = self._receiver(max(receiver.length.value, 2 * receiver.capacity))
+                    wait = False
                 elif status not in _GAVE_UP:
                     raise self._error(status, f"{self._kind}.get")
                 elif self._closed:
@@ -1056,7 +1059,7 @@ class PriorityQueue(Queue[_T]):
         _watchers[number] = weakref.ref(self)
         weakref.finalize(self, _watchers.pop, number, None)
         super()._open(maxsize, number)
-        self._try_put_keyed = functools.partial(_try_put_keyed, self._handle, 0)
+        self._try_put_keyed = functools.partial(_put_keyed, self._handle)
         # Reentrant: a comparison or a collection during put may run a
         # __del__ that uses the queue.
         self._order_lock = threading.RLock()
@@ -1127,7 +1130,7 @@ class PriorityQueue(Queue[_T]):
         key, shape = self._admit(item)
         data = _wire(item)
         _incref(item)
-        status = self._try_put_keyed(key, len(key), id(item), data, len(data))
+        status = self._try_put_keyed(key, len(key), id(item), data, len(data), 0)
         if status == 0:
             return
         try:
