@@ -82,6 +82,7 @@ frame and one foreign call.
 from __future__ import annotations
 
 import _ctypes
+import array
 import bisect
 import collections
 import ctypes
@@ -564,7 +565,7 @@ class _NativeQueue(_Native, Generic[_T]):
         if not count:
             return
         blob, lengths = _batch_messages(items)
-        tokens = (_P * count)(*map(id, items))
+        tokens_at, _keep_alive = _addresses(items)
         if block and self._bounded:
             timeout = _queue_timeout(timeout)
         deadline = None if timeout is None or not block else time.monotonic() + timeout
@@ -573,6 +574,7 @@ class _NativeQueue(_Native, Generic[_T]):
             blob = bytearray(1)
         data = (ctypes.c_char * len(blob)).from_buffer(blob)
         step = ctypes.sizeof(_P)
+        lengths_at = lengths.buffer_info()[0]
         _consume(map(_incref, items))
         handle = self._enter()
         try:
@@ -587,9 +589,9 @@ class _NativeQueue(_Native, Generic[_T]):
                 first = False
                 status = call(
                     handle,
-                    ctypes.byref(tokens, done * step),
+                    tokens_at + done * step,
                     ctypes.byref(data, offset),
-                    ctypes.byref(lengths, done * step),
+                    lengths_at + done * step,
                     count - done,
                     ns,
                     ctypes.byref(put),
@@ -792,8 +794,48 @@ class _NativeQueue(_Native, Generic[_T]):
         return f"qsize={self.qsize()}"
 
 
-def _batch_messages(items: list[Any]) -> tuple[bytearray, Any]:
-    """The messages of ``items`` one after another, and their lengths."""
+# Batches build their arrays of lengths and attachments with the array
+# module (C loops), not ctypes arrays (one conversion per element).
+_WORD = "Q" if array.array("Q").itemsize == ctypes.sizeof(_SIZE) else "L"
+assert array.array(_WORD).itemsize == ctypes.sizeof(_SIZE)
+
+
+def _list_items_address(items: list[Any]) -> int:
+    """Where a list keeps its item pointers: CPython's ``PyListObject`` is
+    the variable-size object header, then ``ob_item``."""
+    return ctypes.c_void_p.from_address(id(items) + _LIST_ITEMS_OFFSET).value or 0
+
+
+_LIST_ITEMS_OFFSET = object.__basicsize__ + ctypes.sizeof(ctypes.c_ssize_t)
+
+
+def _list_layout_known() -> bool:
+    probe = [object(), object()]
+    address = _list_items_address(probe)
+    if not address:
+        return False
+    pointers = (ctypes.c_void_p * 2).from_address(address)
+    return [pointers[0], pointers[1]] == [id(probe[0]), id(probe[1])]
+
+
+# A batch's attachments are the addresses of its items, one after another:
+# exactly the array a list holds, when this interpreter's lists are laid out
+# as CPython's (checked once here); otherwise an array built from id().
+_LIST_LAYOUT_KNOWN = sys.implementation.name == "cpython" and _list_layout_known()
+
+
+def _addresses(items: list[Any]) -> tuple[int, Any]:
+    """The address of an array holding the address of each of ``items``, and
+    the object that keeps it alive (``items`` must not change meanwhile)."""
+    if _LIST_LAYOUT_KNOWN:
+        return _list_items_address(items), items
+    tokens = array.array(_WORD, map(id, items))
+    return tokens.buffer_info()[0], tokens
+
+
+def _batch_messages(items: list[Any]) -> tuple[bytearray, array.array[int]]:
+    """The messages of ``items`` one after another, and their lengths, with
+    loops in C for batches of one common type."""
     count = len(items)
     kinds = set(map(type, items))
     if kinds == {str}:
@@ -804,16 +846,26 @@ def _batch_messages(items: list[Any]) -> tuple[bytearray, Any]:
         else:
             blob = bytearray(_PREFIX_STR)
             blob += _PREFIX_STR.join(encoded)
-            sizes = map(operator.add, map(len, encoded), _repeat(2))
-            return blob, (_SIZE * count)(*sizes)
+            sizes = map(operator.add, map(len, encoded), itertools.repeat(2))
+            return blob, array.array(_WORD, sizes)
+    if kinds == {int}:
+        try:
+            values = array.array("q", items).tobytes()
+        except OverflowError:
+            pass
+        else:
+            if sys.byteorder == "little":
+                # 0xAC 'i' + 8 bytes per item, interleaved by slices.
+                blob = bytearray(10 * count)
+                blob[0::10] = bytes((_MARK,)) * count
+                blob[1::10] = bytes((_TAG_INT,)) * count
+                for byte in range(8):
+                    blob[2 + byte :: 10] = values[byte::8]
+                return blob, array.array(_WORD, [10]) * count
     if not kinds & {str, bytes, int}:
-        return bytearray(_OBJECT * count), (_SIZE * count)(*_repeat(len(_OBJECT), count))
+        return bytearray(_OBJECT * count), array.array(_WORD, [len(_OBJECT)]) * count
     messages = list(map(_wire, items))
-    return bytearray().join(messages), (_SIZE * count)(*map(len, messages))
-
-
-def _repeat(value: int, times: int | None = None) -> Iterable[int]:
-    return itertools.repeat(value) if times is None else itertools.repeat(value, times)
+    return bytearray().join(messages), array.array(_WORD, map(len, messages))
 
 
 class SimpleQueue(_NativeQueue[_T]):
