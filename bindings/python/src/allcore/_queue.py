@@ -773,6 +773,22 @@ class _NativeQueue(_Native, Generic[_T]):
         _consume(map(_decref, items))
         return items
 
+    # ------------------------------------------------------------- close
+
+    def close(self) -> None:
+        """Free the native queue, releasing the items left. Calling it again
+        does nothing.
+
+        Threads waiting on it raise :class:`~allcore.ClosedError` within one
+        wait slice; the memory is freed when the last of them has left.
+        """
+        super().close()
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called."""
+        return self._closed  # type: ignore[no-any-return]
+
     # ------------------------------------------------------------- queries
 
     def _query(self, getter: Any, ctype: Any, what: str) -> Any:
