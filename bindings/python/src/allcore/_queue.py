@@ -491,8 +491,13 @@ class _NativeQueue(_Native, Generic[_T]):
                 data = _OBJECT
         elif kind is bytes and (not item or item[0] != _MARK):  # type: ignore[index]
             data = item  # type: ignore[assignment]
-        elif kind is int or kind is bytes:
-            data = _wire(item)
+        elif kind is int:
+            try:
+                data = _pack_int64(_PREFIX_INT, item)
+            except struct.error:  # beyond 64 bits
+                data = _wire(item)
+        elif kind is bytes:
+            data = _PREFIX_BYTES + item  # type: ignore[operator]
         else:
             data = _OBJECT
         if timeout is not None and block and self._bounded:
