@@ -178,7 +178,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=9, help="interleaved rounds (median kept)")
     parser.add_argument("--pairs", type=int, default=20_000, help="put+get pairs per round")
     parser.add_argument("--batches", type=int, default=20, help="batches per round")
-    parser.add_argument("--jobs", type=int, default=48, help="fib jobs in the pipeline")
+    parser.add_argument("--jobs", type=int, default=240, help="fib jobs in the pipeline")
     parser.add_argument("--fib", type=int, default=20, help="n of each pipeline job fib(n)")
     args = parser.parse_args()
 
