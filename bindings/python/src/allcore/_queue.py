@@ -306,8 +306,9 @@ else:
 # takes over the reference the function returns, which is the queue's: no
 # reference to drop. ``otherwise`` is _NOTHING, whose reference the call did
 # not give: a get that receives it takes one for it.
+# Both arguments are bound c_void_p objects, which ctypes passes as they are
+# (no argtypes: no converter call per argument).
 _take = quick_library._FuncPtr(("ac_queue_take_attached", quick_library))
-_take.argtypes = (_P, _P)
 _take.restype = ctypes.py_object
 _NOTHING = object()
 _NOTHING_ADDRESS = _P(id(_NOTHING))
