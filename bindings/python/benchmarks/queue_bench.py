@@ -6,7 +6,8 @@ noisy), and the median of the rounds is reported with its ratio to
 
 1. ``put`` + ``get`` of one small object from one thread: ``allcore.Queue``
    against ``queue.Queue`` (target: at least 1.25x faster), with
-   ``allcore.SimpleQueue`` and CPython's C ``queue.SimpleQueue`` beside;
+   ``allcore.SimpleQueue`` and CPython's C ``queue.SimpleQueue`` beside, and
+   where the time goes (the two native calls alone, bare foreign calls);
 2. batches: ``put_many`` + ``get_many`` of 1000 items, per item, against a
    ``queue.Queue`` put + get loop (target: at least 5x faster);
 3. 2 producer and 2 consumer Python threads through a bounded queue
@@ -60,6 +61,42 @@ SINGLE_QUEUES: list[tuple[str, Callable[[], Any]]] = [
 BATCH = 1000
 THREADED_ITEMS = 40_000
 THREADED_MAXSIZE = 64
+
+
+def breakdown_cases(pairs: int) -> list[tuple[tuple[str, str], Callable[[], float]]]:
+    """Where a put + get of an object goes: the two bound native calls
+    alone, and argument-free foreign calls through PyDLL and CDLL."""
+    import ctypes
+
+    from allcore import _lib, _queue
+
+    item = Job()
+    q: Any = allcore.Queue()
+    calls = {}
+    for label, lib in (("PyDLL", _lib.quick_library), ("CDLL", _lib.library)):
+        function = lib._FuncPtr(("ac_version", lib))
+        function.restype = ctypes.c_uint32
+        calls[label] = function
+    statements = [
+        ("allcore.Queue put + get", "put(item); get()", {"put": q.put, "get": q.get}),
+        (
+            "the two bound native calls alone",
+            "incref(item); try_put(id(item), marker, 2, 0); take()",
+            {
+                "incref": _queue._incref,
+                "try_put": q._try_put,
+                "take": q._take,
+                "marker": _queue._OBJECT,
+            },
+        ),
+        ("two PyDLL calls of a no-op (ac_version)", "call(); call()", {"call": calls["PyDLL"]}),
+        ("two CDLL calls of a no-op (ac_version)", "call(); call()", {"call": calls["CDLL"]}),
+    ]
+    cases = []
+    for name, statement, names in statements:
+        timer = timeit.Timer(statement, globals={**names, "item": item})
+        cases.append((("breakdown", name), lambda timer=timer: timer.timeit(pairs) / pairs * 1e9))
+    return cases
 
 
 def python_fib(n: int) -> int:
@@ -182,7 +219,7 @@ def main() -> None:
     parser.add_argument("--fib", type=int, default=20, help="n of each pipeline job fib(n)")
     args = parser.parse_args()
 
-    cases = single_cases(args.pairs) + batch_cases(args.batches)
+    cases = single_cases(args.pairs) + breakdown_cases(args.pairs) + batch_cases(args.batches)
     cases += [
         (("threads", "allcore.Queue"), lambda: threaded(allcore.Queue)),
         (("threads", "queue.Queue"), lambda: threaded(queue.Queue)),
@@ -214,6 +251,15 @@ def main() -> None:
         for name, _ in SINGLE_QUEUES:
             value = median[(label, name)]
             print(f"| {label} | `{name}` | {value:.0f} | {baseline / value:.2f}x |")
+    print("\n### where a put + get of an object goes\n")
+    print("| what | ns |")
+    print("|---|---:|")
+    for key in [key for key, _ in cases if key[0] == "breakdown"]:
+        print(f"| {key[1]} | {median[key]:.0f} |")
+    print(f"| queue.Queue put + get | {median[('object', 'queue.Queue')]:.0f} |")
+    print(
+        f"| queue.SimpleQueue (C) put + get | {median[('object', 'queue.SimpleQueue (C)')]:.0f} |"
+    )
     print(f"\n### batches of {BATCH} items, per item\n")
     print("| items | case | ns per item (put + get) | queue.Queue time / this |")
     print("|---|---|---:|---:|")
