@@ -74,9 +74,12 @@ the GIL is kept: the first try of every ``put`` and ``get``, sizes and
 counters, ``task_done``. Only a call that has to wait goes through the
 ``CDLL`` library, which releases the GIL; every such wait runs in native
 slices of at most 50 ms, so Ctrl-C interrupts it and timeouts are honoured.
-The handle, the receive buffer and the out-parameters are bound to the hot
-calls with ``functools.partial``, so a ``put`` or ``get`` is one Python
-frame and one foreign call.
+The hot calls have their fixed arguments bound with ``functools.partial``,
+so a ``put`` or ``get`` that need not wait is one Python frame and one
+foreign call: ``ac_queue_put_attached``, and ``ac_queue_take_attached``,
+whose ``py_object`` result is the object itself (it takes over the queue's
+reference). An item put by C or Go is got in a second call that copies its
+bytes into a per-thread buffer.
 """
 
 from __future__ import annotations
