@@ -43,9 +43,12 @@
 //!   priority lowest key first and, among equal keys, oldest first.
 //! - A get whose buffer is too small (or a `get_u64` that finds an item that
 //!   is not 8 bytes) reports the size and leaves the item at the head of the
-//!   queue, in a side slot that every get serves first. Such items live
-//!   outside the bounded storage, so a bounded queue holds at most `maxsize`
-//!   items plus the few left this way.
+//!   queue, in a side slot that every get serves first (an attachment-aware
+//!   get that finds an item without attachment leaves it there too). Such
+//!   items live outside the bounded storage but count towards `maxsize`: a
+//!   put waits while they fill it, so a bounded queue holds at most
+//!   `maxsize` items, plus the few left there while a put was already
+//!   claiming its place.
 //! - `unfinished_tasks` counts successful puts minus `task_done` calls minus
 //!   items discarded by an immediate shutdown; it never goes below zero (a
 //!   `task_done` that would take it there fails and changes nothing). A put
@@ -129,6 +132,9 @@ pub struct Queue {
     /// `head.len()`, readable without the lock. Read by every get, so it
     /// keeps a cache line of its own.
     head_len: CachePadded<AtomicUsize>,
+    /// Items an attachment-aware get has taken from storage and may leave
+    /// at the head: they still count towards `maxsize` meanwhile.
+    reserved: AtomicUsize,
     /// `task_done` calls plus items discarded by an immediate shutdown;
     /// never more than the storage's count of puts.
     done: CachePadded<AtomicU64>,
@@ -183,6 +189,7 @@ impl Queue {
             storage: Storage::new(kind, maxsize, values),
             head: Mutex::new(VecDeque::new()),
             head_len: CachePadded::new(AtomicUsize::new(0)),
+            reserved: AtomicUsize::new(0),
             done: CachePadded::new(AtomicU64::new(0)),
             abandoned: AtomicBool::new(false),
             getters: CachePadded::new(Waiters::new()),
@@ -452,14 +459,22 @@ impl Queue {
     /// returning the attachment (the caller's now); `None` when there is no
     /// item now, or the next one has no attachment (it stays next).
     pub fn take_attachment(&self) -> Option<usize> {
-        match self.try_remove() {
+        // Counted before it leaves storage and until it is at the head, so
+        // that no put takes its place meanwhile.
+        self.reserved.fetch_add(1, Ordering::SeqCst);
+        let taken = match self.try_remove() {
             Popped::Item(message) if message.attachment != 0 => Some(message.attachment),
             Popped::Item(message) => {
                 self.leave_at_head(message);
-                None
+                self.reserved.fetch_sub(1, Ordering::SeqCst);
+                return None;
             }
             Popped::Empty | Popped::Closed => None,
-        }
+        };
+        self.reserved.fetch_sub(1, Ordering::SeqCst);
+        // Putters that saw the reservation re-check.
+        self.made_room(1);
+        taken
     }
 
     /// Like [`Queue::get_many_into`], handing over attachments as
@@ -710,21 +725,37 @@ impl Queue {
         abort: Option<&AtomicBool>,
     ) -> Result<usize> {
         let aborted = || abort.is_some_and(|abort| abort.load(Ordering::SeqCst));
+        // Items left at the head count towards `maxsize` too: a get that
+        // takes an item and leaves it at the head for a later get has not
+        // made room.
+        let crowded = || {
+            self.maxsize != 0 && {
+                let aside =
+                    self.head_len.load(Ordering::SeqCst) + self.reserved.load(Ordering::SeqCst);
+                aside != 0 && self.storage.len() + aside >= self.maxsize
+            }
+        };
         let mut backoff = Backoff::new();
         let mut expired = false;
         loop {
             if aborted() {
                 return Err(Error::Closed);
             }
-            match push(item) {
-                Ok(count) => {
-                    // The push's SeqCst write orders it before the check
-                    // for sleeping getters (see `Waiters`).
-                    self.getters.notify(count);
-                    return Ok(count);
+            if crowded() {
+                if self.is_closed() {
+                    return Err(Error::Closed);
                 }
-                Err(Refused::Closed(_)) => return Err(Error::Closed),
-                Err(Refused::Full(back)) => item = back,
+            } else {
+                match push(item) {
+                    Ok(count) => {
+                        // The push's SeqCst write orders it before the check
+                        // for sleeping getters (see `Waiters`).
+                        self.getters.notify(count);
+                        return Ok(count);
+                    }
+                    Err(Refused::Closed(_)) => return Err(Error::Closed),
+                    Err(Refused::Full(back)) => item = back,
+                }
             }
             if expired || deadline == Deadline::Now {
                 return Err(deadline.expired_error());
@@ -735,7 +766,7 @@ impl Queue {
                 continue;
             }
             expired = !self.putters.wait_until(deadline, || {
-                !self.storage.is_full() || self.is_closed() || aborted()
+                (!self.storage.is_full() && !crowded()) || self.is_closed() || aborted()
             });
             backoff = Backoff::new();
         }
@@ -837,6 +868,11 @@ impl Queue {
         let mut head = self.head.lock();
         let message = head.pop_front();
         self.head_len.store(head.len(), Ordering::SeqCst);
+        drop(head);
+        if message.is_some() {
+            // It counted towards `maxsize` (see `insert_with`).
+            self.made_room(1);
+        }
         message
     }
 

@@ -151,7 +151,7 @@ _FOREVER = -1
 # again after an item larger than _KEEP_LIMIT.
 _FIRST_CAPACITY = 256
 _KEEP_LIMIT = 1 << 20
-_BATCH_CAPACITY = 16 * 1024
+_BATCH_CAPACITY = 64 * 1024
 
 # References in and out of attachments: C functions of CPython's _ctypes
 # module, so no foreign call. A put takes a reference and passes id(item); a
