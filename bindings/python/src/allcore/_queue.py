@@ -230,13 +230,8 @@ def _decode(array: bytearray, view: memoryview, start: int, end: int) -> Any:
 
 
 def _declare(lib: ctypes.CDLL, name: str, *argtypes: Any) -> Any:
-    """A private function object for ``name`` in ``lib`` (others keep theirs).
-
-    ``argtypes`` are the generated prototype's, except that the hot calls
-    declare ``c_void_p`` for integer parameters of pointer size: ctypes
-    converts an int to ``c_void_p`` several times faster than to
-    ``c_size_t`` or ``c_int64``.
-    """
+    """A private function object for ``name`` in ``lib`` (others keep theirs),
+    returning a status, with ``argtypes``."""
     function = lib._FuncPtr((name, lib))
     function.__name__ = name
     function.restype = _status
@@ -244,16 +239,7 @@ def _declare(lib: ctypes.CDLL, name: str, *argtypes: Any) -> Any:
     return function
 
 
-def _bare(lib: ctypes.CDLL, name: str) -> Any:
-    """A function object without argtypes, for calls whose every argument is
-    bound to an object ctypes passes without converting it."""
-    function = lib._FuncPtr((name, lib))
-    function.__name__ = name
-    function.restype = _status
-    return function
-
-
-assert ctypes.sizeof(_P) == ctypes.sizeof(_SIZE) == ctypes.sizeof(_I64)
+assert ctypes.sizeof(_P) == ctypes.sizeof(_SIZE)  # a batch steps both arrays alike
 
 _RELEASE = ctypes.CFUNCTYPE(None, _P, _P)
 
