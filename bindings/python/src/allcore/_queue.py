@@ -102,7 +102,7 @@ import sys
 import threading
 import time
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar
 
 from . import _ffi
@@ -160,7 +160,8 @@ _BATCH_CAPACITY = 64 * 1024
 _incref = _ctypes.Py_INCREF
 _decref = _ctypes.Py_DECREF
 _from_address = _ctypes.PyObj_FromPtr
-_consume = collections.deque(maxlen=0).extend  # runs an iterator for its effects
+# Runs an iterator for its effects.
+_consume: Callable[[Iterable[Any]], None] = collections.deque(maxlen=0).extend
 
 # ------------------------------------------------------------- wire format
 
@@ -179,24 +180,26 @@ _unpack_int64 = struct.Struct("<q").unpack_from
 _PICKLE_PROTOCOL = pickle.HIGHEST_PROTOCOL
 
 
-def _wire(item: object) -> bytes:
+def _wire(item: Any) -> bytes:
     """The message C and Go readers see for ``item`` (see the module docstring)."""
     kind = type(item)
     if kind is str:
         try:
-            return _PREFIX_STR + item.encode()  # type: ignore[attr-defined]
+            return _PREFIX_STR + str.encode(item)
         except UnicodeEncodeError:
             return _OBJECT
     if kind is bytes:
-        if not item or item[0] != _MARK:  # type: ignore[index]
-            return item  # type: ignore[return-value]
-        return _PREFIX_BYTES + item  # type: ignore[operator]
+        data: bytes = item
+        if not data or data[0] != _MARK:
+            return data
+        return _PREFIX_BYTES + data
     if kind is int:
+        number: int = item
         try:
-            return _pack_int64(_PREFIX_INT, item)
+            return _pack_int64(_PREFIX_INT, number)
         except struct.error:
-            size = (item.bit_length() + 8) // 8  # type: ignore[attr-defined]
-            return _PREFIX_INT + item.to_bytes(size, "little", signed=True)  # type: ignore[attr-defined]
+            size = (number.bit_length() + 8) // 8
+            return _PREFIX_INT + number.to_bytes(size, "little", signed=True)
     return _OBJECT
 
 
@@ -232,7 +235,7 @@ def _decode(array: bytearray, view: memoryview, start: int, end: int) -> Any:
 def _declare(lib: ctypes.CDLL, name: str, *argtypes: Any) -> Any:
     """A private function object for ``name`` in ``lib`` (others keep theirs),
     returning a status, with ``argtypes``."""
-    function = lib._FuncPtr((name, lib))
+    function: Any = lib._FuncPtr((name, lib))
     function.__name__ = name
     function.restype = _status
     function.argtypes = argtypes
@@ -424,18 +427,18 @@ class _NativeQueue(_Native, Generic[_T]):
     """What every queue class shares: put/get (single and batch), sizes, close."""
 
     _kind = "Queue"
-    _free = _free_queue
+    _free = _free_queue  # type: ignore[assignment]
     _native_kind = _ffi.AC_QUEUE_FIFO
 
     def _open(self, maxsize: int, context: int | None = None) -> None:
         handle = _new(_queue_new, self._native_kind, maxsize, 0, _release_callback, context)
         self._own(handle)
         self._bounded = maxsize > 0
-        self._tls = threading.local()
+        self._tls: Any = threading.local()
         # The first tries, GIL kept: put's (attachment, data, len, 0) ->
         # status; get's () -> the object, or _NOTHING.
-        self._try_put = functools.partial(_try_put, handle)
-        self._take = functools.partial(_take, handle, _NOTHING_ADDRESS)
+        self._try_put: Any = functools.partial(_try_put, handle)
+        self._take: Any = functools.partial(_take, handle, _NOTHING_ADDRESS)
 
     def _disarm(self) -> None:
         # The first try of a put now reports AC_CLOSED, so that put drops
@@ -459,7 +462,8 @@ class _NativeQueue(_Native, Generic[_T]):
                 f"{what}: the item's message is over the queue's item size limit "
                 f"({_ffi.AC_QUEUE_DEFAULT_MAX_ITEM_SIZE} bytes)"
             )
-        return error_for(status, what)
+        error: Exception = error_for(status, what)
+        return error
 
     # ----------------------------------------------------------------- put
 
@@ -480,7 +484,7 @@ class _NativeQueue(_Native, Generic[_T]):
             except UnicodeEncodeError:
                 data = _OBJECT
         elif kind is bytes and (not item or item[0] != _MARK):  # type: ignore[index]
-            data = item  # type: ignore[assignment]
+            data = item
         elif kind is int:
             try:
                 data = _pack_int64(_PREFIX_INT, item)
@@ -747,7 +751,7 @@ class _NativeQueue(_Native, Generic[_T]):
         rest decoded from the buffer."""
         blob, lengths, objects = batch
         try:
-            items = objects[:count]
+            items: list[Any] = objects[:count]
         except ValueError:  # some came from C or Go, as bytes
             items = []
             view = memoryview(blob)
@@ -782,7 +786,8 @@ class _NativeQueue(_Native, Generic[_T]):
     @property
     def closed(self) -> bool:
         """Whether :meth:`close` was called."""
-        return self._closed  # type: ignore[no-any-return]
+        closed: bool = self._closed
+        return closed
 
     # ------------------------------------------------------------- queries
 
@@ -1122,7 +1127,7 @@ class PriorityQueue(Queue[_T]):
         _watchers[number] = weakref.ref(self)
         weakref.finalize(self, _watchers.pop, number, None)
         super()._open(maxsize, number)
-        self._try_put_keyed = functools.partial(_put_keyed, self._handle)
+        self._try_put_keyed: Any = functools.partial(_put_keyed, self._handle)
         # Reentrant: a comparison or a collection during put may run a
         # __del__ that uses the queue.
         self._order_lock = threading.RLock()
@@ -1308,7 +1313,7 @@ class Topic(_Native):
         :class:`~allcore.ClosedError` once the topic is closed.
         """
         data = _encode(item)
-        ns = _FOREVER if timeout is None else _seconds_to_ns(_queue_timeout(timeout))  # type: ignore[arg-type]
+        ns = _FOREVER if timeout is None else _seconds_to_ns(_queue_timeout(timeout))
         delivered = _SIZE()
         topic = self._enter()
         try:
