@@ -302,6 +302,15 @@ typedef void (*ac_done_fn)(void *context, ac_status status, int64_t value);
 typedef int32_t ac_queue_kind;
 
 /**
+ * Receives each attachment that leaves a queue other than through an
+ * `_attached` get: `context` as given to `ac_queue_new_attached`, and the
+ * attachment. Called from whichever thread makes the item leave (a getter,
+ * the thread that shuts the queue down or frees it), with no lock of the
+ * queue held; it must not unwind into allcore.
+ */
+typedef void (*ac_queue_release_fn)(void *context, void *attachment);
+
+/**
  * `fib(a)`; `b` is ignored.
  */
 #define AC_KERNEL_FIB 0
@@ -598,6 +607,78 @@ ac_status ac_queue_new(ac_queue_kind kind, size_t maxsize, size_t max_item_size,
  * message of another length returns AC_INVALID_ARGUMENT.
  */
 ac_status ac_queue_new_u64(ac_queue_kind kind, size_t maxsize, ac_queue **out_queue);
+
+/**
+ * Creates an empty queue like `ac_queue_new` whose items may also carry an
+ * attachment: an opaque non-NULL pointer put with `ac_queue_put_attached`
+ * (or `ac_queue_put_keyed`, `ac_queue_put_many_attached`). An `_attached`
+ * get hands the attachment to its caller; whenever an item with one leaves
+ * the queue otherwise (a plain get such as `ac_queue_get` or
+ * `ac_queue_get_u64`, `ac_queue_shutdown` with `immediate`, or
+ * `ac_queue_free` with items left), the queue calls `release(context,
+ * attachment)` once. `release` and `context` must stay usable from any
+ * thread until the queue is freed. Returns AC_NULL_POINTER when `release`
+ * is NULL, AC_INVALID_ARGUMENT for an unknown kind.
+ */
+ac_status ac_queue_new_attached(ac_queue_kind kind, size_t maxsize, size_t max_item_size, ac_queue_release_fn release, void *context, ac_queue **out_queue);
+
+/**
+ * Puts a copy of the `len` bytes at `data` (NULL allowed when `len` is 0)
+ * carrying `attachment` (NULL: none), waiting at most `timeout_ns` for
+ * room in a bounded queue (0: AC_WOULD_BLOCK at once when full). A
+ * priority queue gives it priority 0. When the put fails, the queue has
+ * taken neither the bytes nor the attachment. Returns AC_INVALID_ARGUMENT
+ * for a non-NULL attachment on a queue not made by `ac_queue_new_attached`
+ * or an item over the size limit, AC_TIMEOUT, AC_WOULD_BLOCK or AC_CLOSED.
+ */
+ac_status ac_queue_put_attached(const ac_queue *queue, void *attachment, const void *data, size_t len, int64_t timeout_ns);
+
+/**
+ * `ac_queue_put_attached` into a priority queue, ordered by the
+ * `key_len`-byte key at `key` (NULL allowed when 0): keys compare as byte
+ * strings (unsigned bytes, lexicographically, a proper prefix first) and
+ * equal keys come out in the order they were put. An `int64_t` priority
+ * given to `ac_queue_put_priority` orders as the 8-byte key of its
+ * big-endian form with the sign bit flipped. AC_INVALID_ARGUMENT for a
+ * queue that is not a priority queue.
+ */
+ac_status ac_queue_put_keyed(const ac_queue *queue, const void *key, size_t key_len, void *attachment, const void *data, size_t len, int64_t timeout_ns);
+
+/**
+ * Takes the next item like `ac_queue_get_timeout`; when it carries an
+ * attachment, writes it to `out_attachment` (the caller now owns it),
+ * copies nothing and writes the message's length to `out_len`; otherwise
+ * writes NULL to `out_attachment` and copies the bytes as
+ * `ac_queue_get_timeout` does (AC_BUFFER_TOO_SMALL leaves the item
+ * queued). `buffer` may be NULL when `capacity` is 0.
+ */
+ac_status ac_queue_get_attached(const ac_queue *queue, void *buffer, size_t capacity, int64_t timeout_ns, size_t *out_len, void **out_attachment);
+
+/**
+ * Takes the next item without waiting when it carries an attachment, and
+ * returns the attachment (now the caller's). Returns `otherwise`, taking
+ * nothing, when the queue is NULL, empty or shut down, or when its next
+ * item has no attachment (get that one with `ac_queue_get_attached`). It
+ * cannot fail otherwise, hence no status: this is the one-call get of a
+ * binding that puts references to its own objects, and `otherwise` is a
+ * value of its choice that no attachment takes.
+ */
+void *ac_queue_take_attached(const ac_queue *queue, void *otherwise);
+
+/**
+ * `ac_queue_put_many` with attachments: message `i` carries
+ * `attachments[i]` (NULL: none). The attachments of the messages not put
+ * (`*out_put` onwards) stay with the caller.
+ */
+ac_status ac_queue_put_many_attached(const ac_queue *queue, void *const *attachments, const void *data, const size_t *lengths, size_t count, int64_t timeout_ns, size_t *out_put);
+
+/**
+ * `ac_queue_get_many` with attachments: item `i` that carries one has it
+ * in `attachments[i]` (now the caller's), `lengths[i]` 0 and takes no room
+ * in `buffer`; an item without one has `attachments[i]` NULL and its bytes
+ * in `buffer` as with `ac_queue_get_many`.
+ */
+ac_status ac_queue_get_many_attached(const ac_queue *queue, void *buffer, size_t capacity, size_t *lengths, void **attachments, size_t max_items, int64_t timeout_ns, size_t *out_count);
 
 /**
  * Shuts the queue down, discarding its items, and releases the handle.

@@ -6,6 +6,13 @@
 //! (an integer or a pointer) is an 8-byte message in native byte order; the
 //! `_u64` functions put and get those without any allocation, and items
 //! put either way can be read either way.
+//!
+//! Attachments: a queue made by `ac_queue_new_attached` lets each item carry
+//! an opaque pointer (a binding's reference to one of its own objects)
+//! besides its bytes. The `_attached` gets hand the pointer over instead of
+//! copying the bytes; every other way an item leaves (a plain get, an
+//! immediate shutdown, the queue freed) passes the pointer to the queue's
+//! release function, so it is never lost.
 
 use std::ffi::c_void;
 use std::sync::Arc;
@@ -13,8 +20,9 @@ use std::sync::Arc;
 use super::boundary;
 use super::handle::{out, slice, slice_mut, write_optional, Handle};
 use super::status::ac_status;
+use super::status::NULL_POINTER;
 use super::timeout;
-use crate::queue::{self, Kind, Queue, Received, Topic};
+use crate::queue::{self, Key, Kind, Queue, Received, Topic};
 use crate::{Error, Result};
 
 /// A blocking queue of byte messages. Create with `ac_queue_new`, release
@@ -139,6 +147,253 @@ pub extern "C" fn ac_queue_new_u64(
     })
 }
 
+/// Receives each attachment that leaves a queue other than through an
+/// `_attached` get: `context` as given to `ac_queue_new_attached`, and the
+/// attachment. Called from whichever thread makes the item leave (a getter,
+/// the thread that shuts the queue down or frees it), with no lock of the
+/// queue held; it must not unwind into allcore.
+pub type ac_queue_release_fn =
+    Option<unsafe extern "C" fn(context: *mut c_void, attachment: *mut c_void)>;
+
+/// A release function and its context, callable from any thread (the
+/// creator of the queue promises that they are).
+struct Releaser {
+    function: unsafe extern "C" fn(*mut c_void, *mut c_void),
+    context: *mut c_void,
+}
+
+// SAFETY: `ac_queue_new_attached` documents that the function and its
+// context may be used from any thread.
+unsafe impl Send for Releaser {}
+// SAFETY: as above.
+unsafe impl Sync for Releaser {}
+
+/// Creates an empty queue like `ac_queue_new` whose items may also carry an
+/// attachment: an opaque non-NULL pointer put with `ac_queue_put_attached`
+/// (or `ac_queue_put_keyed`, `ac_queue_put_many_attached`). An `_attached`
+/// get hands the attachment to its caller; whenever an item with one leaves
+/// the queue otherwise (a plain get such as `ac_queue_get` or
+/// `ac_queue_get_u64`, `ac_queue_shutdown` with `immediate`, or
+/// `ac_queue_free` with items left), the queue calls `release(context,
+/// attachment)` once. `release` and `context` must stay usable from any
+/// thread until the queue is freed. Returns AC_NULL_POINTER when `release`
+/// is NULL, AC_INVALID_ARGUMENT for an unknown kind.
+#[no_mangle]
+pub extern "C" fn ac_queue_new_attached(
+    kind: ac_queue_kind,
+    maxsize: usize,
+    max_item_size: usize,
+    release: ac_queue_release_fn,
+    context: *mut c_void,
+    out_queue: *mut *mut ac_queue,
+) -> ac_status {
+    boundary::status(|| {
+        let slot = out(out_queue)?;
+        let function = release.ok_or(Error::InvalidArgument(NULL_POINTER))?;
+        let releaser = Releaser { function, context };
+        let release = Box::new(move |attachment: usize| {
+            let releaser = &releaser;
+            // SAFETY: the creator promised the function takes any
+            // attachment put in this queue, from any thread.
+            unsafe { (releaser.function)(releaser.context, attachment as *mut c_void) };
+        });
+        let queue = Queue::with_release(queue_kind(kind)?, maxsize, max_item_size, release);
+        *slot = ac_queue::into_raw(Arc::new(queue));
+        Ok(())
+    })
+}
+
+/// Puts a copy of the `len` bytes at `data` (NULL allowed when `len` is 0)
+/// carrying `attachment` (NULL: none), waiting at most `timeout_ns` for
+/// room in a bounded queue (0: AC_WOULD_BLOCK at once when full). A
+/// priority queue gives it priority 0. When the put fails, the queue has
+/// taken neither the bytes nor the attachment. Returns AC_INVALID_ARGUMENT
+/// for a non-NULL attachment on a queue not made by `ac_queue_new_attached`
+/// or an item over the size limit, AC_TIMEOUT, AC_WOULD_BLOCK or AC_CLOSED.
+#[no_mangle]
+pub extern "C" fn ac_queue_put_attached(
+    queue: *const ac_queue,
+    attachment: *mut c_void,
+    data: *const c_void,
+    len: usize,
+    timeout_ns: i64,
+) -> ac_status {
+    boundary::status(|| {
+        let data = bytes(data, len)?;
+        try_then_wait(queue, timeout(timeout_ns), |queue, timeout| {
+            queue.put_attached(data, None, attachment as usize, timeout)
+        })
+    })
+}
+
+/// `ac_queue_put_attached` into a priority queue, ordered by the
+/// `key_len`-byte key at `key` (NULL allowed when 0): keys compare as byte
+/// strings (unsigned bytes, lexicographically, a proper prefix first) and
+/// equal keys come out in the order they were put. An `int64_t` priority
+/// given to `ac_queue_put_priority` orders as the 8-byte key of its
+/// big-endian form with the sign bit flipped. AC_INVALID_ARGUMENT for a
+/// queue that is not a priority queue.
+#[no_mangle]
+pub extern "C" fn ac_queue_put_keyed(
+    queue: *const ac_queue,
+    key: *const c_void,
+    key_len: usize,
+    attachment: *mut c_void,
+    data: *const c_void,
+    len: usize,
+    timeout_ns: i64,
+) -> ac_status {
+    boundary::status(|| {
+        let data = bytes(data, len)?;
+        let key = bytes(key, key_len)?;
+        try_then_wait(queue, timeout(timeout_ns), |queue, timeout| {
+            let key = Key::Bytes(key.into());
+            queue.put_attached(data, Some(key), attachment as usize, timeout)
+        })
+    })
+}
+
+/// Takes the next item like `ac_queue_get_timeout`; when it carries an
+/// attachment, writes it to `out_attachment` (the caller now owns it),
+/// copies nothing and writes the message's length to `out_len`; otherwise
+/// writes NULL to `out_attachment` and copies the bytes as
+/// `ac_queue_get_timeout` does (AC_BUFFER_TOO_SMALL leaves the item
+/// queued). `buffer` may be NULL when `capacity` is 0.
+#[no_mangle]
+pub extern "C" fn ac_queue_get_attached(
+    queue: *const ac_queue,
+    buffer: *mut c_void,
+    capacity: usize,
+    timeout_ns: i64,
+    out_len: *mut usize,
+    out_attachment: *mut *mut c_void,
+) -> ac_status {
+    boundary::status(|| {
+        let slot = out(out_len)?;
+        let attachment_slot = out(out_attachment)?;
+        *attachment_slot = std::ptr::null_mut();
+        let buffer = writable(buffer, capacity)?;
+        let (got, attachment) = try_then_wait(queue, timeout(timeout_ns), |queue, timeout| {
+            queue.get_attached_into(&mut *buffer, timeout)
+        })?;
+        *attachment_slot = attachment as *mut c_void;
+        received(got, slot)
+    })
+}
+
+/// Takes the next item without waiting when it carries an attachment, and
+/// returns the attachment (now the caller's). Returns `otherwise`, taking
+/// nothing, when the queue is NULL, empty or shut down, or when its next
+/// item has no attachment (get that one with `ac_queue_get_attached`). It
+/// cannot fail otherwise, hence no status: this is the one-call get of a
+/// binding that puts references to its own objects, and `otherwise` is a
+/// value of its choice that no attachment takes.
+#[no_mangle]
+pub extern "C" fn ac_queue_take_attached(
+    queue: *const ac_queue,
+    otherwise: *mut c_void,
+) -> *mut c_void {
+    boundary::guard(otherwise, || {
+        // SAFETY: NULL or a live handle, not freed during this call.
+        match unsafe { ac_queue::borrow(queue) } {
+            Ok(queue) => queue
+                .take_attachment()
+                .map_or(otherwise, |attachment| attachment as *mut c_void),
+            Err(_) => otherwise,
+        }
+    })
+}
+
+/// `ac_queue_put_many` with attachments: message `i` carries
+/// `attachments[i]` (NULL: none). The attachments of the messages not put
+/// (`*out_put` onwards) stay with the caller.
+#[no_mangle]
+pub extern "C" fn ac_queue_put_many_attached(
+    queue: *const ac_queue,
+    attachments: *const *mut c_void,
+    data: *const c_void,
+    lengths: *const usize,
+    count: usize,
+    timeout_ns: i64,
+    out_put: *mut usize,
+) -> ac_status {
+    boundary::status(|| {
+        write_optional(out_put, 0);
+        // SAFETY: NULL or a live handle.
+        let queue = unsafe { ac_queue::acquire(queue) }?;
+        let lengths = slice(lengths, count)?;
+        let attachments: Vec<usize> = slice(attachments, count)?
+            .iter()
+            .map(|&attachment| attachment as usize)
+            .collect();
+        let data = bytes(data, total_length(lengths)?)?;
+        let (put, outcome) =
+            queue.put_many_attached(split(data, lengths), &attachments, timeout(timeout_ns));
+        write_optional(out_put, put);
+        outcome
+    })
+}
+
+/// `ac_queue_get_many` with attachments: item `i` that carries one has it
+/// in `attachments[i]` (now the caller's), `lengths[i]` 0 and takes no room
+/// in `buffer`; an item without one has `attachments[i]` NULL and its bytes
+/// in `buffer` as with `ac_queue_get_many`.
+#[no_mangle]
+pub extern "C" fn ac_queue_get_many_attached(
+    queue: *const ac_queue,
+    buffer: *mut c_void,
+    capacity: usize,
+    lengths: *mut usize,
+    attachments: *mut *mut c_void,
+    max_items: usize,
+    timeout_ns: i64,
+    out_count: *mut usize,
+) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle.
+        let queue = unsafe { ac_queue::acquire(queue) }?;
+        let count = out(out_count)?;
+        *count = 0;
+        let buffer = writable(buffer, capacity)?;
+        let lengths = slice_mut(lengths, max_items)?;
+        let slots = slice_mut(attachments, max_items)?;
+        let mut taken_attachments = vec![0usize; max_items];
+        let outcome = queue.get_many_attached_into(
+            buffer,
+            lengths,
+            &mut taken_attachments,
+            timeout(timeout_ns),
+        )?;
+        match outcome {
+            Received::Copied(taken) => {
+                for (slot, &attachment) in slots.iter_mut().zip(&taken_attachments[..taken]) {
+                    *slot = attachment as *mut c_void;
+                }
+                *count = taken;
+                Ok(())
+            }
+            Received::TooSmall(needed) => received(Received::TooSmall(needed), &mut lengths[0]),
+        }
+    })
+}
+
+/// The total of `lengths`, checked.
+fn total_length(lengths: &[usize]) -> Result<usize> {
+    lengths
+        .iter()
+        .try_fold(0usize, |total, &len| total.checked_add(len))
+        .ok_or(Error::Overflow("the lengths add up to more than memory"))
+}
+
+/// `data` cut into consecutive messages of `lengths`.
+fn split<'a>(data: &'a [u8], lengths: &'a [usize]) -> impl Iterator<Item = &'a [u8]> + Clone {
+    lengths.iter().scan(0, move |offset, &len| {
+        let message = &data[*offset..*offset + len];
+        *offset += len;
+        Some(message)
+    })
+}
+
 fn queue_kind(kind: ac_queue_kind) -> Result<Kind> {
     match kind {
         AC_QUEUE_FIFO => Ok(Kind::Fifo),
@@ -250,17 +505,8 @@ pub extern "C" fn ac_queue_put_many(
         // SAFETY: NULL or a live handle.
         let queue = unsafe { ac_queue::acquire(queue) }?;
         let lengths = slice(lengths, count)?;
-        let total = lengths
-            .iter()
-            .try_fold(0usize, |total, &len| total.checked_add(len))
-            .ok_or(Error::Overflow("the lengths add up to more than memory"))?;
-        let data = bytes(data, total)?;
-        let messages = lengths.iter().scan(0, |offset, &len| {
-            let message = &data[*offset..*offset + len];
-            *offset += len;
-            Some(message)
-        });
-        let (put, outcome) = queue.put_many(messages, timeout(timeout_ns));
+        let data = bytes(data, total_length(lengths)?)?;
+        let (put, outcome) = queue.put_many(split(data, lengths), timeout(timeout_ns));
         write_optional(out_put, put);
         outcome
     })

@@ -1,16 +1,29 @@
-//! One queued item: a byte message owned by the queue.
+//! One queued item: a byte message owned by the queue, and optionally an
+//! attachment.
 //!
 //! Short messages (up to [`INLINE_CAPACITY`] bytes, which covers every 64-bit
 //! value) live inside the queue's own storage, so putting and getting them
 //! allocates nothing; longer ones get one exact-size heap allocation.
+//!
+//! An attachment is an opaque pointer-sized token (0 = none) that travels
+//! with the message: a binding's reference to one of its own objects. The
+//! queue never looks inside it; whoever takes the item out takes the token
+//! too (see `Queue::release`).
 
 use crate::{Error, Result};
 
 /// Longest message stored without a heap allocation.
 pub const INLINE_CAPACITY: usize = 22;
 
-/// A message copied in from the caller; its bytes are immutable.
-pub(crate) enum Message {
+/// A message copied in from the caller (its bytes are immutable) and its
+/// attachment.
+pub(crate) struct Message {
+    body: Body,
+    /// 0 = none.
+    pub(crate) attachment: usize,
+}
+
+enum Body {
     /// A short message, `len` bytes at the start of `bytes`.
     Inline {
         len: u8,
@@ -27,39 +40,52 @@ impl Message {
         if bytes.len() <= INLINE_CAPACITY {
             let mut inline = [0; INLINE_CAPACITY];
             inline[..bytes.len()].copy_from_slice(bytes);
-            return Ok(Message::Inline {
+            return Ok(Message::from_body(Body::Inline {
                 len: bytes.len() as u8,
                 bytes: inline,
-            });
+            }));
         }
         let mut heap = Vec::new();
         heap.try_reserve_exact(bytes.len())
             .map_err(|_| Error::NoMemory)?;
         heap.extend_from_slice(bytes);
-        Ok(Message::Heap(heap.into_boxed_slice()))
+        Ok(Message::from_body(Body::Heap(heap.into_boxed_slice())))
+    }
+
+    fn from_body(body: Body) -> Message {
+        Message {
+            body,
+            attachment: 0,
+        }
+    }
+
+    /// The message with `attachment` (0 = none) attached.
+    pub(crate) fn attached(mut self, attachment: usize) -> Message {
+        self.attachment = attachment;
+        self
     }
 
     /// The 8 bytes of `value` in native byte order.
     pub(crate) fn from_u64(value: u64) -> Message {
         let mut inline = [0; INLINE_CAPACITY];
         inline[..8].copy_from_slice(&value.to_ne_bytes());
-        Message::Inline {
+        Message::from_body(Body::Inline {
             len: 8,
             bytes: inline,
-        }
+        })
     }
 
     pub(crate) fn as_bytes(&self) -> &[u8] {
-        match self {
-            Message::Inline { len, bytes } => &bytes[..usize::from(*len)],
-            Message::Heap(bytes) => bytes,
+        match &self.body {
+            Body::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            Body::Heap(bytes) => bytes,
         }
     }
 
     pub(crate) fn len(&self) -> usize {
-        match self {
-            Message::Inline { len, .. } => usize::from(*len),
-            Message::Heap(bytes) => bytes.len(),
+        match &self.body {
+            Body::Inline { len, .. } => usize::from(*len),
+            Body::Heap(bytes) => bytes.len(),
         }
     }
 
@@ -81,7 +107,7 @@ mod tests {
             assert_eq!(message.as_bytes(), &bytes[..]);
             assert_eq!(message.len(), len);
             assert_eq!(
-                matches!(message, Message::Inline { .. }),
+                matches!(message.body, Body::Inline { .. }),
                 len <= INLINE_CAPACITY
             );
         }
@@ -93,6 +119,7 @@ mod tests {
         assert_eq!(message.to_u64(), Some(u64::MAX - 5));
         assert_eq!(message.as_bytes(), &(u64::MAX - 5).to_ne_bytes());
         assert_eq!(Message::copy_of(&[1, 2, 3]).unwrap().to_u64(), None);
-        assert_eq!(std::mem::size_of::<Message>(), 24);
+        assert_eq!(std::mem::size_of::<Message>(), 32);
+        assert_eq!(Message::from_u64(1).attached(7).attachment, 7);
     }
 }

@@ -19,18 +19,36 @@
 //! Blocked getters, putters and joiners spin briefly and then sleep (see
 //! `waiters`).
 //!
+//! Attachments: a queue created with a release function ([`Queue::with_release`])
+//! also carries, with each message, an optional opaque pointer-sized token
+//! (a binding's reference to one of its own objects: Python puts a strong
+//! reference to the object itself, so the object that comes out is the one
+//! that went in). The token leaves the queue exactly once: handed to the
+//! caller of an attachment-aware get ([`Queue::get_attached_into`]), or
+//! given to the release function whenever the item leaves in any other way
+//! (a plain byte get, an immediate shutdown, the queue dropped). The
+//! release function is never called with a lock of the queue held, so it
+//! may run arbitrary code (even use the queue).
+//!
+//! Priority queues order by [`Key`]: byte strings compared lexicographically,
+//! of which an `i64` priority is one (its big-endian offset-binary bytes).
+//!
 //! Invariants:
 //! - Every successful put adds exactly one item, and every item leaves the
 //!   queue exactly once: through a get, or discarded by an immediate shutdown
-//!   or by freeing the queue. A put that fails leaves the caller's message
+//!   or by freeing the queue; its attachment, if any, goes to the caller of
+//!   an attachment-aware get or else to the release function, once. A put that fails leaves the caller's message
 //!   with the caller; a get that fails takes nothing.
 //! - Order: FIFO oldest first (so FIFO per producer); LIFO newest first;
-//!   priority lowest value first and, among equal priorities, oldest first.
+//!   priority lowest key first and, among equal keys, oldest first.
 //! - A get whose buffer is too small (or a `get_u64` that finds an item that
 //!   is not 8 bytes) reports the size and leaves the item at the head of the
-//!   queue, in a side slot that every get serves first. Such items live
-//!   outside the bounded storage, so a bounded queue holds at most `maxsize`
-//!   items plus the few left this way.
+//!   queue, in a side slot that every get serves first (an attachment-aware
+//!   get that finds an item without attachment leaves it there too). Such
+//!   items live outside the bounded storage but count towards `maxsize`: a
+//!   put waits while they fill it, so a bounded queue holds at most
+//!   `maxsize` items, plus the few left there while a put was already
+//!   claiming its place.
 //! - `unfinished_tasks` counts successful puts minus `task_done` calls minus
 //!   items discarded by an immediate shutdown; it never goes below zero (a
 //!   `task_done` that would take it there fails and changes nothing). A put
@@ -57,6 +75,7 @@ mod waiters;
 #[cfg(test)]
 mod tests;
 
+pub use items::Key;
 pub use message::INLINE_CAPACITY;
 pub use storage::RING_LIMIT;
 pub use topic::{Delivery, Topic};
@@ -99,14 +118,23 @@ pub enum Received {
     TooSmall(usize),
 }
 
+/// Receives each attachment that leaves a queue other than through an
+/// attachment-aware get.
+pub type Release = Box<dyn Fn(usize) + Send + Sync>;
+
 /// A blocking queue of byte messages.
 pub struct Queue {
+    /// Takes attachments back; `None`: the queue takes none.
+    release: Option<Release>,
     storage: Storage,
     /// Items a get took but could not hand over; served before `storage`.
     head: Mutex<VecDeque<Message>>,
     /// `head.len()`, readable without the lock. Read by every get, so it
     /// keeps a cache line of its own.
     head_len: CachePadded<AtomicUsize>,
+    /// Items an attachment-aware get has taken from storage and may leave
+    /// at the head: they still count towards `maxsize` meanwhile.
+    reserved: AtomicUsize,
     /// `task_done` calls plus items discarded by an immediate shutdown;
     /// never more than the storage's count of puts.
     done: CachePadded<AtomicU64>,
@@ -134,6 +162,20 @@ impl Queue {
         Queue::with_storage(kind, maxsize, max_item_size, false)
     }
 
+    /// Like [`Queue::new`], for a queue whose items may carry attachments:
+    /// `release` gets each attachment that leaves the queue other than
+    /// through [`Queue::get_attached_into`] or [`Queue::get_many_attached_into`].
+    pub fn with_release(
+        kind: Kind,
+        maxsize: usize,
+        max_item_size: usize,
+        release: Release,
+    ) -> Queue {
+        let mut queue = Queue::new(kind, maxsize, max_item_size);
+        queue.release = Some(release);
+        queue
+    }
+
     /// A queue of 64-bit values: every item is exactly 8 bytes long (other
     /// lengths fail with `InvalidArgument`). A FIFO one stores bare values,
     /// which makes it the fastest queue for integers and pointers.
@@ -143,9 +185,11 @@ impl Queue {
 
     fn with_storage(kind: Kind, maxsize: usize, max_item_size: usize, values: bool) -> Queue {
         Queue {
+            release: None,
             storage: Storage::new(kind, maxsize, values),
             head: Mutex::new(VecDeque::new()),
             head_len: CachePadded::new(AtomicUsize::new(0)),
+            reserved: AtomicUsize::new(0),
             done: CachePadded::new(AtomicU64::new(0)),
             abandoned: AtomicBool::new(false),
             getters: CachePadded::new(Waiters::new()),
@@ -213,10 +257,89 @@ impl Queue {
         self.check_size(message.len())?;
         self.insert(
             Message::copy_of(message)?,
-            0,
+            Key::Int(0),
             Deadline::after(timeout),
             None,
         )
+    }
+
+    /// Whether items may carry attachments (the queue has a release
+    /// function).
+    pub fn takes_attachments(&self) -> bool {
+        self.release.is_some()
+    }
+
+    /// Like [`Queue::put`], the message carrying `attachment` (0 = none),
+    /// ordered by `key` in a priority queue (`None`: priority 0; a key for
+    /// another kind fails with `InvalidArgument`). When the put fails, the
+    /// attachment stays with the caller. A queue without a release function
+    /// takes no attachment (`InvalidArgument`).
+    pub fn put_attached(
+        &self,
+        message: &[u8],
+        key: Option<Key>,
+        attachment: usize,
+        timeout: Option<Duration>,
+    ) -> Result<()> {
+        self.check_attachment(attachment)?;
+        if key.is_some() && self.kind != Kind::Priority {
+            return Err(Error::InvalidArgument("only a priority queue takes a key"));
+        }
+        self.check_size(message.len())?;
+        let message = Message::copy_of(message)?.attached(attachment);
+        let key = key.unwrap_or(Key::Int(0));
+        self.insert(message, key, Deadline::after(timeout), None)
+    }
+
+    /// Like [`Queue::put_many`], message `i` carrying `attachments[i]`
+    /// (which must have one entry per message). The attachments of the
+    /// messages not put stay with the caller.
+    pub fn put_many_attached<'a, I>(
+        &self,
+        messages: I,
+        attachments: &[usize],
+        timeout: Option<Duration>,
+    ) -> (usize, Result<()>)
+    where
+        I: IntoIterator<Item = &'a [u8]>,
+        I::IntoIter: Clone,
+    {
+        if let Err(error) = attachments
+            .iter()
+            .try_for_each(|&attachment| self.check_attachment(attachment))
+        {
+            return (0, Err(error));
+        }
+        let messages = messages.into_iter();
+        if let Err(error) = messages
+            .clone()
+            .try_for_each(|message| self.check_size(message.len()))
+        {
+            return (0, Err(error));
+        }
+        let attached = messages.zip(attachments).map(|(message, &attachment)| {
+            Message::copy_of(message).map(|message| message.attached(attachment))
+        });
+        self.insert_batch(attached, Deadline::after(timeout))
+    }
+
+    fn check_attachment(&self, attachment: usize) -> Result<()> {
+        if attachment != 0 && self.release.is_none() {
+            return Err(Error::InvalidArgument(
+                "this queue was created without a release function: it takes no attachment",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Hands the attachment of an item that leaves the queue, if any, to
+    /// the release function. Called with no lock held.
+    fn release(&self, message: &Message) {
+        if message.attachment != 0 {
+            if let Some(release) = &self.release {
+                release(message.attachment);
+            }
+        }
     }
 
     /// Like [`Queue::put`] with a priority (lower comes out first); only for
@@ -234,7 +357,7 @@ impl Queue {
         }
         self.check_size(message.len())?;
         let message = Message::copy_of(message)?;
-        self.insert(message, priority, Deadline::after(timeout), None)
+        self.insert(message, Key::Int(priority), Deadline::after(timeout), None)
     }
 
     /// Appends `value` as an 8-byte message, without allocating.
@@ -285,9 +408,13 @@ impl Queue {
         (put, Ok(()))
     }
 
-    /// Takes the next item, waiting up to `timeout` for one.
+    /// Takes the next item, waiting up to `timeout` for one (its attachment
+    /// goes to the release function).
     pub fn get(&self, timeout: Option<Duration>) -> Result<Vec<u8>> {
-        Ok(self.remove(Deadline::after(timeout))?.as_bytes().to_vec())
+        let message = self.remove(Deadline::after(timeout))?;
+        let bytes = message.as_bytes().to_vec();
+        self.release(&message);
+        Ok(bytes)
     }
 
     /// Takes the next item into `buffer`, waiting up to `timeout` for one:
@@ -301,7 +428,97 @@ impl Queue {
             return Ok(Received::TooSmall(len));
         }
         buffer[..len].copy_from_slice(message.as_bytes());
+        self.release(&message);
         Ok(Received::Copied(len))
+    }
+
+    /// Like [`Queue::get_into`], handing over the item's attachment instead
+    /// of its bytes when it has one: `(Copied(len), attachment)` with
+    /// nothing copied and `len` the message's length, or `(.., 0)` for an
+    /// item without one, copied as `get_into` does. The caller then owns
+    /// the attachment.
+    pub fn get_attached_into(
+        &self,
+        buffer: &mut [u8],
+        timeout: Option<Duration>,
+    ) -> Result<(Received, usize)> {
+        let message = self.remove(Deadline::after(timeout))?;
+        let len = message.len();
+        if message.attachment != 0 {
+            return Ok((Received::Copied(len), message.attachment));
+        }
+        if len > buffer.len() {
+            self.leave_at_head(message);
+            return Ok((Received::TooSmall(len), 0));
+        }
+        buffer[..len].copy_from_slice(message.as_bytes());
+        Ok((Received::Copied(len), 0))
+    }
+
+    /// Takes the next item without waiting when it carries an attachment,
+    /// returning the attachment (the caller's now); `None` when there is no
+    /// item now, or the next one has no attachment (it stays next).
+    pub fn take_attachment(&self) -> Option<usize> {
+        // Counted before it leaves storage and until it is at the head, so
+        // that no put takes its place meanwhile.
+        self.reserved.fetch_add(1, Ordering::SeqCst);
+        let taken = match self.try_remove() {
+            Popped::Item(message) if message.attachment != 0 => Some(message.attachment),
+            Popped::Item(message) => {
+                self.leave_at_head(message);
+                self.reserved.fetch_sub(1, Ordering::SeqCst);
+                return None;
+            }
+            Popped::Empty | Popped::Closed => None,
+        };
+        self.reserved.fetch_sub(1, Ordering::SeqCst);
+        // Putters that saw the reservation re-check.
+        self.made_room(1);
+        taken
+    }
+
+    /// Like [`Queue::get_many_into`], handing over attachments as
+    /// [`Queue::get_attached_into`] does: item `i` with an attachment puts
+    /// it in `attachments[i]`, copies nothing and has `lengths[i]` 0; an
+    /// item without one has `attachments[i]` 0. `attachments` must be as
+    /// long as `lengths`.
+    pub fn get_many_attached_into(
+        &self,
+        buffer: &mut [u8],
+        lengths: &mut [usize],
+        attachments: &mut [usize],
+        timeout: Option<Duration>,
+    ) -> Result<Received> {
+        let room = lengths.len().min(attachments.len());
+        if room == 0 {
+            return Err(Error::InvalidArgument(
+                "a batch get needs room for one item",
+            ));
+        }
+        let mut next = Some(self.remove(Deadline::after(timeout))?);
+        let (mut count, mut offset) = (0, 0);
+        while let Some(message) = next {
+            if message.attachment != 0 {
+                lengths[count] = 0;
+                attachments[count] = message.attachment;
+            } else {
+                let len = message.len();
+                if len > buffer.len() - offset {
+                    self.leave_at_head(message);
+                    if count == 0 {
+                        return Ok(Received::TooSmall(len));
+                    }
+                    break;
+                }
+                buffer[offset..offset + len].copy_from_slice(message.as_bytes());
+                lengths[count] = len;
+                attachments[count] = 0;
+                offset += len;
+            }
+            count += 1;
+            next = if count < room { self.try_take() } else { None };
+        }
+        Ok(Received::Copied(count))
     }
 
     /// Takes the next item as a 64-bit value. Fails with `InvalidArgument`,
@@ -342,6 +559,7 @@ impl Queue {
                 break;
             }
             buffer[offset..offset + len].copy_from_slice(message.as_bytes());
+            self.release(&message);
             lengths[count] = len;
             offset += len;
             count += 1;
@@ -423,8 +641,14 @@ impl Queue {
         if immediate {
             // The storage waits for puts that claimed a place before the
             // close, and refuses later ones: this drains everything.
-            while let Popped::Item(_) = self.try_remove() {
-                discarded += 1;
+            // Taken out first and released after, with no lock held.
+            let mut taken = Vec::new();
+            while let Popped::Item(message) = self.try_remove() {
+                taken.push(message);
+            }
+            discarded = taken.len();
+            for message in &taken {
+                self.release(message);
             }
             // No put can succeed any more, so `pushed` is final.
             let pushed = self.storage.pushed();
@@ -471,14 +695,14 @@ impl Queue {
 
     /// Adds one message once there is room; fails with `Closed` after a
     /// shutdown or once `abort` is set.
-    fn insert(
+    pub(crate) fn insert(
         &self,
         message: Message,
-        priority: i64,
+        key: Key,
         deadline: Deadline,
         abort: Option<&AtomicBool>,
     ) -> Result<()> {
-        let push = |message| self.storage.push(message, priority).map(|()| 1);
+        let push = |message| self.storage.push(message, key.clone()).map(|()| 1);
         self.insert_with(message, push, deadline, abort).map(drop)
     }
 
@@ -501,21 +725,37 @@ impl Queue {
         abort: Option<&AtomicBool>,
     ) -> Result<usize> {
         let aborted = || abort.is_some_and(|abort| abort.load(Ordering::SeqCst));
+        // Items left at the head count towards `maxsize` too: a get that
+        // takes an item and leaves it at the head for a later get has not
+        // made room.
+        let crowded = || {
+            self.maxsize != 0 && {
+                let aside =
+                    self.head_len.load(Ordering::SeqCst) + self.reserved.load(Ordering::SeqCst);
+                aside != 0 && self.storage.len() + aside >= self.maxsize
+            }
+        };
         let mut backoff = Backoff::new();
         let mut expired = false;
         loop {
             if aborted() {
                 return Err(Error::Closed);
             }
-            match push(item) {
-                Ok(count) => {
-                    // The push's SeqCst write orders it before the check
-                    // for sleeping getters (see `Waiters`).
-                    self.getters.notify(count);
-                    return Ok(count);
+            if crowded() {
+                if self.is_closed() {
+                    return Err(Error::Closed);
                 }
-                Err(Refused::Closed(_)) => return Err(Error::Closed),
-                Err(Refused::Full(back)) => item = back,
+            } else {
+                match push(item) {
+                    Ok(count) => {
+                        // The push's SeqCst write orders it before the check
+                        // for sleeping getters (see `Waiters`).
+                        self.getters.notify(count);
+                        return Ok(count);
+                    }
+                    Err(Refused::Closed(_)) => return Err(Error::Closed),
+                    Err(Refused::Full(back)) => item = back,
+                }
             }
             if expired || deadline == Deadline::Now {
                 return Err(deadline.expired_error());
@@ -526,7 +766,7 @@ impl Queue {
                 continue;
             }
             expired = !self.putters.wait_until(deadline, || {
-                !self.storage.is_full() || self.is_closed() || aborted()
+                (!self.storage.is_full() && !crowded()) || self.is_closed() || aborted()
             });
             backoff = Backoff::new();
         }
@@ -539,7 +779,8 @@ impl Queue {
     ) -> (usize, Result<()>) {
         let mut put = 0;
         for message in messages {
-            if let Err(error) = message.and_then(|message| self.insert(message, 0, deadline, None))
+            if let Err(error) =
+                message.and_then(|message| self.insert(message, Key::Int(0), deadline, None))
             {
                 return (put, Err(error));
             }
@@ -564,6 +805,9 @@ impl Queue {
     /// no message-sized result goes through memory.)
     #[inline]
     fn try_remove_value(&self) -> Popped<Option<u64>> {
+        if self.release.is_some() {
+            return self.try_remove_attached_value();
+        }
         let popped = match self.take_from_head() {
             Some(message) => Popped::Item(message.to_u64().ok_or(message)),
             None => {
@@ -573,6 +817,25 @@ impl Queue {
             }
         };
         popped.map(|taken| taken.map_err(|message| self.leave_at_head(message)).ok())
+    }
+
+    /// `try_remove_value` for a queue that takes attachments: an 8-byte
+    /// item's attachment goes to the release function.
+    fn try_remove_attached_value(&self) -> Popped<Option<u64>> {
+        match self.try_remove() {
+            Popped::Item(message) => match message.to_u64() {
+                Some(value) => {
+                    self.release(&message);
+                    Popped::Item(Some(value))
+                }
+                None => {
+                    self.leave_at_head(message);
+                    Popped::Item(None)
+                }
+            },
+            Popped::Empty => Popped::Empty,
+            Popped::Closed => Popped::Closed,
+        }
     }
 
     /// Like `try_remove_value`, taking up to `values.len()` values into the
@@ -605,6 +868,11 @@ impl Queue {
         let mut head = self.head.lock();
         let message = head.pop_front();
         self.head_len.store(head.len(), Ordering::SeqCst);
+        drop(head);
+        if message.is_some() {
+            // It counted towards `maxsize` (see `insert_with`).
+            self.made_room(1);
+        }
         message
     }
 
@@ -677,6 +945,18 @@ impl Queue {
         self.head_len.store(head.len(), Ordering::SeqCst);
         drop(head);
         self.getters.notify_one();
+    }
+}
+
+impl Drop for Queue {
+    /// Releases the attachments of the items still queued.
+    fn drop(&mut self) {
+        if self.release.is_some() {
+            self.storage.close();
+            while let Popped::Item(message) = self.try_remove() {
+                self.release(&message);
+            }
+        }
     }
 }
 

@@ -9,7 +9,7 @@
 
 use parking_lot::Mutex;
 
-use super::items::Items;
+use super::items::{Items, Key};
 use super::list::List;
 use super::message::Message;
 use super::ring::Ring;
@@ -119,10 +119,10 @@ impl Storage {
         }
     }
 
-    /// Adds `message` unless the storage is full or closed. `priority`
-    /// matters only to a priority queue; value storage takes only 8-byte
-    /// messages (the queue checks).
-    pub(crate) fn push(&self, message: Message, priority: i64) -> Result<(), Refused<Message>> {
+    /// Adds `message` unless the storage is full or closed. `key` matters
+    /// only to a priority queue; value storage takes only 8-byte messages
+    /// without attachments (the queue checks).
+    pub(crate) fn push(&self, message: Message, key: Key) -> Result<(), Refused<Message>> {
         match self {
             Storage::List(list) => list.push(message),
             Storage::Ring(ring) => ring.push(message),
@@ -137,7 +137,7 @@ impl Storage {
                 if locked.maxsize != 0 && locked.items.len() >= locked.maxsize {
                     return Err(Refused::Full(message));
                 }
-                locked.items.push(message, priority);
+                locked.items.push(message, key);
                 locked.pushed += 1;
                 Ok(())
             }
@@ -169,7 +169,7 @@ impl Storage {
             Storage::ValueList(list) => list.push(value),
             Storage::ValueRing(ring) => ring.push(value),
             _ => self
-                .push(Message::from_u64(value), 0)
+                .push(Message::from_u64(value), Key::Int(0))
                 .map_err(|refused| refused.map(|message| value_of(&message))),
         }
     }

@@ -715,3 +715,45 @@ mod topics {
         assert_eq!(topic.subscribers(), 1);
     }
 }
+
+#[test]
+fn attachments_go_to_attached_gets_or_to_the_release_function() {
+    use std::sync::{Arc, Mutex};
+    let released = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&released);
+    let queue = Queue::with_release(
+        Kind::Fifo,
+        2,
+        0,
+        Box::new(move |attachment| sink.lock().unwrap().push(attachment)),
+    );
+    queue.put_attached(b"a", None, 1, None).unwrap();
+    queue.put_attached(b"b", None, 0, None).unwrap();
+    assert_eq!(queue.take_attachment(), Some(1));
+    // An item without one stays next, and still fills its place.
+    assert_eq!(queue.take_attachment(), None);
+    queue.put_attached(b"c", None, 3, None).unwrap();
+    assert_eq!(
+        queue.put_attached(b"d", None, 4, Some(Duration::ZERO)),
+        Err(Error::WouldBlock)
+    );
+    assert_eq!(queue.get(None).unwrap(), b"b");
+    assert_eq!(queue.get(None).unwrap(), b"c");
+    assert_eq!(*released.lock().unwrap(), vec![3]);
+    queue.put_attached(b"e", None, 5, None).unwrap();
+    drop(queue);
+    assert_eq!(*released.lock().unwrap(), vec![3, 5]);
+}
+
+#[test]
+fn a_plain_queue_takes_no_attachment() {
+    let queue = Queue::new(Kind::Fifo, 0, 0);
+    assert!(matches!(
+        queue.put_attached(b"x", None, 9, None),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        queue.put_attached(b"x", Some(Key::Int(1)), 0, None),
+        Err(Error::InvalidArgument(_))
+    ));
+}

@@ -22,6 +22,7 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 
+use super::items::Key;
 use super::message::Message;
 use super::Queue;
 use crate::time::Deadline;
@@ -110,7 +111,12 @@ impl Topic {
         let deadline = Deadline::after(timeout);
         let mut delivery = Delivery::default();
         for queue in subscribers.iter() {
-            match queue.insert(Message::copy_of(message)?, 0, deadline, Some(&self.closed)) {
+            match queue.insert(
+                Message::copy_of(message)?,
+                Key::Int(0),
+                deadline,
+                Some(&self.closed),
+            ) {
                 Ok(()) => delivery.delivered += 1,
                 Err(Error::Timeout | Error::WouldBlock) => delivery.missed += 1,
                 Err(Error::Closed) if self.closed.load(Ordering::Acquire) => {

@@ -1,19 +1,25 @@
 """Benchmark: allcore's queues against the standard library's ``queue``.
 
-Three comparisons, each case interleaved with the others and reported as the
-median of --repeat runs (the machine is noisy):
+Every case runs once per round, all rounds interleaved (the machine is
+noisy), and the median of the rounds is reported with its ratio to
+``queue.Queue`` measured in the same rounds:
 
 1. ``put`` + ``get`` of one small object from one thread: ``allcore.Queue``
-   against ``queue.Queue`` (target: at least 2x faster). ``queue.SimpleQueue``
-   (a C extension with no maxsize, task tracking or shutdown) is shown beside.
-2. Batches: ``put_many`` + ``get_many`` of 1000 items, per item.
-3. A pipeline: producers put fib jobs, consumer threads compute each one.
-   ``allcore.Queue`` + ``allcore.fib`` (native, GIL released: the consumers
-   run in parallel) against ``queue.Queue`` + a pure-Python fib, and the two
-   mixed combinations.
+   against ``queue.Queue`` (target: at least 1.25x faster), with
+   ``allcore.SimpleQueue`` and CPython's C ``queue.SimpleQueue`` beside, and
+   where the time goes (the two native calls alone, bare foreign calls);
+2. batches: ``put_many`` + ``get_many`` of 1000 items, per item, against a
+   ``queue.Queue`` put + get loop (target: at least 5x faster);
+3. 2 producer and 2 consumer Python threads through a bounded queue
+   (maxsize 64): items per second (target: at least 1.5x ``queue.Queue``);
+4. a pipeline: producers put fib jobs, consumer threads compute each one,
+   ``allcore.Queue`` + ``allcore.fib`` (native, GIL released: the
+   consumers run in parallel) against ``queue.Queue`` + a pure-Python fib.
 
-    python bindings/python/benchmarks/queue_bench.py [--pairs 50000] [--repeat 9]
+    python bindings/python/benchmarks/queue_bench.py [--rounds 9]
 """
+
+from __future__ import annotations
 
 import argparse
 import os
@@ -24,7 +30,9 @@ import sys
 import threading
 import time
 import timeit
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 try:
     import allcore
@@ -32,72 +40,152 @@ except ImportError:  # running from a source checkout, not an installed package
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     import allcore
 
-SMALL_OBJECTS = [("str", "hello"), ("bytes", b"hello"), ("int", 12345), ("tuple", (1, "job"))]
+
+class Job:
+    """A plain object: what most programs put in a queue."""
+
+
+SMALL_OBJECTS = [
+    ("str", "hello"),
+    ("bytes", b"hello"),
+    ("int", 12345),
+    ("tuple", (1, "job")),
+    ("object", Job()),
+]
+SINGLE_QUEUES: list[tuple[str, Callable[[], Any]]] = [
+    ("allcore.Queue", allcore.Queue),
+    ("queue.Queue", queue.Queue),
+    ("allcore.SimpleQueue", allcore.SimpleQueue),
+    ("queue.SimpleQueue (C)", queue.SimpleQueue),
+]
 BATCH = 1000
+THREADED_ITEMS = 40_000
+THREADED_MAXSIZE = 64
 
 
-def python_fib(n):
-    return n if n < 2 else python_fib(n - 1) + python_fib(n - 2)
+def breakdown_cases(pairs: int) -> list[tuple[tuple[str, str], Callable[[], float]]]:
+    """Where a put + get of an object goes: the two bound native calls
+    alone, and argument-free foreign calls through PyDLL and CDLL."""
+    import ctypes
 
+    from allcore import _lib, _queue
 
-def pair_cases():
+    item = Job()
+    q: Any = allcore.Queue()
+    calls = {}
+    for label, lib in (("PyDLL", _lib.quick_library), ("CDLL", _lib.library)):
+        function = lib._FuncPtr(("ac_version", lib))
+        function.restype = ctypes.c_uint32
+        calls[label] = function
+    statements = [
+        ("allcore.Queue put + get", "put(item); get()", {"put": q.put, "get": q.get}),
+        (
+            "the two bound native calls alone",
+            "incref(item); try_put(id(item), marker, 2, 0); take()",
+            {
+                "incref": _queue._incref,
+                "try_put": q._try_put,
+                "take": q._take,
+                "marker": _queue._OBJECT,
+            },
+        ),
+        ("two PyDLL calls of a no-op (ac_version)", "call(); call()", {"call": calls["PyDLL"]}),
+        ("two CDLL calls of a no-op (ac_version)", "call(); call()", {"call": calls["CDLL"]}),
+    ]
     cases = []
-    for label, item in SMALL_OBJECTS:
-        for name, factory in (
-            ("allcore.Queue", allcore.Queue),
-            ("queue.Queue", queue.Queue),
-            ("queue.SimpleQueue", queue.SimpleQueue),
-        ):
-            q = factory()
-            statement = "put(item); get()"
-            names = {"put": q.put, "get": q.get, "item": item}
-            cases.append(((label, name), timeit.Timer(statement, globals=names), 1))
+    for name, statement, names in statements:
+        timer = timeit.Timer(statement, globals={**names, "item": item})
+        cases.append((("breakdown", name), lambda timer=timer: timer.timeit(pairs) / pairs * 1e9))
     return cases
 
 
-def batch_cases():
-    items = [f"item {n}" for n in range(BATCH)]
-    ours, theirs = allcore.Queue(), queue.Queue()
-    return [
-        (
-            ("batch of 1000 str", "allcore put_many + get_many"),
-            timeit.Timer(
-                "put_many(items); get_many(len(items))",
-                globals={"put_many": ours.put_many, "get_many": ours.get_many, "items": items},
-            ),
-            BATCH,
-        ),
-        (
-            ("batch of 1000 str", "allcore.Queue put + get loop"),
-            timeit.Timer(
-                "for item in items: put(item)\nfor item in items: get()",
-                globals={"put": ours.put, "get": ours.get, "items": items},
-            ),
-            BATCH,
-        ),
-        (
-            ("batch of 1000 str", "queue.Queue put + get loop"),
-            timeit.Timer(
-                "for item in items: put(item)\nfor item in items: get()",
-                globals={"put": theirs.put, "get": theirs.get, "items": items},
-            ),
-            BATCH,
-        ),
-    ]
+def python_fib(n: int) -> int:
+    return n if n < 2 else python_fib(n - 1) + python_fib(n - 2)
 
 
-def pipeline(queue_class, fib, jobs, n, producers, consumers):
-    """Seconds for ``producers`` threads to feed ``jobs`` fib(n) jobs through
-    a bounded queue to ``consumers`` threads."""
+def single_cases(pairs: int) -> list[tuple[tuple[str, str], Callable[[], float]]]:
+    """ns per put + get, one thread."""
+    cases = []
+    for label, item in SMALL_OBJECTS:
+        for name, factory in SINGLE_QUEUES:
+            q = factory()
+            names = {"put": q.put, "get": q.get, "item": item}
+            timer = timeit.Timer("put(item); get()", globals=names)
+            cases.append(((label, name), lambda timer=timer: timer.timeit(pairs) / pairs * 1e9))
+    return cases
+
+
+def batch_cases(batches: int) -> list[tuple[tuple[str, str], Callable[[], float]]]:
+    """ns per item: put_many + get_many of BATCH items, or a put + get loop."""
+    cases = []
+    for label, items in (
+        ("ints", list(range(BATCH))),
+        ("str", [f"item {n}" for n in range(BATCH)]),
+        ("objects", [Job() for _ in range(BATCH)]),
+    ):
+        ours, theirs = allcore.Queue(), queue.Queue()
+        statements = [
+            (
+                "allcore put_many + get_many",
+                "put_many(items); get_many(count)",
+                {"put_many": ours.put_many, "get_many": ours.get_many},
+            ),
+            (
+                "queue.Queue put + get loop",
+                "for item in items: put(item)\nfor item in items: get()",
+                {"put": theirs.put, "get": theirs.get},
+            ),
+        ]
+        for name, statement, names in statements:
+            timer = timeit.Timer(statement, globals={**names, "items": items, "count": BATCH})
+            per_item = BATCH * batches
+            cases.append(
+                ((label, name), lambda timer=timer, n=per_item: timer.timeit(batches) / n * 1e9)
+            )
+    return cases
+
+
+def threaded(factory: Callable[[int], Any]) -> float:
+    """Items per second that 2 producer and 2 consumer threads move through
+    a bounded queue."""
+    q = factory(THREADED_MAXSIZE)
+    per_thread = THREADED_ITEMS // 2
+
+    def produce() -> None:
+        put = q.put
+        for n in range(per_thread):
+            put(n)
+
+    def consume() -> None:
+        get = q.get
+        for _ in range(per_thread):
+            get()
+
+    threads = [threading.Thread(target=produce) for _ in range(2)]
+    threads += [threading.Thread(target=consume) for _ in range(2)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return THREADED_ITEMS / (time.perf_counter() - started)
+
+
+def pipeline(
+    queue_class: Callable[[int], Any], fib: Callable[[int], int], jobs: int, n: int
+) -> float:
+    """ms for 2 producer threads to feed ``jobs`` fib(n) jobs through a
+    bounded queue to consumer threads."""
+    consumers = max(2, os.cpu_count() or 2)
     q = queue_class(64)
-    per_producer = jobs // producers
-    sums = []
+    per_producer = jobs // 2
+    sums: list[int] = []
 
-    def produce():
+    def produce() -> None:
         for _ in range(per_producer):
             q.put(n)
 
-    def consume():
+    def consume() -> None:
         total = 0
         while True:
             item = q.get()
@@ -108,7 +196,7 @@ def pipeline(queue_class, fib, jobs, n, producers, consumers):
 
     started = time.perf_counter()
     threads = [threading.Thread(target=consume) for _ in range(consumers)]
-    threads += [threading.Thread(target=produce) for _ in range(producers)]
+    threads += [threading.Thread(target=produce) for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads[consumers:]:
@@ -118,65 +206,82 @@ def pipeline(queue_class, fib, jobs, n, producers, consumers):
     for thread in threads[:consumers]:
         thread.join()
     elapsed = time.perf_counter() - started
-    assert sum(sums) == per_producer * producers * allcore.fib(n)
-    return elapsed
+    assert sum(sums) == per_producer * 2 * allcore.fib(n)
+    return elapsed * 1e3
 
 
-def main():
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--pairs", type=int, default=50_000, help="put+get pairs per run")
-    parser.add_argument("--repeat", type=int, default=9, help="runs per case (median kept)")
-    parser.add_argument("--jobs", type=int, default=96, help="fib jobs in the pipeline")
+    parser.add_argument("--rounds", type=int, default=9, help="interleaved rounds (median kept)")
+    parser.add_argument("--pairs", type=int, default=20_000, help="put+get pairs per round")
+    parser.add_argument("--batches", type=int, default=20, help="batches per round")
+    parser.add_argument("--jobs", type=int, default=240, help="fib jobs in the pipeline")
     parser.add_argument("--fib", type=int, default=20, help="n of each pipeline job fib(n)")
     args = parser.parse_args()
-    consumers = max(2, os.cpu_count() or 2)
 
-    cases = pair_cases() + batch_cases()
-    for _, timer, _ in cases:  # warm up
-        timer.timeit(100)
-    samples = {key: [] for key, _, _ in cases}
+    cases = single_cases(args.pairs) + breakdown_cases(args.pairs) + batch_cases(args.batches)
+    cases += [
+        (("threads", "allcore.Queue"), lambda: threaded(allcore.Queue)),
+        (("threads", "queue.Queue"), lambda: threaded(queue.Queue)),
+    ]
     pipelines = [
         ("allcore.Queue + allcore.fib", allcore.Queue, allcore.fib),
         ("queue.Queue + allcore.fib", queue.Queue, allcore.fib),
-        ("allcore.Queue + Python fib", allcore.Queue, python_fib),
         ("queue.Queue + Python fib", queue.Queue, python_fib),
     ]
-    for label, _, _ in pipelines:
-        samples[label] = []
-    for _ in range(args.repeat):
-        for key, timer, per in cases:
-            runs = args.pairs // per or 1
-            samples[key].append(timer.timeit(runs) / (runs * per) * 1e9)
-        for label, queue_class, fib in pipelines:
-            seconds = pipeline(queue_class, fib, args.jobs, args.fib, 2, consumers)
-            samples[label].append(seconds * 1e3)
+    for label, queue_class, fib in pipelines:
+        cases.append(
+            (("pipeline", label), lambda q=queue_class, f=fib: pipeline(q, f, args.jobs, args.fib))
+        )
+    for _, run in cases:  # warm up
+        run()
+    samples: dict[tuple[str, str], list[float]] = {key: [] for key, _ in cases}
+    for _ in range(args.rounds):
+        for key, run in cases:
+            samples[key].append(run())
     median = {key: statistics.median(values) for key, values in samples.items()}
 
-    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, median of {args.repeat} runs\n")
+    version = sys.version.split()[0]
+    print(f"Python {version}, {os.cpu_count()} CPUs, median of {args.rounds} rounds\n")
     print("### put + get of one small object, one thread\n")
     print("| object | queue | ns per put+get | queue.Queue time / this |")
     print("|---|---|---:|---:|")
     for label, _ in SMALL_OBJECTS:
         baseline = median[(label, "queue.Queue")]
-        for name in ("allcore.Queue", "queue.Queue", "queue.SimpleQueue"):
+        for name, _ in SINGLE_QUEUES:
             value = median[(label, name)]
             print(f"| {label} | `{name}` | {value:.0f} | {baseline / value:.2f}x |")
-    print("\n### batches of 1000 items\n")
-    print("| case | ns per item | queue.Queue time / this |")
-    print("|---|---:|---:|")
-    baseline = median[("batch of 1000 str", "queue.Queue put + get loop")]
-    for key, _, _ in batch_cases():
-        print(f"| {key[1]} | {median[key]:.0f} | {baseline / median[key]:.2f}x |")
+    print("\n### where a put + get of an object goes\n")
+    print("| what | ns |")
+    print("|---|---:|")
+    for key in [key for key, _ in cases if key[0] == "breakdown"]:
+        print(f"| {key[1]} | {median[key]:.0f} |")
+    print(f"| queue.Queue put + get | {median[('object', 'queue.Queue')]:.0f} |")
     print(
-        f"\n### pipeline: 2 producers, {consumers} consumers, {args.jobs} jobs of fib({args.fib})\n"
+        f"| queue.SimpleQueue (C) put + get | {median[('object', 'queue.SimpleQueue (C)')]:.0f} |"
     )
+    print(f"\n### batches of {BATCH} items, per item\n")
+    print("| items | case | ns per item (put + get) | queue.Queue time / this |")
+    print("|---|---|---:|---:|")
+    for label in ("ints", "str", "objects"):
+        baseline = median[(label, "queue.Queue put + get loop")]
+        for name in ("allcore put_many + get_many", "queue.Queue put + get loop"):
+            value = median[(label, name)]
+            print(f"| {label} | {name} | {value:.0f} | {baseline / value:.2f}x |")
+    print(f"\n### 2 producer + 2 consumer threads, bounded queue (maxsize {THREADED_MAXSIZE})\n")
+    print("| queue | items per second | this / queue.Queue |")
+    print("|---|---:|---:|")
+    baseline = median[("threads", "queue.Queue")]
+    for name in ("allcore.Queue", "queue.Queue"):
+        value = median[("threads", name)]
+        print(f"| `{name}` | {value:,.0f} | {value / baseline:.2f}x |")
+    print(f"\n### pipeline: 2 producers, fib({args.fib}) jobs, {args.jobs} jobs\n")
     print("| case | ms | time of queue.Queue + Python fib / this |")
     print("|---|---:|---:|")
-    baseline = median["queue.Queue + Python fib"]
+    baseline = median[("pipeline", "queue.Queue + Python fib")]
     for label, _, _ in pipelines:
-        print(f"| {label} | {median[label]:.1f} | {baseline / median[label]:.1f}x |")
-    ratio = median[("str", "queue.Queue")] / median[("str", "allcore.Queue")]
-    print(f"\ntarget: allcore.Queue put+get of a small object >= 2x faster; measured {ratio:.2f}x")
+        value = median[("pipeline", label)]
+        print(f"| {label} | {value:.1f} | {baseline / value:.1f}x |")
     print(f"\ncommand: python {shlex.join(sys.argv)}")
 
 

@@ -1,11 +1,12 @@
 """Jobs served by priority from an allcore.PriorityQueue (seed 004 section 2.2.7).
 
-Items are (priority, job) tuples: the lowest priority number comes out first,
-and jobs of equal priority come out in the order they were put (allcore's one
-difference from queue.PriorityQueue, which would compare the jobs). A worker
-thread serves them while the main thread waits with join().
+Items are (priority, sequence, job) tuples, as with queue.PriorityQueue: the
+lowest priority number comes out first, and the sequence number makes jobs of
+equal priority come out in the order they were put. A worker thread serves
+them while the main thread waits with join().
 """
 
+import itertools
 import threading
 
 import allcore
@@ -23,14 +24,15 @@ JOBS = [
 
 def main():
     jobs = allcore.PriorityQueue()
-    for job in JOBS:
-        jobs.put(job)
+    sequence = itertools.count()
+    for priority, name in JOBS:
+        jobs.put((priority, next(sequence), name))
     served = []
 
     def worker():
         while True:
             try:
-                priority, name = jobs.get()
+                priority, _, name = jobs.get()
             except allcore.ShutDown:
                 return
             served.append(f"priority {priority}: {name}")

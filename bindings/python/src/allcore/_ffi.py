@@ -151,6 +151,7 @@ ac_task_fn = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_void_p)
 ac_map_fn = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64)
 ac_for_fn = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_size_t)
 ac_done_fn = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ac_status, ctypes.c_int64)
+ac_queue_release_fn = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
 
 
 def _declare(name, restype, argtypes):
@@ -428,6 +429,89 @@ ac_queue_new_u64 = _declare(
         ac_queue_kind,
         ctypes.c_size_t,
         ctypes.POINTER(ctypes.POINTER(ac_queue)),
+    ],
+)
+ac_queue_new_attached = _declare(
+    "ac_queue_new_attached",
+    ac_status,
+    [
+        ac_queue_kind,
+        ctypes.c_size_t,
+        ctypes.c_size_t,
+        ac_queue_release_fn,
+        ctypes.c_void_p,
+        ctypes.POINTER(ctypes.POINTER(ac_queue)),
+    ],
+)
+ac_queue_put_attached = _declare(
+    "ac_queue_put_attached",
+    ac_status,
+    [
+        ctypes.POINTER(ac_queue),
+        ctypes.c_void_p,
+        ctypes.c_void_p,
+        ctypes.c_size_t,
+        ctypes.c_int64,
+    ],
+)
+ac_queue_put_keyed = _declare(
+    "ac_queue_put_keyed",
+    ac_status,
+    [
+        ctypes.POINTER(ac_queue),
+        ctypes.c_void_p,
+        ctypes.c_size_t,
+        ctypes.c_void_p,
+        ctypes.c_void_p,
+        ctypes.c_size_t,
+        ctypes.c_int64,
+    ],
+)
+ac_queue_get_attached = _declare(
+    "ac_queue_get_attached",
+    ac_status,
+    [
+        ctypes.POINTER(ac_queue),
+        ctypes.c_void_p,
+        ctypes.c_size_t,
+        ctypes.c_int64,
+        ctypes.POINTER(ctypes.c_size_t),
+        ctypes.POINTER(ctypes.c_void_p),
+    ],
+)
+ac_queue_take_attached = _declare(
+    "ac_queue_take_attached",
+    ctypes.c_void_p,
+    [
+        ctypes.POINTER(ac_queue),
+        ctypes.c_void_p,
+    ],
+)
+ac_queue_put_many_attached = _declare(
+    "ac_queue_put_many_attached",
+    ac_status,
+    [
+        ctypes.POINTER(ac_queue),
+        ctypes.POINTER(ctypes.c_void_p),
+        ctypes.c_void_p,
+        ctypes.POINTER(ctypes.c_size_t),
+        ctypes.c_size_t,
+        ctypes.c_int64,
+        ctypes.POINTER(ctypes.c_size_t),
+    ],
+)
+ac_queue_get_many_attached = _declare(
+    "ac_queue_get_many_attached",
+    ac_status,
+    [
+        ctypes.POINTER(ac_queue),
+        ctypes.c_void_p,
+        ctypes.c_size_t,
+        ctypes.POINTER(ctypes.c_size_t),
+        ctypes.POINTER(ctypes.c_void_p),
+        ctypes.c_size_t,
+        ctypes.c_int64,
+        ctypes.POINTER(ctypes.c_size_t),
     ],
 )
 ac_queue_free = _declare(

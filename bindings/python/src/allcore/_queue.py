@@ -8,36 +8,91 @@ exceptions of their ``queue`` namesakes (``queue.Empty``, ``queue.Full``,
 items) and :meth:`~Queue.close`. :class:`Topic` copies each published item
 into every subscribed queue.
 
-Items travel as byte messages, so the same native queue serves C and Go
-too. The wire format (one message per item):
+Items by reference
+------------------
 
-- a message that does not start with the byte ``0xAC`` followed by one of
-  the tags below is a ``bytes`` object, verbatim: raw bytes put by C or Go
-  arrive in Python as ``bytes``, and Python ``bytes`` go out untouched
-  (unless they themselves start with ``0xAC``: then they are tagged ``b``);
-- ``0xAC 's'`` + UTF-8: a ``str``;
-- ``0xAC 'i'`` + little-endian two's complement: an ``int`` (exactly 8
-  bytes, an ``int64_t``, when it fits; otherwise as many bytes as it needs);
-- ``0xAC 'b'`` + raw bytes: ``bytes`` that start with ``0xAC``;
-- ``0xAC 'p'`` + a pickle (highest protocol): anything else, including
-  ``bool``, subclasses of ``str``/``bytes``/``int`` and strings with lone
-  surrogates.
+A queue carries Python objects by reference, as ``queue`` does: the object
+that comes out *is* the object that went in, whatever it is (a lambda, a
+lock, a generator, a dict other threads keep changing). Each native item
+holds two things (see the attachments of ``ac_queue_new_attached``):
 
-``0xAC`` never starts valid UTF-8 text, so text put by C or Go is never
-mistaken for a tagged item; a C or Go producer of arbitrary binary data
-prefixes ``0xAC 'b'`` when its message could start with ``0xAC``.
+- a strong reference to the object, as an *attachment*: ``put`` takes a
+  reference (``Py_INCREF``) and passes the object's address; a Python
+  ``get`` receives the address back without copying any bytes and turns it
+  into the object again, taking over that reference. Whenever an item leaves
+  the queue in another way (a C or Go program gets it with the plain byte
+  calls, ``shutdown(immediate=True)`` discards it, the queue is closed or
+  collected with items left), the native queue calls the release function
+  of this module, which drops the reference. So nothing leaks, and a got
+  item dies when its getter drops it;
+- a byte message, for C and Go readers of the same queue (the wire format
+  below).
 
-How calls are made (see ``_sync`` for the shared rules): the handle is bound
-to the foreign functions with ``functools.partial``; ``get`` with the
-default arguments is one call of a per-thread ``partial`` that also binds a
-reusable receive buffer (grown when the native side reports
-``AC_BUFFER_TOO_SMALL``, which leaves the item queued), its capacity, the
-wait slice and the length out-parameter. Every wait runs in native slices of
-at most 50 ms so Ctrl-C interrupts it and timeouts are honoured.
+Why this design: it keeps identity and the cross-language wire format with
+one native item per Python item, no pickling and no table of live objects on
+the Python side; the native queue alone decides the order and the lifetime.
+
+The wire format (one message per item):
+
+- ``bytes``: verbatim, unless they start with the byte ``0xAC``: then
+  ``0xAC 'b'`` + the bytes. A message put by C or Go that does not start
+  with ``0xAC`` followed by one of the tags below arrives in Python as
+  ``bytes``;
+- ``str``: ``0xAC 's'`` + UTF-8;
+- ``int``: ``0xAC 'i'`` + little-endian two's complement (exactly 8 bytes,
+  an ``int64_t``, when it fits; otherwise as many bytes as it needs);
+- any other object (including ``bool``, subclasses of ``str``/``bytes``/
+  ``int`` and strings with lone surrogates): the marker ``0xAC 'r'``, which
+  tells a C or Go reader that the item is a Python object it cannot read.
+
+Python decodes tagged messages put by C or Go (``'s'``, ``'i'``, ``'b'``;
+and ``0xAC 'p'`` + a pickle, which only :class:`Topic` produces, since it
+copies items). ``0xAC`` never starts valid UTF-8 text, so text put by C or
+Go is never mistaken for a tagged item.
+
+Priorities
+----------
+
+:class:`PriorityQueue` orders items as ``heapq`` (so ``queue.PriorityQueue``)
+does, by native byte keys: the native priority queue compares keys as byte
+strings. Numbers (``int``, ``float``, ``bool``, mixed), ``str``, ``bytes``
+and tuples of them map to order-preserving keys (in the spirit of the
+FoundationDB tuple layer), so they are ordered without any Python
+comparison. Any other object, and the part of a tuple from its first such
+element on (``(priority, task)`` with an unorderable ``task``), is ordered
+with Python's ``<`` among the queued items whose keys agree up to there: a
+sorted list per key prefix gives each one a rank, an extra byte string
+between its neighbours' ranks. Comparisons therefore all happen in ``put``:
+items that cannot be compared (``1`` and ``"a"``, two dicts with the same
+priority) raise TypeError there, never in a later ``get``.
+
+How calls are made
+------------------
+
+Calls that cannot block go through the library loaded with ``PyDLL``, so
+the GIL is kept: the first try of every ``put`` and ``get``, sizes and
+counters, ``task_done``. Only a call that has to wait goes through the
+``CDLL`` library, which releases the GIL; every such wait runs in native
+slices of at most 50 ms, so Ctrl-C interrupts it and timeouts are honoured.
+The hot calls have their fixed arguments bound with ``functools.partial``,
+so a ``put`` or ``get`` that need not wait is one Python frame and one
+foreign call: ``ac_queue_put_attached``, and ``ac_queue_take_attached``,
+whose ``py_object`` result is the object itself (it takes over the queue's
+reference). An item put by C or Go is got in a second call that copies its
+bytes into a per-thread buffer.
 """
 
+from __future__ import annotations
+
+import _ctypes
+import array
+import bisect
+import collections
 import ctypes
 import functools
+import gc
+import itertools
+import math
 import operator
 import pickle
 import platform
@@ -46,11 +101,14 @@ import struct
 import sys
 import threading
 import time
+import weakref
+from collections.abc import Callable, Iterable
+from typing import Any, Generic, TypeVar
 
 from . import _ffi
 from ._errors import ClosedError, error_for
-from ._lib import library
-from ._sync import _SLICE, _SLICE_NS, _function, _Native, _new, _raise_closed, _seconds_to_ns
+from ._lib import library, quick_library
+from ._sync import _SLICE, _SLICE_NS, _Native, _new, _raise_closed, _seconds_to_ns
 
 __all__ = [
     "Empty",
@@ -66,8 +124,10 @@ __all__ = [
 Empty = _stdlib_queue.Empty
 Full = _stdlib_queue.Full
 
+_T = TypeVar("_T")
 
-class ShutDown(getattr(_stdlib_queue, "ShutDown", Exception)):
+
+class ShutDown(getattr(_stdlib_queue, "ShutDown", Exception)):  # type: ignore[misc]
     """Raised by ``put`` on a queue that was shut down, and by ``get`` once it is
     also empty. A subclass of ``queue.ShutDown`` where that exists (3.13+)."""
 
@@ -86,15 +146,22 @@ _TOO_SMALL = int(_ffi.AC_BUFFER_TOO_SMALL)
 _GAVE_UP = (_TIMEOUT, _WOULD_BLOCK)
 _FOREVER = -1
 
-_INT64_MIN = -(2**63)
-_INT64_MAX = 2**63 - 1
-
-# Receive buffers: each thread starts with a small one per queue, grows it to
-# the size the native side asks for, and drops it again after an item larger
-# than _KEEP_LIMIT (so one huge item does not pin its memory).
-_FIRST_CAPACITY = 512
+# Receive buffers for items put by C or Go: each thread starts with a small
+# one per queue, grows it to the size the native side asks for, and drops it
+# again after an item larger than _KEEP_LIMIT.
+_FIRST_CAPACITY = 256
 _KEEP_LIMIT = 1 << 20
 _BATCH_CAPACITY = 64 * 1024
+
+# References in and out of attachments: C functions of CPython's _ctypes
+# module, so no foreign call. A put takes a reference and passes id(item); a
+# get reads the object back from a py_object out-parameter (a new
+# reference) and drops the one the queue held.
+_incref = _ctypes.Py_INCREF
+_decref = _ctypes.Py_DECREF
+_from_address = _ctypes.PyObj_FromPtr
+# Runs an iterator for its effects.
+_consume: Callable[[Iterable[Any]], None] = collections.deque(maxlen=0).extend
 
 # ------------------------------------------------------------- wire format
 
@@ -107,33 +174,44 @@ _PREFIX_STR = b"\xacs"
 _PREFIX_INT = b"\xaci"
 _PREFIX_BYTES = b"\xacb"
 _PREFIX_PICKLE = b"\xacp"
+_OBJECT = b"\xacr"
 _pack_int64 = struct.Struct("<2sq").pack
 _unpack_int64 = struct.Struct("<q").unpack_from
 _PICKLE_PROTOCOL = pickle.HIGHEST_PROTOCOL
 
 
-def _encode(item):
-    """The message for ``item`` (see the module docstring)."""
+def _wire(item: Any) -> bytes:
+    """The message C and Go readers see for ``item`` (see the module docstring)."""
     kind = type(item)
     if kind is str:
         try:
-            return _PREFIX_STR + item.encode()
+            return _PREFIX_STR + str.encode(item)
         except UnicodeEncodeError:
-            pass  # lone surrogates: pickled below
-    elif kind is bytes:
-        if not item or item[0] != _MARK:
-            return item
-        return _PREFIX_BYTES + item
-    elif kind is int:
+            return _OBJECT
+    if kind is bytes:
+        data: bytes = item
+        if not data or data[0] != _MARK:
+            return data
+        return _PREFIX_BYTES + data
+    if kind is int:
+        number: int = item
         try:
-            return _pack_int64(_PREFIX_INT, item)
+            return _pack_int64(_PREFIX_INT, number)
         except struct.error:
-            size = (item.bit_length() + 8) // 8
-            return _PREFIX_INT + item.to_bytes(size, "little", signed=True)
-    return _PREFIX_PICKLE + pickle.dumps(item, _PICKLE_PROTOCOL)
+            size = (number.bit_length() + 8) // 8
+            return _PREFIX_INT + number.to_bytes(size, "little", signed=True)
+    return _OBJECT
 
 
-def _decode(array, view, start, end):
+def _encode(item: object) -> bytes:
+    """A self-contained copy of ``item`` as a message (for :class:`Topic`)."""
+    message = _wire(item)
+    if message is _OBJECT:
+        return _PREFIX_PICKLE + pickle.dumps(item, _PICKLE_PROTOCOL)
+    return message
+
+
+def _decode(array: bytearray, view: memoryview, start: int, end: int) -> Any:
     """The item whose message is ``array[start:end]`` (``view`` is its memoryview)."""
     if end - start > 1 and array[start] == _MARK:
         tag = array[start + 1]
@@ -153,95 +231,165 @@ def _decode(array, view, start, end):
 
 # ------------------------------------------------------------ the C calls
 
-_queue_new = _function("ac_queue_new", _status, ctypes.c_int32, _SIZE, _SIZE, _P)
-_queue_free = _function("ac_queue_free", None, _P)
-_queue_put = _function("ac_queue_put", _status, _P, _P, _SIZE)
-_queue_put_timeout = _function("ac_queue_put_timeout", _status, _P, _P, _SIZE, _I64)
-_queue_put_priority = _function("ac_queue_put_priority", _status, _P, _P, _SIZE, _I64, _I64)
-_queue_put_many = _function("ac_queue_put_many", _status, _P, _P, _P, _SIZE, _I64, _P)
-_queue_get_timeout = _function("ac_queue_get_timeout", _status, _P, _P, _SIZE, _I64, _P)
 
-# The hot calls (put and get with the default arguments) bypass argtypes, the
-# largest part of a ctypes call's cost: every argument is then either an
-# object ctypes passes without converting it (bytes, a ``byref``, which is
-# how the handle itself is passed: as ``byref`` of a byte at its address) or,
-# where the platform's libffi sign-extends a C ``int`` to the 64-bit
-# register a ``size_t``/``int64_t`` parameter reads (x86-64 and arm64, not
-# Windows), a small Python int below 2**31. Elsewhere they take argtypes.
+def _declare(lib: ctypes.CDLL, name: str, *argtypes: Any) -> Any:
+    """A private function object for ``name`` in ``lib`` (others keep theirs),
+    returning a status, with ``argtypes``."""
+    function: Any = lib._FuncPtr((name, lib))
+    function.__name__ = name
+    function.restype = _status
+    function.argtypes = argtypes
+    return function
+
+
+assert ctypes.sizeof(_P) == ctypes.sizeof(_SIZE)  # a batch steps both arrays alike
+
+_RELEASE = ctypes.CFUNCTYPE(None, _P, _P)
+
+
+def _release(context: int | None, address: int) -> None:
+    """The queues' release function: drops the reference of an item that left
+    a queue other than through a Python get (and tells a priority queue, whose
+    ``context`` is its number in ``_watchers``, that it left)."""
+    item = _from_address(address)
+    _decref(item)
+    if context:
+        queue = _watchers.get(context)
+        if queue is not None:
+            queue = queue()
+        if queue is not None:
+            queue._forget(item)
+
+
+# Priority queues that keep track of their items, by number (weakly).
+_watchers: dict[int, Any] = {}
+_watcher_numbers = itertools.count(1)
+
+
+# One callback for every queue, alive as long as the module.
+_release_callback = _RELEASE(_release)
+
+_queue_new = _declare(
+    library, "ac_queue_new_attached", ctypes.c_int32, _SIZE, _SIZE, _RELEASE, _P, _P
+)
+_queue_free = _declare(library, "ac_queue_free", _P)
+_queue_free.restype = None
+
+# Hot: the first try of a put and of a get (PyDLL: the GIL is kept).
+#
+# ac_queue_put_attached(queue, attachment, data, len, timeout_ns): argtypes
+# cover the handle and the attachment (an address, above 2**31); data, len
+# and the timeout 0 go without conversion where the platform's libffi
+# sign-extends a C int to the 64-bit register a size_t or int64_t parameter
+# reads (x86-64 and arm64, not Windows: ctypes passes arguments beyond
+# argtypes as it would without any); elsewhere every argument is declared.
 _BARE_INTS = sys.platform != "win32" and platform.machine().lower() in (
     "x86_64",
     "amd64",
     "aarch64",
     "arm64",
 )
-_BARE_INT_LIMIT = 2**31 - 1
+if _BARE_INTS:
+    _try_put = _declare(quick_library, "ac_queue_put_attached", _P, _P)
+else:
+    _try_put = _declare(quick_library, "ac_queue_put_attached", _P, _P, _P, _SIZE, _I64)
+# ac_queue_take_attached(queue, otherwise) -> the attachment of the next item,
+# or ``otherwise``. With a py_object restype, ctypes returns the object and
+# takes over the reference the function returns, which is the queue's: no
+# reference to drop. ``otherwise`` is _NOTHING, whose reference the call did
+# not give: a get that receives it takes one for it.
+# Both arguments are bound c_void_p objects, which ctypes passes as they are
+# (no argtypes: no converter call per argument).
+_take = quick_library._FuncPtr(("ac_queue_take_attached", quick_library))
+_take.restype = ctypes.py_object
+_NOTHING = object()
+_NOTHING_ADDRESS = _P(id(_NOTHING))
+# The waits.
+_put_wait = _declare(library, "ac_queue_put_attached", _P, _P, _P, _SIZE, _I64)
+# ac_queue_put_keyed(queue, key, key_len, attachment, data, len, timeout_ns)
+_put_keyed = _declare(quick_library, "ac_queue_put_keyed", _P, _P, _SIZE, _P, _P, _SIZE, _I64)
+_put_keyed_wait = _declare(library, "ac_queue_put_keyed", _P, _P, _SIZE, _P, _P, _SIZE, _I64)
+# ac_queue_get_attached(queue, buffer, capacity, timeout_ns, out_len, out_attachment)
+_get_wait = _declare(library, "ac_queue_get_attached", _P, _P, _SIZE, _I64, _P, _P)
+_put_many = _declare(library, "ac_queue_put_many_attached", _P, _P, _P, _P, _SIZE, _I64, _P)
+_get_many = _declare(library, "ac_queue_get_many_attached", _P, _P, _SIZE, _P, _P, _SIZE, _I64, _P)
+_try_put_many = _declare(
+    quick_library, "ac_queue_put_many_attached", _P, _P, _P, _P, _SIZE, _I64, _P
+)
+_try_get_many = _declare(
+    quick_library, "ac_queue_get_many_attached", _P, _P, _SIZE, _P, _P, _SIZE, _I64, _P
+)
+_task_done = _declare(quick_library, "ac_queue_task_done", _P)
+_task_done_many = _declare(quick_library, "ac_queue_task_done_many", _P, _SIZE)
+_join = _declare(library, "ac_queue_join", _P, _I64)
+_shutdown = _declare(library, "ac_queue_shutdown", _P, ctypes.c_bool, _P)
+_size = _declare(quick_library, "ac_queue_size", _P, _P)
+_empty = _declare(quick_library, "ac_queue_empty", _P, _P)
+_full = _declare(quick_library, "ac_queue_full", _P, _P)
+_closed = _declare(quick_library, "ac_queue_closed", _P, _P)
+_unfinished = _declare(quick_library, "ac_queue_unfinished_tasks", _P, _P)
+
+_topic_new = _declare(library, "ac_topic_new", _P)
+_topic_free = _declare(library, "ac_topic_free", _P)
+_topic_free.restype = None
+_topic_close = _declare(library, "ac_topic_close", _P)
+_topic_subscribe = _declare(library, "ac_topic_subscribe", _P, _P)
+_topic_unsubscribe = _declare(library, "ac_topic_unsubscribe", _P, _P)
+_topic_subscribers = _declare(quick_library, "ac_topic_subscribers", _P, _P)
+_topic_publish = _declare(library, "ac_topic_publish", _P, _P, _SIZE, _I64, _P)
 
 
-def _bare(name):
-    function = library._FuncPtr((name, library))
-    function.restype = _status
-    return function
+def _free_queue(handle: ctypes.c_void_p) -> None:
+    """Free a queue's handle, first setting it to NULL: every call bound to it
+    then fails (AC_NULL_POINTER) instead of using freed memory.
+
+    When a garbage collection frees the queue (it was part of a reference
+    cycle), the ``__del__`` methods of the same garbage run after this
+    weakref callback and may still put into the queue (CPython's
+    ``test_reentrancy`` does): the handle is then freed when the collection
+    ends, as the C ``queue.SimpleQueue`` would be.
+    """
+    if _collecting:
+        _freed_after_collection.append(handle)
+        return
+    address = handle.value
+    handle.value = None
+    _queue_free(address)
 
 
-def _bare_handle(handle):
-    """The handle as an argument for a bare call (no conversion at call time)."""
-    return ctypes.byref(ctypes.c_char.from_address(handle.value))
+_collecting = False
+_freed_after_collection: list[ctypes.c_void_p] = []
 
 
-def _hot_put(handle, bounded):
-    """``put(data, length[, timeout_ns])`` for the fast path."""
-    if _BARE_INTS:
-        name = "ac_queue_put_timeout" if bounded else "ac_queue_put"
-        return functools.partial(_bare(name), _bare_handle(handle))
-    return functools.partial(_queue_put_timeout if bounded else _queue_put, handle)
+def _watch_collections(phase: str, info: dict[str, int]) -> None:
+    global _collecting
+    _collecting = phase == "start"
+    while not _collecting and _freed_after_collection:
+        _free_queue(_freed_after_collection.pop())
 
 
-def _hot_get(handle, buffer, capacity, length):
-    """``get()`` for the fast path: a native get waiting one slice, every
-    argument bound."""
-    if _BARE_INTS:
-        arguments = (ctypes.byref(buffer), capacity, _SLICE_NS)
-        return functools.partial(
-            _bare("ac_queue_get_timeout"), _bare_handle(handle), *arguments, ctypes.byref(length)
-        )
-    return functools.partial(
-        _queue_get_timeout, handle, buffer, capacity, _SLICE_NS, ctypes.byref(length)
-    )
-
-
-_queue_get_many = _function("ac_queue_get_many", _status, _P, _P, _SIZE, _P, _SIZE, _I64, _P)
-_queue_task_done = _function("ac_queue_task_done", _status, _P)
-_queue_task_done_many = _function("ac_queue_task_done_many", _status, _P, _SIZE)
-_queue_join = _function("ac_queue_join", _status, _P, _I64)
-_queue_shutdown = _function("ac_queue_shutdown", _status, _P, ctypes.c_bool, _P)
-_queue_size = _function("ac_queue_size", _status, _P, _P)
-_queue_empty = _function("ac_queue_empty", _status, _P, _P)
-_queue_full = _function("ac_queue_full", _status, _P, _P)
-_queue_closed = _function("ac_queue_closed", _status, _P, _P)
-_queue_unfinished = _function("ac_queue_unfinished_tasks", _status, _P, _P)
-
-_topic_new = _function("ac_topic_new", _status, _P)
-_topic_free = _function("ac_topic_free", None, _P)
-_topic_close = _function("ac_topic_close", _status, _P)
-_topic_subscribe = _function("ac_topic_subscribe", _status, _P, _P)
-_topic_unsubscribe = _function("ac_topic_unsubscribe", _status, _P, _P)
-_topic_subscribers = _function("ac_topic_subscribers", _status, _P, _P)
-_topic_publish = _function("ac_topic_publish", _status, _P, _P, _SIZE, _I64, _P)
+gc.callbacks.append(_watch_collections)
 
 
 class _Receiver:
-    """One thread's receive buffer for one queue, and ``fetch``: the native
-    get, every argument bound, waiting at most one slice."""
+    """One thread's out-parameters and receive buffer for one queue."""
 
-    __slots__ = ("array", "buffer", "capacity", "fetch", "length", "view")
+    __slots__ = ("array", "buffer", "capacity", "length", "object", "view")
 
-    def __init__(self, handle, capacity):
+    def __init__(self, handle: ctypes.c_void_p, capacity: int) -> None:
         self.array = bytearray(capacity)
         self.view = memoryview(self.array)
         self.buffer = (ctypes.c_char * capacity).from_buffer(self.array)
         self.capacity = capacity
         self.length = _SIZE()
-        self.fetch = _hot_get(handle, self.buffer, capacity, self.length)
+        # The attachment out-parameter: reading .value makes the object (a
+        # new reference), or raises ValueError when the native side wrote
+        # NULL (an item put by C or Go: its bytes are in the buffer).
+        self.object = ctypes.py_object()
+
+    def bytes_item(self) -> Any:
+        """The item whose bytes the last get copied into the buffer."""
+        return _decode(self.array, self.view, 0, self.length.value)
 
 
 class _ClosedLocal:
@@ -249,60 +397,77 @@ class _ClosedLocal:
 
     __slots__ = ("kind",)
 
-    def __init__(self, kind):
+    def __init__(self, kind: str) -> None:
         self.kind = kind
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         _raise_closed(self.kind)
 
 
-def _queue_timeout(timeout):
+def _report_closed(*args: Any) -> int:
+    return _CLOSED
+
+
+def _queue_timeout(timeout: float | None) -> float | None:
     """``queue``'s rule: None, or a non-negative number of seconds."""
     if timeout is not None and timeout < 0:
         raise ValueError("'timeout' must be a non-negative number")
     return timeout
 
 
-class _NativeQueue(_Native):
+def _slice(deadline: float | None) -> tuple[int, float]:
+    """The next wait slice in ns, and the seconds left (inf without deadline)."""
+    if deadline is None:
+        return _SLICE_NS, math.inf
+    remaining = deadline - time.monotonic()
+    return min(_SLICE_NS, _seconds_to_ns(remaining)), remaining
+
+
+class _NativeQueue(_Native, Generic[_T]):
     """What every queue class shares: put/get (single and batch), sizes, close."""
 
     _kind = "Queue"
-    _free = _queue_free
+    _free = _free_queue  # type: ignore[assignment]
     _native_kind = _ffi.AC_QUEUE_FIFO
 
-    def _open(self, maxsize):
-        handle = _new(_queue_new, self._native_kind, maxsize, 0)
+    def _open(self, maxsize: int, context: int | None = None) -> None:
+        handle = _new(_queue_new, self._native_kind, maxsize, 0, _release_callback, context)
         self._own(handle)
         self._bounded = maxsize > 0
-        self._tls = threading.local()
-        self._put_to = functools.partial(_queue_put_timeout, handle)
-        self._put_now = _hot_put(handle, self._bounded)
+        self._tls: Any = threading.local()
+        # The first tries, GIL kept: put's (attachment, data, len, 0) ->
+        # status; get's () -> the object, or _NOTHING.
+        self._try_put: Any = functools.partial(_try_put, handle)
+        self._take: Any = functools.partial(_take, handle, _NOTHING_ADDRESS)
 
-    def _disarm(self):
-        closed = functools.partial(_raise_closed, self._kind)
-        self._put_to = self._put_now = closed
+    def _disarm(self) -> None:
+        # The first try of a put now reports AC_CLOSED, so that put drops
+        # the reference it took.
+        self._try_put = _report_closed
+        self._take = functools.partial(_raise_closed, self._kind)
         self._tls = _ClosedLocal(self._kind)
 
-    def _receiver(self, capacity=_FIRST_CAPACITY):
+    def _receiver(self, capacity: int = _FIRST_CAPACITY) -> _Receiver:
         receiver = _Receiver(self._handle, capacity)
         self._tls.receiver = receiver
         return receiver
 
-    def _error(self, status, what):
+    def _error(self, status: int, what: str) -> Exception:
+        if self._handle.value is None or (status == _CLOSED and self._closed):
+            return ClosedError(f"this allcore {self._kind} is closed", _CLOSED)
         if status == _CLOSED:
-            if self._closed:
-                return ClosedError(f"this allcore {self._kind} is closed", _CLOSED)
             return ShutDown()
         if status == _INVALID and what.endswith(".put"):
             return ValueError(
                 f"{what}: the item's message is over the queue's item size limit "
                 f"({_ffi.AC_QUEUE_DEFAULT_MAX_ITEM_SIZE} bytes)"
             )
-        return error_for(status, what)
+        error: Exception = error_for(status, what)
+        return error
 
     # ----------------------------------------------------------------- put
 
-    def put(self, item, block=True, timeout=None):
+    def put(self, item: _T, block: bool = True, timeout: float | None = None) -> None:
         """Put ``item`` in the queue.
 
         With ``block`` true and ``timeout`` None, waits as long as a bounded
@@ -311,91 +476,121 @@ class _NativeQueue(_Native):
         ``queue.Full`` at once when full (``timeout`` is ignored). Raises
         :class:`ShutDown` after :meth:`shutdown`.
         """
-        # _encode, with its most common cases inline.
+        # _wire, with its most common cases inline.
         kind = type(item)
         if kind is str:
             try:
-                data = _PREFIX_STR + item.encode()
+                data = _PREFIX_STR + item.encode()  # type: ignore[attr-defined]
             except UnicodeEncodeError:
-                data = _encode(item)
-        elif kind is bytes and (not item or item[0] != _MARK):
+                data = _OBJECT
+        elif kind is bytes and (not item or item[0] != _MARK):  # type: ignore[index]
             data = item
+        elif kind is int:
+            try:
+                data = _pack_int64(_PREFIX_INT, item)
+            except struct.error:  # beyond 64 bits
+                data = _wire(item)
+        elif kind is bytes:
+            data = _PREFIX_BYTES + item  # type: ignore[operator]
         else:
-            data = _encode(item)
-        if block is True and timeout is None:
-            size = len(data)
-            if size < _BARE_INT_LIMIT:
-                if self._bounded:
-                    if self._put_now(data, size, _SLICE_NS) == 0:
-                        return
-                elif self._put_now(data, size) == 0:
-                    return
-        self._put_slow(data, block, timeout, self._put_to, ())
+            data = _OBJECT
+        if timeout is not None and block and self._bounded:
+            _queue_timeout(timeout)
+        _incref(item)
+        status = self._try_put(id(item), data, len(data), 0)
+        if status != 0:
+            self._put_waiting(item, data, block, timeout, status)
 
-    def put_nowait(self, item):
+    def put_nowait(self, item: _T) -> None:
         """``put(item, block=False)``."""
         return self.put(item, False)
 
-    def _put_slow(self, data, block, timeout, call, extra):
-        if block and self._bounded:
-            timeout = _queue_timeout(timeout)
-        deadline = None if timeout is None or not block else time.monotonic() + timeout
-        what = f"{self._kind}.put"
-        self._enter()
+    def _put_waiting(
+        self,
+        item: object,
+        data: bytes,
+        block: bool,
+        timeout: float | None,
+        status: int,
+        key: bytes = b"",
+    ) -> None:
+        """After a first try that did not put (``status``): wait for room as
+        ``put`` says. The reference taken for ``item`` is dropped unless it
+        goes in."""
+        token = id(item)
+        try:
+            what = f"{self._kind}.put"
+            if status not in _GAVE_UP:
+                raise self._error(status, what)
+            if not block:
+                raise Full
+            deadline = None if timeout is None else time.monotonic() + timeout
+            handle = self._enter()
+        except BaseException:
+            _decref(item)
+            raise
         try:
             while True:
-                if not block:
-                    ns = 0
-                elif deadline is None:
-                    ns = _SLICE_NS
+                ns, remaining = _slice(deadline)
+                if key:
+                    status = _put_keyed_wait(handle, key, len(key), token, data, len(data), ns)
                 else:
-                    remaining = deadline - time.monotonic()
-                    ns = min(_SLICE_NS, _seconds_to_ns(remaining))
-                status = call(data, len(data), *extra, ns)
+                    status = _put_wait(handle, token, data, len(data), ns)
                 if status == _OK:
+                    token = 0
                     return
                 if status not in _GAVE_UP:
                     raise self._error(status, what)
                 if self._closed:
                     _raise_closed(self._kind)
-                if not block or (deadline is not None and remaining <= _SLICE):
+                if not block or remaining <= _SLICE:
                     raise Full
         finally:
+            if token:
+                _decref(item)
             self._leave()
 
-    def put_many(self, items, block=True, timeout=None):
+    def put_many(
+        self, items: Iterable[_T], block: bool = True, timeout: float | None = None
+    ) -> None:
         """Put every item of the iterable ``items``, in order, in one native call.
 
         ``block``/``timeout`` cover the whole batch, as for :meth:`put`. If
         they run out, raises ``queue.Full`` whose ``put_count`` attribute
         says how many of the first items went in (the rest did not).
         """
-        messages = [_encode(item) for item in items]
-        if not messages:
+        items = list(items)
+        count = len(items)
+        if not count:
             return
+        blob, lengths = _batch_messages(items)
+        tokens_at, _keep_alive = _addresses(items)
         if block and self._bounded:
             timeout = _queue_timeout(timeout)
-        count = len(messages)
-        lengths = (_SIZE * count)(*map(len, messages))
-        blob = bytearray().join(messages)
-        data = (ctypes.c_char * max(1, len(blob))).from_buffer(blob or bytearray(1))
         deadline = None if timeout is None or not block else time.monotonic() + timeout
-        size = ctypes.sizeof(_SIZE)
         done, offset, put = 0, 0, _SIZE()
+        if not blob:
+            blob = bytearray(1)
+        data = (ctypes.c_char * len(blob)).from_buffer(blob)
+        step = ctypes.sizeof(_P)
+        lengths_at = lengths.buffer_info()[0]
+        _consume(map(_incref, items))
         handle = self._enter()
         try:
+            first = True
             while True:
-                if not block:
-                    ns = 0
-                elif deadline is None:
-                    ns = _SLICE_NS
+                if first or not block:
+                    ns, remaining = 0, 0.0
+                    call = _try_put_many
                 else:
-                    remaining = deadline - time.monotonic()
-                    ns = min(_SLICE_NS, _seconds_to_ns(remaining))
-                status = _queue_put_many(
+                    ns, remaining = _slice(deadline)
+                    call = _put_many
+                first = False
+                status = call(
                     handle,
+                    tokens_at + done * step,
                     ctypes.byref(data, offset),
-                    ctypes.byref(lengths, done * size),
+                    lengths_at + done * step,
                     count - done,
                     ns,
                     ctypes.byref(put),
@@ -408,16 +603,18 @@ class _NativeQueue(_Native):
                     raise self._error(status, f"{self._kind}.put")
                 if self._closed:
                     _raise_closed(self._kind)
-                if not block or (deadline is not None and remaining <= _SLICE):
+                if not block or (call is _put_many and remaining <= _SLICE):
                     error = Full(f"{done} of {count} items were put")
-                    error.put_count = done
+                    error.put_count = done  # type: ignore[attr-defined]
                     raise error
         finally:
+            if done < count:
+                _consume(map(_decref, items[done:]))
             self._leave()
 
     # ----------------------------------------------------------------- get
 
-    def get(self, block=True, timeout=None):
+    def get(self, block: bool = True, timeout: float | None = None) -> _T:
         """Remove and return the next item.
 
         With ``block`` true and ``timeout`` None, waits until there is one;
@@ -426,70 +623,76 @@ class _NativeQueue(_Native):
         when empty. After :meth:`shutdown`, returns the items left and then
         raises :class:`ShutDown`.
         """
-        if block is True and timeout is None:
+        if timeout is not None and block:
+            _queue_timeout(timeout)
+        item = self._take()
+        if item is _NOTHING:  # nothing now, or an item put by C or Go next
+            _incref(_NOTHING)
+            return self._get_waiting(block, timeout)  # type: ignore[no-any-return]
+        return item  # type: ignore[no-any-return]
+
+    def get_nowait(self) -> _T:
+        """``get(block=False)``."""
+        return self.get(False)
+
+    def _get_waiting(self, block: bool, timeout: float | None) -> Any:
+        """After a first try that took nothing: an item without attachment
+        may be next, or none may be there yet."""
+        deadline = None if timeout is None or not block else time.monotonic() + timeout
+        handle = self._enter()
+        try:
             try:
                 receiver = self._tls.receiver
             except AttributeError:
                 receiver = self._receiver()
-            if receiver.fetch() == 0:
-                # _decode, with its most common cases inline.
-                array = receiver.array
-                if array[0] != _MARK:
-                    # Slicing the ctypes array makes the bytes in one step.
-                    return receiver.buffer[: receiver.length.value]
-                size = receiver.length.value
-                if size > 1 and array[1] == _TAG_STR:
-                    return array[2:size].decode()
-                return _decode(array, receiver.view, 0, size)
-        return self._get_slow(block, timeout)
-
-    def get_nowait(self):
-        """``get(block=False)``."""
-        return self._get_slow(False, None)
-
-    def _get_slow(self, block, timeout):
-        if block:
-            timeout = _queue_timeout(timeout)
-        deadline = None if timeout is None or not block else time.monotonic() + timeout
-        handle = self._enter()
-        try:
+            # First once more without waiting; then, if needed, with room
+            # for an item the buffer was too small for (it stays queued), or
+            # waiting in slices.
+            status, wait = _WOULD_BLOCK, False
             while True:
-                try:
-                    receiver = self._tls.receiver
-                except AttributeError:
-                    receiver = self._receiver()
-                if not block:
-                    ns = 0
-                elif deadline is None:
-                    ns = _SLICE_NS
+                receiver = self._tls.receiver
+                if status == _TOO_SMALL:
+                    receiver = self._receiver(max(receiver.length.value, 2 * receiver.capacity))
+                    wait = False
+                elif status not in _GAVE_UP:
+                    raise self._error(status, f"{self._kind}.get")
+                elif self._closed:
+                    _raise_closed(self._kind)
+                if not wait:
+                    ns, remaining = 0, math.inf
+                elif not block:
+                    raise Empty
                 else:
-                    remaining = deadline - time.monotonic()
-                    ns = min(_SLICE_NS, _seconds_to_ns(remaining))
-                status = _queue_get_timeout(
-                    handle, receiver.buffer, receiver.capacity, ns, ctypes.byref(receiver.length)
+                    ns, remaining = _slice(deadline)
+                    if remaining <= 0:
+                        raise Empty
+                wait = True
+                status = _get_wait(
+                    handle,
+                    receiver.buffer,
+                    receiver.capacity,
+                    ns,
+                    ctypes.byref(receiver.length),
+                    ctypes.byref(receiver.object),
                 )
                 if status == _OK:
-                    item = _decode(receiver.array, receiver.view, 0, receiver.length.value)
-                    if receiver.capacity > _KEEP_LIMIT:
-                        self._receiver()
+                    try:
+                        item = receiver.object.value
+                    except ValueError:
+                        item = receiver.bytes_item()
+                        if receiver.capacity > _KEEP_LIMIT:
+                            self._receiver()
+                        return item
+                    _decref(item)
                     return item
-                if status == _TOO_SMALL:
-                    # The item stays queued; retry at once with room for it.
-                    needed = receiver.length.value
-                    self._receiver(max(needed, 2 * receiver.capacity))
-                    if not block:
-                        block, deadline = True, time.monotonic()
-                    continue
-                if status not in _GAVE_UP:
-                    raise self._error(status, f"{self._kind}.get")
-                if self._closed:
-                    _raise_closed(self._kind)
-                if not block or (deadline is not None and remaining <= _SLICE):
+                if status in _GAVE_UP and block and remaining <= _SLICE and ns > 0:
                     raise Empty
         finally:
             self._leave()
 
-    def get_many(self, max_items, block=True, timeout=None):
+    def get_many(
+        self, max_items: int, block: bool = True, timeout: float | None = None
+    ) -> list[_T]:
         """Remove and return up to ``max_items`` items as a list, in one native call.
 
         Waits for the first item as :meth:`get` does (``queue.Empty`` if
@@ -503,73 +706,185 @@ class _NativeQueue(_Native):
         deadline = None if timeout is None or not block else time.monotonic() + timeout
         tls = self._tls
         batch = getattr(tls, "batch", None)
-        if batch is None:
-            batch = tls.batch = bytearray(_BATCH_CAPACITY)
-        lengths = getattr(tls, "lengths", None)
-        if lengths is None or len(lengths) < max_items:
-            lengths = tls.lengths = (_SIZE * max(max_items, 64))()
+        if batch is None or len(batch[1]) < max_items:
+            room = max(max_items, 64)
+            batch = tls.batch = [
+                bytearray(_BATCH_CAPACITY),
+                (_SIZE * room)(),
+                (ctypes.py_object * room)(),
+            ]
+        blob, lengths, objects = batch
         count = _SIZE()
         handle = self._enter()
         try:
+            first = True
             while True:
-                if not block:
-                    ns = 0
-                elif deadline is None:
-                    ns = _SLICE_NS
+                if first or not block:
+                    ns, remaining = 0, 0.0
+                    call = _try_get_many
                 else:
-                    remaining = deadline - time.monotonic()
-                    ns = min(_SLICE_NS, _seconds_to_ns(remaining))
-                buffer = (ctypes.c_char * len(batch)).from_buffer(batch)
-                status = _queue_get_many(
-                    handle, buffer, len(batch), lengths, max_items, ns, ctypes.byref(count)
+                    ns, remaining = _slice(deadline)
+                    call = _get_many
+                first = False
+                buffer = (ctypes.c_char * len(blob)).from_buffer(blob)
+                status = call(
+                    handle, buffer, len(blob), lengths, objects, max_items, ns, ctypes.byref(count)
                 )
                 del buffer  # lets the bytearray be replaced below
                 if status == _OK:
-                    view = memoryview(batch)
-                    items, start = [], 0
-                    for length in lengths[: count.value]:
-                        items.append(_decode(batch, view, start, start + length))
-                        start += length
-                    view.release()
-                    if len(batch) > _KEEP_LIMIT:
-                        tls.batch = bytearray(_BATCH_CAPACITY)
-                    return items
+                    return self._taken(batch, count.value)
                 if status == _TOO_SMALL:
-                    batch = tls.batch = bytearray(max(lengths[0], 2 * len(batch)))
-                    if not block:
-                        block, deadline = True, time.monotonic()
+                    blob = batch[0] = bytearray(max(lengths[0], 2 * len(blob)))
+                    first = True
                     continue
                 if status not in _GAVE_UP:
                     raise self._error(status, f"{self._kind}.get")
                 if self._closed:
                     _raise_closed(self._kind)
-                if not block or (deadline is not None and remaining <= _SLICE):
+                if not block or (call is _get_many and remaining <= _SLICE):
                     raise Empty
         finally:
             self._leave()
 
+    def _taken(self, batch: list[Any], count: int) -> list[Any]:
+        """The items a batch get took: objects from their attachments, the
+        rest decoded from the buffer."""
+        blob, lengths, objects = batch
+        try:
+            items: list[Any] = objects[:count]
+        except ValueError:  # some came from C or Go, as bytes
+            items = []
+            view = memoryview(blob)
+            start = 0
+            for index in range(count):
+                try:
+                    item = objects[index]
+                    _decref(item)
+                except ValueError:
+                    length = lengths[index]
+                    item = _decode(blob, view, start, start + length)
+                    start += length
+                items.append(item)
+            view.release()
+            if len(blob) > _KEEP_LIMIT:
+                batch[0] = bytearray(_BATCH_CAPACITY)
+            return items
+        _consume(map(_decref, items))
+        return items
+
+    # ------------------------------------------------------------- close
+
+    def close(self) -> None:
+        """Free the native queue, releasing the items left. Calling it again
+        does nothing.
+
+        Threads waiting on it raise :class:`~allcore.ClosedError` within one
+        wait slice; the memory is freed when the last of them has left.
+        """
+        super().close()
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called."""
+        closed: bool = self._closed
+        return closed
+
     # ------------------------------------------------------------- queries
 
-    def _query(self, getter, ctype, what):
+    def _query(self, getter: Any, ctype: Any, what: str) -> Any:
         value = ctype()
         status = getter(self._handle_now(), ctypes.byref(value))
         if status:
             raise self._error(status, what)
         return value.value
 
-    def qsize(self):
+    def qsize(self) -> int:
         """The approximate number of items in the queue."""
-        return self._query(_queue_size, _SIZE, "qsize")
+        return self._query(_size, _SIZE, "qsize")  # type: ignore[no-any-return]
 
-    def empty(self):
+    def empty(self) -> bool:
         """Whether the queue is empty now (a snapshot, as in ``queue``)."""
-        return self._query(_queue_empty, ctypes.c_bool, "empty")
+        return self._query(_empty, ctypes.c_bool, "empty")  # type: ignore[no-any-return]
 
-    def _state(self):
+    def _state(self) -> str:
         return f"qsize={self.qsize()}"
 
 
-class SimpleQueue(_NativeQueue):
+# Batches build their arrays of lengths and attachments with the array
+# module (C loops), not ctypes arrays (one conversion per element).
+_WORD = "Q" if array.array("Q").itemsize == ctypes.sizeof(_SIZE) else "L"
+assert array.array(_WORD).itemsize == ctypes.sizeof(_SIZE)
+
+
+def _list_items_address(items: list[Any]) -> int:
+    """Where a list keeps its item pointers: CPython's ``PyListObject`` is
+    the variable-size object header, then ``ob_item``."""
+    return ctypes.c_void_p.from_address(id(items) + _LIST_ITEMS_OFFSET).value or 0
+
+
+_LIST_ITEMS_OFFSET = object.__basicsize__ + ctypes.sizeof(ctypes.c_ssize_t)
+
+
+def _list_layout_known() -> bool:
+    probe = [object(), object()]
+    address = _list_items_address(probe)
+    if not address:
+        return False
+    pointers = (ctypes.c_void_p * 2).from_address(address)
+    return [pointers[0], pointers[1]] == [id(probe[0]), id(probe[1])]
+
+
+# A batch's attachments are the addresses of its items, one after another:
+# exactly the array a list holds, when this interpreter's lists are laid out
+# as CPython's (checked once here); otherwise an array built from id().
+_LIST_LAYOUT_KNOWN = sys.implementation.name == "cpython" and _list_layout_known()
+
+
+def _addresses(items: list[Any]) -> tuple[int, Any]:
+    """The address of an array holding the address of each of ``items``, and
+    the object that keeps it alive (``items`` must not change meanwhile)."""
+    if _LIST_LAYOUT_KNOWN:
+        return _list_items_address(items), items
+    tokens = array.array(_WORD, map(id, items))
+    return tokens.buffer_info()[0], tokens
+
+
+def _batch_messages(items: list[Any]) -> tuple[bytearray, array.array[int]]:
+    """The messages of ``items`` one after another, and their lengths, with
+    loops in C for batches of one common type."""
+    count = len(items)
+    kinds = set(map(type, items))
+    if kinds == {str}:
+        try:
+            encoded = list(map(str.encode, items))
+        except UnicodeEncodeError:
+            pass
+        else:
+            blob = bytearray(_PREFIX_STR)
+            blob += _PREFIX_STR.join(encoded)
+            sizes = map(operator.add, map(len, encoded), itertools.repeat(2))
+            return blob, array.array(_WORD, sizes)
+    if kinds == {int}:
+        try:
+            values = array.array("q", items).tobytes()
+        except OverflowError:
+            pass
+        else:
+            if sys.byteorder == "little":
+                # 0xAC 'i' + 8 bytes per item, interleaved by slices.
+                blob = bytearray(10 * count)
+                blob[0::10] = bytes((_MARK,)) * count
+                blob[1::10] = bytes((_TAG_INT,)) * count
+                for byte in range(8):
+                    blob[2 + byte :: 10] = values[byte::8]
+                return blob, array.array(_WORD, [10]) * count
+    if not kinds & {str, bytes, int}:
+        return bytearray(_OBJECT * count), array.array(_WORD, [len(_OBJECT)]) * count
+    messages = list(map(_wire, items))
+    return bytearray().join(messages), array.array(_WORD, map(len, messages))
+
+
+class SimpleQueue(_NativeQueue[_T]):
     """An unbounded FIFO queue (``queue.SimpleQueue``): no ``task_done``/``join``.
 
     ``put`` never blocks (``block`` and ``timeout`` are accepted and ignored,
@@ -578,11 +893,11 @@ class SimpleQueue(_NativeQueue):
 
     _kind = "SimpleQueue"
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._open(0)
 
 
-class Queue(_NativeQueue):
+class Queue(_NativeQueue[_T]):
     """A FIFO queue (``queue.Queue``) holding at most ``maxsize`` items (<= 0: no limit).
 
     Besides ``queue.Queue``'s methods it has :meth:`put_many`,
@@ -591,45 +906,45 @@ class Queue(_NativeQueue):
 
     _kind = "Queue"
 
-    def __init__(self, maxsize=0):
+    def __init__(self, maxsize: int = 0) -> None:
         self.maxsize = maxsize
         self._open(max(0, operator.index(maxsize)))
 
-    def full(self):
+    def full(self) -> bool:
         """Whether a bounded queue holds ``maxsize`` items now."""
-        return self._query(_queue_full, ctypes.c_bool, "full")
+        return self._query(_full, ctypes.c_bool, "full")  # type: ignore[no-any-return]
 
     @property
-    def unfinished_tasks(self):
+    def unfinished_tasks(self) -> int:
         """Items put and not yet marked done with :meth:`task_done`."""
-        return self._query(_queue_unfinished, _SIZE, "unfinished_tasks")
+        return self._query(_unfinished, _SIZE, "unfinished_tasks")  # type: ignore[no-any-return]
 
     @property
-    def is_shutdown(self):
+    def is_shutdown(self) -> bool:
         """Whether :meth:`shutdown` was called."""
-        return self._query(_queue_closed, ctypes.c_bool, "is_shutdown")
+        return self._query(_closed, ctypes.c_bool, "is_shutdown")  # type: ignore[no-any-return]
 
-    def task_done(self, count=1):
+    def task_done(self, count: int = 1) -> None:
         """Mark ``count`` fetched items (default one) as processed, for :meth:`join`.
 
         Raises ValueError if called more times than there were items put.
         """
         handle = self._handle_now()
         if count == 1:
-            status = _queue_task_done(handle)
+            status = _task_done(handle)
         else:
-            status = _queue_task_done_many(handle, operator.index(count))
+            status = _task_done_many(handle, operator.index(count))
         if status == _INVALID:
             raise ValueError("task_done() called too many times")
         if status:
             raise self._error(status, "task_done")
 
-    def join(self):
+    def join(self) -> None:
         """Block until every item put has been marked done with :meth:`task_done`."""
         handle = self._enter()
         try:
             while True:
-                status = _queue_join(handle, _SLICE_NS)
+                status = _join(handle, _SLICE_NS)
                 if status == _OK:
                     return
                 if status not in _GAVE_UP:
@@ -639,7 +954,7 @@ class Queue(_NativeQueue):
         finally:
             self._leave()
 
-    def shutdown(self, immediate=False):
+    def shutdown(self, immediate: bool = False) -> None:
         """Shut the queue down (Python 3.13's ``Queue.shutdown``).
 
         Later puts raise :class:`ShutDown`; gets return the items left, then
@@ -647,69 +962,256 @@ class Queue(_NativeQueue):
         ``immediate``, the items left are discarded (and counted done for
         :meth:`join`), so gets raise at once.
         """
-        status = _queue_shutdown(self._handle_now(), bool(immediate), None)
+        status = _shutdown(self._handle_now(), bool(immediate), None)
         if status:
             raise self._error(status, "shutdown")
 
-    def _state(self):
+    def _state(self) -> str:
         return f"maxsize={self.maxsize} qsize={self.qsize()}"
 
 
-class LifoQueue(Queue):
+class LifoQueue(Queue[_T]):
     """A last-in, first-out queue (``queue.LifoQueue``)."""
 
     _kind = "LifoQueue"
     _native_kind = _ffi.AC_QUEUE_LIFO
 
 
-def _priority(item):
-    """The native priority of a ``PriorityQueue`` item."""
-    key = item[0] if type(item) is tuple and item else item
-    if isinstance(key, int):
-        if _INT64_MIN <= key <= _INT64_MAX:
-            return key
-        raise OverflowError(f"priority {key} does not fit a signed 64-bit integer")
-    raise TypeError(
-        "allcore.PriorityQueue orders by an int64 priority: put an int or a tuple "
-        f"whose first element is an int, not {type(item).__qualname__}"
-        + (f" starting with {type(key).__qualname__}" if key is not item else "")
-    )
+# ------------------------------------------------------------ priority keys
+
+# Type codes of the key encoding; a tuple ends with _END, which sorts before
+# every element, so a tuple that is a prefix of another comes first.
+_END = b"\x00"
+_NUMBER = 0x10
+_BYTES = 0x20
+_TEXT = 0x30
+_TUPLE = 0x40
+_OPAQUE = 0x7F  # from here on, the order is Python's: a rank follows
+_pack_double = struct.Struct(">d").pack
+_TOP_BIT = 1 << 63
+_ALL_BITS = (1 << 64) - 1
+_FLOAT_MAX = sys.float_info.max
+_EXACT_FLOAT_INT = 1 << 53
 
 
-class PriorityQueue(Queue):
-    """A lowest-first priority queue (``queue.PriorityQueue``) with int64 priorities.
+def _number_key(value: int | float) -> bytes:
+    """An order-preserving key for an int, a float or a bool, one order for all:
+    the nearest double's bits (ordered), then what an int differs from it by."""
+    if type(value) is float:
+        double = value + 0.0  # -0.0 == 0.0
+        rest = 0
+    elif -_EXACT_FLOAT_INT <= value <= _EXACT_FLOAT_INT:
+        double, rest = float(value), 0
+    else:
+        try:
+            double = float(value)
+        except OverflowError:
+            double = _FLOAT_MAX if value > 0 else -_FLOAT_MAX
+        rest = int(value) - int(double)
+    bits = int.from_bytes(_pack_double(double), "big")
+    bits = bits ^ _ALL_BITS if bits & _TOP_BIT else bits | _TOP_BIT
+    key = bytes((_NUMBER,)) + bits.to_bytes(8, "big")
+    if rest == 0:
+        return key + b"\x80"
+    size = (abs(rest).bit_length() + 7) // 8
+    if rest > 0:
+        return key + b"\x81" + size.to_bytes(4, "big") + rest.to_bytes(size, "big")
+    complement = (1 << (8 * size)) - 1 + rest
+    return key + b"\x7f" + (0xFFFFFFFF - size).to_bytes(4, "big") + complement.to_bytes(size, "big")
 
-    An item's priority is the item itself when it is an ``int``, or its first
-    element when it is a tuple starting with an ``int`` (``(priority,
-    data)``); any other item raises TypeError. One difference from
-    ``queue.PriorityQueue``: items of equal priority come out first in, first
-    out, instead of being ordered by comparing the rest of the tuple (so
-    their data need not be comparable).
+
+def _escaped(data: bytes) -> bytes:
+    return data.replace(b"\x00", b"\x00\xff") + _END
+
+
+def _analyse(item: object, parts: list[bytes]) -> Any:
+    """Appends ``item``'s key to ``parts`` and returns its shape; stops after
+    the ``_OPAQUE`` code at the first element that has no native key (the
+    shape then ends in ``"o"``)."""
+    kind = type(item)
+    if kind is int or kind is bool or (kind is float and item == item):
+        parts.append(_number_key(item))  # type: ignore[arg-type]
+        return "n"
+    if kind is str:
+        parts.append(bytes((_TEXT,)) + _escaped(item.encode("utf-8", "surrogatepass")))  # type: ignore[attr-defined]
+        return "s"
+    if kind is bytes:
+        parts.append(bytes((_BYTES,)) + _escaped(item))  # type: ignore[arg-type]
+        return "b"
+    if kind is tuple:
+        parts.append(bytes((_TUPLE,)))
+        shape: list[Any] = ["t"]
+        for element in item:  # type: ignore[attr-defined]
+            part = _analyse(element, parts)
+            shape.append(part)
+            if _opaque(part):
+                return tuple(shape)
+        parts.append(_END)
+        return tuple(shape)
+    parts.append(bytes((_OPAQUE,)))
+    return "o"
+
+
+def _opaque(shape: Any) -> bool:
+    return shape == "o" or (type(shape) is tuple and _opaque(shape[-1]))
+
+
+def _between(low: bytes, high: bytes | None) -> bytes:
+    """A byte string strictly between ``low`` and ``high`` (None: no bound),
+    not ending in a zero byte; ``low`` < ``high``."""
+    if high is None:
+        # After everything: bump the last byte that can be bumped.
+        for index in range(len(low) - 1, -1, -1):
+            if low[index] < 0xFF:
+                return low[:index] + bytes((low[index] + 1,))
+        return low + b"\x01"
+    out = bytearray()
+    index = 0
+    while True:
+        below = low[index] if index < len(low) else 0
+        above = high[index] if high is not None and index < len(high) else 256
+        if above - below > 1:
+            out.append((below + above) // 2)
+            return bytes(out)
+        out.append(below)
+        if above - below == 1:
+            high = None  # from here on only ``low`` bounds the rest
+        index += 1
+
+
+class _Ranks:
+    """The queued items of one key prefix, in Python's order, with their ranks."""
+
+    __slots__ = ("items", "ranks")
+
+    def __init__(self) -> None:
+        self.items: list[Any] = []
+        self.ranks: list[bytes] = []
+
+    def add(self, item: object) -> bytes:
+        """Place ``item`` after its equals (comparing with ``<``, which may
+        raise) and return its rank."""
+        index = bisect.bisect_right(self.items, item)
+        low = self.ranks[index - 1] if index else b""
+        high = self.ranks[index] if index < len(self.ranks) else None
+        rank = _between(low, high)
+        self.items.insert(index, item)
+        self.ranks.insert(index, rank)
+        return rank
+
+    def remove(self, item: object) -> None:
+        for index, queued in enumerate(self.items):
+            if queued is item:
+                del self.items[index]
+                del self.ranks[index]
+                return
+
+
+class PriorityQueue(Queue[_T]):
+    """A lowest-first priority queue (``queue.PriorityQueue``).
+
+    Items come out in the order ``heapq`` gives them: anything mutually
+    comparable (numbers, strings, bytes, tuples of them, ``(priority,
+    data)`` with any data, ``dataclass(order=True)`` instances, any type
+    with ``__lt__``). Items that cannot be compared with the queued ones
+    raise TypeError from :meth:`put`. Numbers, strings, bytes and tuples of
+    them are ordered by native keys, without calling ``<`` (see the module
+    docstring).
     """
 
     _kind = "PriorityQueue"
     _native_kind = _ffi.AC_QUEUE_PRIORITY
 
-    def _open(self, maxsize):
-        super()._open(maxsize)
-        self._put_priority_to = functools.partial(_queue_put_priority, self._handle)
+    def _open(self, maxsize: int, context: int | None = None) -> None:
+        number = next(_watcher_numbers)
+        _watchers[number] = weakref.ref(self)
+        weakref.finalize(self, _watchers.pop, number, None)
+        super()._open(maxsize, number)
+        self._try_put_keyed: Any = functools.partial(_put_keyed, self._handle)
+        # Reentrant: a comparison or a collection during put may run a
+        # __del__ that uses the queue.
+        self._order_lock = threading.RLock()
+        # Shapes of the queued items: shape -> [count, an item of that shape
+        # or None once it left], so that an item of another shape is
+        # compared with one of them in put.
+        self._shapes: dict[Any, list[Any]] = {}
+        # Key prefix -> _Ranks, for items ordered by Python comparisons.
+        self._ranked: dict[bytes, _Ranks] = {}
 
-    def _disarm(self):
+    def _disarm(self) -> None:
         super()._disarm()
-        self._put_priority_to = functools.partial(_raise_closed, self._kind)
+        self._try_put_keyed = _report_closed
 
-    def put(self, item, block=True, timeout=None):
-        """As :meth:`Queue.put`; the item's priority is described in the class."""
-        priority = _priority(item)
-        data = _encode(item)
-        call = self._put_priority_to
-        if block is True and timeout is None and call(data, len(data), priority, _SLICE_NS) == 0:
+    def _admit(self, item: object) -> tuple[bytes, Any]:
+        """The key of ``item``, registered as queued (raises TypeError when it
+        does not compare with the queued items)."""
+        parts: list[bytes] = []
+        shape = _analyse(item, parts)
+        with self._order_lock:
+            for other, (_, example) in list(self._shapes.items()):
+                if other != shape and example is not None:
+                    item < example  # noqa: B015 - raises TypeError when they do not compare
+            if _opaque(shape):
+                prefix = b"".join(parts)
+                ranks = self._ranked.get(prefix)
+                if ranks is None:
+                    ranks = self._ranked[prefix] = _Ranks()
+                parts.append(ranks.add(item))
+            entry = self._shapes.get(shape)
+            if entry is None:
+                self._shapes[shape] = [1, item]
+            else:
+                entry[0] += 1
+                if entry[1] is None:
+                    entry[1] = item
+        return b"".join(parts), shape
+
+    def _forget(self, item: object, shape: Any = None) -> None:
+        """Unregister an item that left the queue (or never went in)."""
+        if shape is None:
+            parts: list[bytes] = []
+            shape = _analyse(item, parts)
+        else:
+            parts = []
+            _analyse(item, parts)
+        with self._order_lock:
+            if _opaque(shape):
+                prefix = b"".join(parts)
+                ranks = self._ranked.get(prefix)
+                if ranks is not None:
+                    ranks.remove(item)
+                    if not ranks.items:
+                        del self._ranked[prefix]
+            entry = self._shapes.get(shape)
+            if entry is not None:
+                entry[0] -= 1
+                if entry[0] <= 0:
+                    del self._shapes[shape]
+                elif entry[1] is item:
+                    entry[1] = None
+
+    def put(self, item: _T, block: bool = True, timeout: float | None = None) -> None:
+        """As :meth:`Queue.put`; raises TypeError when ``item`` does not compare
+        with the queued items."""
+        if timeout is not None and block and self._bounded:
+            _queue_timeout(timeout)
+        key, shape = self._admit(item)
+        data = _wire(item)
+        _incref(item)
+        status = self._try_put_keyed(key, len(key), id(item), data, len(data), 0)
+        if status == 0:
             return
-        self._put_slow(data, block, timeout, call, (priority,))
+        try:
+            self._put_waiting(item, data, block, timeout, status, key)
+        except BaseException:
+            self._forget(item, shape)
+            raise
 
-    def put_many(self, items, block=True, timeout=None):
-        """Put every item with its priority (one :meth:`put` each: the native
-        batch call has no priorities). ``queue.Full`` carries ``put_count``."""
+    def put_many(
+        self, items: Iterable[_T], block: bool = True, timeout: float | None = None
+    ) -> None:
+        """Put every item in turn (one :meth:`put` each: every item has its own
+        key). ``queue.Full`` carries ``put_count``."""
         if block and self._bounded:
             timeout = _queue_timeout(timeout)
         deadline = None if timeout is None or not block else time.monotonic() + timeout
@@ -719,8 +1221,23 @@ class PriorityQueue(Queue):
                 self.put(item, block, left)
             except Full:
                 error = Full(f"{done} items were put")
-                error.put_count = done
+                error.put_count = done  # type: ignore[attr-defined]
                 raise error from None
+
+    def get(self, block: bool = True, timeout: float | None = None) -> _T:
+        """As :meth:`Queue.get`: the lowest item."""
+        item = super().get(block, timeout)
+        self._forget(item)
+        return item
+
+    def get_many(
+        self, max_items: int, block: bool = True, timeout: float | None = None
+    ) -> list[_T]:
+        """As :meth:`Queue.get_many`, lowest first."""
+        items = super().get_many(max_items, block, timeout)
+        for item in items:
+            self._forget(item)
+        return items
 
 
 # ------------------------------------------------------------------ Topic
@@ -731,27 +1248,28 @@ class Topic(_Native):
 
     ``subscribe(queue)`` / ``unsubscribe(queue)`` take any allcore queue
     (also while other threads publish); a queue that is shut down or closed
-    drops out by itself. Subscribers get the same wire format as
-    :meth:`Queue.put` (a priority queue gives every published item priority 0).
+    drops out by itself. Each subscriber gets its own copy: ``bytes``,
+    ``str`` and ``int`` in the wire format of :meth:`Queue.put`, any other
+    object pickled (a priority queue gives every published item priority 0).
     """
 
     _kind = "Topic"
     _free = _topic_free
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._own(_new(_topic_new))
         self._may_block = False
 
-    def _disarm(self):
+    def _disarm(self) -> None:
         _topic_close(self._handle)
 
-    def _call(self, status, what):
+    def _call(self, status: int, what: str) -> None:
         if status == _CLOSED:
             raise ClosedError(f"this allcore Topic is closed ({what})", _CLOSED)
         if status:
             raise error_for(status, what)
 
-    def subscribe(self, queue):
+    def subscribe(self, queue: _NativeQueue[Any]) -> None:
         """Deliver every later publish to ``queue`` too (ValueError if it already is)."""
         if not isinstance(queue, _NativeQueue):
             kind = type(queue).__qualname__
@@ -767,7 +1285,7 @@ class Topic(_Native):
         finally:
             self._leave()
 
-    def unsubscribe(self, queue):
+    def unsubscribe(self, queue: _NativeQueue[Any]) -> None:
         """Stop delivering to ``queue`` (ValueError if it is not subscribed)."""
         topic = self._enter()
         try:
@@ -779,13 +1297,13 @@ class Topic(_Native):
             self._leave()
 
     @property
-    def subscribers(self):
+    def subscribers(self) -> int:
         """How many queues are subscribed now."""
         count = _SIZE()
         self._call(_topic_subscribers(self._handle_now(), ctypes.byref(count)), "subscribers")
         return count.value
 
-    def publish(self, item, timeout=None):
+    def publish(self, item: object, timeout: float | None = None) -> int:
         """Put a copy of ``item`` into every subscribed queue; return how many got it.
 
         A full bounded subscriber is waited for: with ``timeout`` None as long
@@ -827,5 +1345,5 @@ class Topic(_Native):
         self._call(status, "Topic.publish")
         return delivered.value
 
-    def _state(self):
+    def _state(self) -> str:
         return f"subscribers={self.subscribers}"
