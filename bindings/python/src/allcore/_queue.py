@@ -564,7 +564,9 @@ class _NativeQueue(_Native, Generic[_T]):
         if not count:
             return
         blob, lengths = _batch_messages(items)
-        tokens_at, _keep_alive = _addresses(items)
+        # Each item's attachment is its address (the reference taken below).
+        tokens = array.array(_WORD, map(id, items))
+        tokens_at = tokens.buffer_info()[0]
         if block and self._bounded:
             timeout = _queue_timeout(timeout)
         deadline = None if timeout is None or not block else time.monotonic() + timeout
@@ -814,39 +816,6 @@ class _NativeQueue(_Native, Generic[_T]):
 # module (C loops), not ctypes arrays (one conversion per element).
 _WORD = "Q" if array.array("Q").itemsize == ctypes.sizeof(_SIZE) else "L"
 assert array.array(_WORD).itemsize == ctypes.sizeof(_SIZE)
-
-
-def _list_items_address(items: list[Any]) -> int:
-    """Where a list keeps its item pointers: CPython's ``PyListObject`` is
-    the variable-size object header, then ``ob_item``."""
-    return ctypes.c_void_p.from_address(id(items) + _LIST_ITEMS_OFFSET).value or 0
-
-
-_LIST_ITEMS_OFFSET = object.__basicsize__ + ctypes.sizeof(ctypes.c_ssize_t)
-
-
-def _list_layout_known() -> bool:
-    probe = [object(), object()]
-    address = _list_items_address(probe)
-    if not address:
-        return False
-    pointers = (ctypes.c_void_p * 2).from_address(address)
-    return [pointers[0], pointers[1]] == [id(probe[0]), id(probe[1])]
-
-
-# A batch's attachments are the addresses of its items, one after another:
-# exactly the array a list holds, when this interpreter's lists are laid out
-# as CPython's (checked once here); otherwise an array built from id().
-_LIST_LAYOUT_KNOWN = sys.implementation.name == "cpython" and _list_layout_known()
-
-
-def _addresses(items: list[Any]) -> tuple[int, Any]:
-    """The address of an array holding the address of each of ``items``, and
-    the object that keeps it alive (``items`` must not change meanwhile)."""
-    if _LIST_LAYOUT_KNOWN:
-        return _list_items_address(items), items
-    tokens = array.array(_WORD, map(id, items))
-    return tokens.buffer_info()[0], tokens
 
 
 def _batch_messages(items: list[Any]) -> tuple[bytearray, array.array[int]]:
