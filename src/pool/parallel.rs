@@ -7,12 +7,15 @@
 //! pool, or on one that was shut down. Chunks are claimed one at a time from
 //! an atomic counter, which balances uneven work (fib inputs of mixed sizes).
 //! The loop returns only after every chunk has finished, so the body may
-//! borrow from the caller's stack.
+//! borrow from the caller's stack. Once the caller runs out of chunks it
+//! spins briefly for the ones still running before it sleeps.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+
+use crossbeam_utils::Backoff;
 
 use super::lock::{Condvar, Mutex};
 
@@ -51,7 +54,7 @@ impl ForJob {
                 return;
             }
             let begin = index * self.chunk;
-            let end = (begin + self.chunk).min(self.len);
+            let end = begin.saturating_add(self.chunk).min(self.len);
             // SAFETY: the chunk was claimed, so the caller is still waiting
             // and `body` is alive.
             let body = unsafe { &*self.body };
@@ -128,11 +131,18 @@ impl Pool {
             }
         }
         job.work();
-        let mut finished = job.finished.lock();
-        while !*finished {
-            job.all_done.wait(&mut finished);
+        // The last chunks are running on other threads: spin briefly before
+        // sleeping, since a wake-up costs more than a short chunk.
+        let backoff = Backoff::new();
+        while job.done.load(Ordering::Acquire) != chunks && !backoff.is_completed() {
+            backoff.snooze();
         }
-        drop(finished);
+        if job.done.load(Ordering::Acquire) != chunks {
+            let mut finished = job.finished.lock();
+            while !*finished {
+                job.all_done.wait(&mut finished);
+            }
+        }
         if job.panicked.load(Ordering::Relaxed) {
             std::panic::resume_unwind(Box::new("a parallel_for body panicked"));
         }
