@@ -22,7 +22,7 @@ from __future__ import annotations
 import ctypes
 import operator
 from _ctypes import FUNCFLAG_PYTHONAPI, CFuncPtr
-from typing import TYPE_CHECKING, Protocol, Union
+from typing import TYPE_CHECKING, Callable, Protocol, Union
 
 if TYPE_CHECKING:
     from typing_extensions import Buffer, TypeAlias
@@ -34,6 +34,11 @@ _INTEGER_CODES = "bBhHiIlLqQ"
 _SIGNED_CODES = "bhilq"
 # What ``ctypes.byref`` returns: a light pointer to a ctypes object.
 _BYREF = type(ctypes.byref(ctypes.c_int()))
+# A view of no bytes: enough to export and pin a buffer and read its address.
+_PIN = ctypes.c_char * 0
+# Signatures already checked, by kind and argument types: the checks cost
+# more than the rest of a short call.
+_checked: dict[tuple[object, object, tuple[object, ...]], bool] = {}
 
 
 class CFunction(Protocol):
@@ -77,12 +82,14 @@ def _address(value: int, what: str) -> int:
     return value
 
 
-def _signature(function: object, kind: str) -> tuple[int, CFuncPtr | None, list[object]]:
+def _signature(function: object, kind: str) -> tuple[int, CFuncPtr | None, tuple[object, ...]]:
     """The address of ``function`` and, for a ctypes one, its restype and argtypes."""
+    if type(function) is int:
+        return _address(function, f"{kind} address"), None, ()
     if isinstance(function, bool):
         raise TypeError(f"{kind} must be a native function, not bool")
     if isinstance(function, int):
-        return _address(function, f"{kind} address"), None, []
+        return _address(function, f"{kind} address"), None, ()
     pointer = function if isinstance(function, CFuncPtr) else None
     if pointer is None:
         carried = getattr(function, "ctypes", None)
@@ -99,10 +106,31 @@ def _signature(function: object, kind: str) -> tuple[int, CFuncPtr | None, list[
     argtypes = pointer.argtypes
     if argtypes is None:
         raise TypeError(f"{kind}: set the ctypes function's argtypes, so its signature is checked")
-    address = ctypes.cast(pointer, ctypes.c_void_p).value
+    address = ctypes.c_void_p.from_address(ctypes.addressof(pointer)).value
     if not address:
         raise ValueError(f"{kind} is a NULL function pointer")
-    return address, pointer, list(argtypes)
+    return address, pointer, tuple(argtypes)
+
+
+def _is_for_body(restype: object, argtypes: tuple[object, ...]) -> bool:
+    return len(argtypes) == 3 and _is_pointer(argtypes[0]) and all(map(_is_integer, argtypes[1:]))
+
+
+def _is_task(restype: object, argtypes: tuple[object, ...]) -> bool:
+    return len(argtypes) == 1 and _is_pointer(argtypes[0]) and _is_integer(restype, True, 8)
+
+
+def _has_signature(
+    pointer: CFuncPtr,
+    argtypes: tuple[object, ...],
+    check: Callable[[object, tuple[object, ...]], bool],
+) -> bool:
+    """``check(restype, argtypes)``, remembered for each signature."""
+    key = (check, pointer.restype, argtypes)
+    known = _checked.get(key)
+    if known is None:
+        known = _checked[key] = check(pointer.restype, argtypes)
+    return known
 
 
 def for_body(function: NativeFunction) -> tuple[int, object]:
@@ -112,9 +140,7 @@ def for_body(function: NativeFunction) -> tuple[int, object]:
     Raises TypeError for a function of another kind or signature.
     """
     address, pointer, argtypes = _signature(function, "parallel_for's function")
-    if pointer is not None and not (
-        len(argtypes) == 3 and _is_pointer(argtypes[0]) and all(map(_is_integer, argtypes[1:]))
-    ):
+    if pointer is not None and not _has_signature(pointer, argtypes, _is_for_body):
         raise TypeError(
             "parallel_for's function must take (void *context, size_t begin, size_t end); "
             f"its argtypes are {argtypes!r}"
@@ -129,15 +155,11 @@ def task(function: NativeFunction) -> tuple[int, object]:
     another kind or signature.
     """
     address, pointer, argtypes = _signature(function, "submit_native's function")
-    if pointer is not None:
-        restype = pointer.restype
-        if not (len(argtypes) == 1 and _is_pointer(argtypes[0])) or not (
-            _is_integer(restype, signed=True, size=8)
-        ):
-            raise TypeError(
-                "submit_native's function must be int64_t f(void *context); its restype is "
-                f"{restype!r} and its argtypes {argtypes!r}"
-            )
+    if pointer is not None and not _has_signature(pointer, argtypes, _is_task):
+        raise TypeError(
+            "submit_native's function must be int64_t f(void *context); its restype is "
+            f"{pointer.restype!r} and its argtypes {argtypes!r}"
+        )
     return address, function
 
 
@@ -161,7 +183,19 @@ def context_address(context: Context) -> tuple[int | None, object]:
     if isinstance(context, (ctypes._SimpleCData, ctypes.Array, ctypes.Structure, ctypes.Union)):
         return ctypes.addressof(context), context
     try:
-        view = memoryview(context)
+        # Exporting the buffer pins it (no resize, no free) while the ctypes
+        # view lives; this also checks that it is writable and C-contiguous.
+        pinned = _PIN.from_buffer(context)
+    except TypeError:
+        _explain_buffer(context)
+        raise
+    return ctypes.addressof(pinned), pinned
+
+
+def _explain_buffer(context: object) -> None:
+    """Raise the error saying why ``context`` cannot be used as a writable buffer."""
+    try:
+        view = memoryview(context)  # type: ignore[arg-type]
     except TypeError:
         raise TypeError(
             "the context must be None, an int address, a ctypes pointer, array or "
@@ -172,10 +206,6 @@ def context_address(context: Context) -> tuple[int | None, object]:
             raise TypeError(f"the context buffer ({type(context).__name__}) is read-only")
         if not view.c_contiguous:
             raise ValueError("the context buffer must be C-contiguous")
-        # Exporting the buffer again pins it (no resize, no free) while the
-        # ctypes view lives; the memoryview itself can go.
-        pinned = (ctypes.c_char * view.nbytes).from_buffer(context)
-    return ctypes.addressof(pinned), pinned
 
 
 def count(value: int, what: str) -> int:
