@@ -60,6 +60,7 @@ bench: deps build
 	$(PYTHON) bindings/python/benchmarks/gil_escape.py
 	$(PYTHON) bindings/python/benchmarks/lock.py
 	$(PYTHON) bindings/python/benchmarks/queue_bench.py
+	$(PYTHON) bindings/python/benchmarks/parallel_for.py
 	cd bindings/go && $(GO) test -run '^$$' -bench . -count 5 .
 
 clean:
