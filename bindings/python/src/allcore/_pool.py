@@ -423,9 +423,9 @@ class ThreadPool(_base.Executor):
         chunk.
 
         Raises TypeError, before anything runs, when ``function`` is not a
-        native function of this signature or ``context`` has no address;
-        ValueError for a negative ``count`` or ``chunk``; RuntimeError after
-        ``close()``.
+        native function of this signature or ``context`` has no address (or
+        is read-only); ValueError for a negative ``count`` or ``chunk`` or a
+        buffer that is not C-contiguous; RuntimeError after ``close()``.
         """
         address, keep_function = _native.for_body(function)
         count, chunk = _native.count(count, "count"), _native.count(chunk, "chunk")
