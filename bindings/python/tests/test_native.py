@@ -10,11 +10,14 @@ import sys
 import threading
 from pathlib import Path
 
-import numpy as np
 import pytest
-from numba import carray, cfunc, types
 
 import allcore
+
+OPTIONAL = "an optional test dependency (requirements-dev.txt) is not installed"
+np = pytest.importorskip("numpy", reason=OPTIONAL)
+numba = pytest.importorskip("numba", reason=OPTIONAL)
+carray, cfunc, types = numba.carray, numba.cfunc, numba.types
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 SOURCE = Path(__file__).resolve().parents[1] / "src"
