@@ -166,7 +166,7 @@ def main():
         report("short job, back to back", back_to_back(short, args.rounds, 0.25))
         report("short job, alternating calls", alternating(short, 20 * args.rounds, 0))
         report("short job, alternating after 30 ms", alternating(short, 6 * args.rounds, 0.03))
-        report("long job, one call each in turn", back_to_back(long, max(3, args.rounds // 2), 0))
+        report("long job, one call each in turn", back_to_back(long, args.rounds, 0))
 
 
 if __name__ == "__main__":
