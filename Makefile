@@ -125,6 +125,7 @@ bench: deps build
 	$(VENV_PYTHON) bindings/python/benchmarks/lock.py
 	$(VENV_PYTHON) bindings/python/benchmarks/queue_bench.py
 	$(VENV_PYTHON) bindings/python/benchmarks/timer_bench.py
+	$(VENV_PYTHON) bindings/python/benchmarks/parallel_for.py
 	cd bindings/go && $(GO) test -run '^$$' -bench . -count 5 .
 
 clean:

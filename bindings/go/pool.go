@@ -88,8 +88,9 @@ func WithNamePrefix(prefix string) Option {
 }
 
 // Pool is a pool of native worker threads. Its methods are safe for
-// concurrent use; the blocking ones (Map, MapFunc, ParallelFor, RangeSum,
-// BusyLoopFor) also put the calling thread to work.
+// concurrent use; the blocking ones (Map, MapFunc, ParallelFor,
+// ParallelForFunc, RangeSum, BusyLoopFor) also put the calling thread to
+// work.
 type Pool struct {
 	handle handle[*C.ac_pool]
 }

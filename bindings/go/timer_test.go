@@ -117,7 +117,7 @@ func TestPackageAfterFunc(t *testing.T) {
 func TestSubmitFuncAfterRunsACFunction(t *testing.T) {
 	pool := newTestPool(t, 1)
 	context := cfuncs.NewInt64(41)
-	defer cfuncs.Free(context)
+	defer cfuncs.FreeInt64(context)
 	future, err := pool.SubmitFuncAfter(10*time.Millisecond, cfuncs.AddOneTask(), context)
 	if err != nil {
 		t.Fatalf("SubmitFuncAfter: %v", err)

@@ -429,9 +429,11 @@ pub extern "C" fn ac_pool_submit_map_kernel(
 }
 
 /// Calls `body(context, begin, end)` over consecutive chunks of [0, len)
-/// of at most `chunk` indices (0 = automatic), on the workers and the
-/// calling thread, and returns when every chunk is done (libdispatch's
-/// `dispatch_apply_f`, OpenMP's `parallel for`). Safe to call from a task.
+/// of at most `chunk` indices, on the workers and the calling thread, and
+/// returns when every chunk is done (libdispatch's `dispatch_apply_f`,
+/// OpenMP's `parallel for`). `chunk` 0 is automatic: chunks that shrink as
+/// the range runs out (OpenMP's `guided` schedule). `context` is only used
+/// until the call returns. Safe to call from a task.
 #[no_mangle]
 pub extern "C" fn ac_pool_parallel_for(
     pool: *const ac_pool,

@@ -29,12 +29,12 @@ func AddOneTask() unsafe.Pointer {
 }
 
 // NewInt64 allocates a C int64_t holding value, a context for AddOneTask;
-// release it with Free.
+// release it with FreeInt64.
 func NewInt64(value int64) unsafe.Pointer {
 	return C.new_int64(C.int64_t(value))
 }
 
-// Free releases memory from NewInt64.
-func Free(pointer unsafe.Pointer) {
+// FreeInt64 releases memory from NewInt64.
+func FreeInt64(pointer unsafe.Pointer) {
 	C.free(pointer)
 }

@@ -40,7 +40,7 @@ from concurrent.futures import _base
 from concurrent.futures.thread import BrokenThreadPool
 from typing import NamedTuple
 
-from . import _ffi
+from . import _ffi, _native
 from ._errors import check, error_for
 from ._kernels import KernelBatch, fib, int64, kernel_of, nanoseconds
 
@@ -401,6 +401,75 @@ class ThreadPool(_base.Executor):
         call = (self._live_handle(), nanoseconds(seconds), ctypes.byref(iterations))
         self._run_batch(_ffi.ac_pool_busy_loop_for, call, f"busy_loop_for({seconds})").result()
         return iterations.value
+
+    # -- your own native functions -------------------------------------------
+
+    def parallel_for(
+        self,
+        function: "_native.NativeFunction",
+        count: int,
+        context: "_native.Context" = None,
+        *,
+        chunk: int = 0,
+    ) -> None:
+        """Call the native ``function(context, begin, end)`` over ``[0, count)`` on every core.
+
+        ``function`` is a C function ``void f(void *context, size_t begin,
+        size_t end)`` that handles the indices ``begin <= i < end``: a ctypes
+        function pointer (a ``CFUNCTYPE`` instance, or a ``CDLL`` function
+        whose ``argtypes`` are set), a numba ``@cfunc``, or an int address
+        (``cfunc.address``, cffi's ``int(ffi.cast("uintptr_t", f))``).
+        ``context`` is passed to it as a pointer: None (NULL), an int address,
+        a ctypes pointer, array or structure, or any writable C-contiguous
+        buffer (``bytearray``, a numpy array), whose data it then points to.
+
+        The range is cut into chunks of at most ``chunk`` indices (0 lets
+        the pool choose) that the workers and the calling thread take in
+        turn. The GIL is released for the whole loop and the call returns
+        when every chunk is done, so the function may use the context's
+        memory freely; a Ctrl-C is handled once it returns. A ctypes callback
+        wrapping a Python function works too, but takes the GIL for every
+        chunk.
+
+        Raises TypeError, before anything runs, when ``function`` is not a
+        native function of this signature or ``context`` has no address (or
+        is read-only); ValueError for a negative ``count`` or ``chunk`` or a
+        buffer that is not C-contiguous; RuntimeError after ``close()``.
+        """
+        address, keep_function = _native.for_body(function)
+        count, chunk = _native.count(count, "count"), _native.count(chunk, "chunk")
+        pointer, keep_context = _native.context_address(context)
+        body = _ffi.ac_for_fn(address)
+        status = _ffi.ac_pool_parallel_for(self._live_handle(), count, chunk, body, pointer)
+        del keep_function, keep_context
+        if status:
+            raise error_for(status, f"parallel_for({_name(function)}, {count})")
+
+    def submit_native(
+        self, function: "_native.NativeFunction", context: "_native.Context" = None
+    ) -> "concurrent.futures.Future[int]":
+        """Schedule the native ``function(context)`` and return a Future for its result.
+
+        ``function`` is a C function ``int64_t f(void *context)``, given as
+        for :meth:`parallel_for` (a ctypes one must declare ``restype``
+        ``c_int64`` and one pointer argument); it runs on a worker thread
+        without the GIL, and the Future's result is its return value.
+        ``context`` is passed as for :meth:`parallel_for` and is kept alive
+        (a buffer stays pinned) until the task is done.
+
+        Never blocks. Raises TypeError, before anything is queued, when
+        ``function`` is not a native function of this signature or
+        ``context`` has no address; RuntimeError after ``shutdown()``.
+        """
+        address, keep_function = _native.task(function)
+        pointer, keep_context = _native.context_address(context)
+        task = _ffi.ac_task_fn(address)
+        future = _PoolFuture(self, next(_context_numbers), what=f"{_name(function)}(context)")
+        future._keep_alive = (keep_function, task, keep_context)
+        result: concurrent.futures.Future[int] = self._start(
+            future, _ffi.ac_pool_submit, (task, pointer)
+        )
+        return result
 
     # -- internals ---------------------------------------------------------
 
