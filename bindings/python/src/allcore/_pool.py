@@ -50,7 +50,7 @@ _P = ParamSpec("_P")
 # Futures whose native task is not done yet, by the context number handed to
 # the native trampoline and done-callback. Only ints cross the boundary, so a
 # callback can never see a freed Python object.
-_pending_futures = {}
+_pending_futures: dict[int, _PoolFuture] = {}
 _context_numbers = itertools.count(1)
 # Every pool not yet closed, for the shutdown at interpreter exit.
 _live_pools: weakref.WeakSet[ThreadPool] = weakref.WeakSet()
@@ -273,7 +273,8 @@ class ThreadPool(concurrent.futures.ThreadPoolExecutor):
             raise ValueError("max_workers must be greater than 0")
         if initializer is not None and not callable(initializer):
             raise TypeError("initializer must be a callable")
-        self._initializer = initializer
+        # typeshed declares the inherited attribute as returning None.
+        self._initializer = initializer  # type: ignore[assignment]
         self._initargs = initargs
         self._thread_name_prefix = thread_name_prefix
         self._initialized_threads: set[int] = set()
@@ -489,10 +490,10 @@ class ThreadPool(concurrent.futures.ThreadPoolExecutor):
     def _check_open(self):
         if self._broken:
             raise BrokenThreadPool(self._broken)
-        if self._shutdown or self._handle is None:
-            raise RuntimeError("cannot schedule new futures after shutdown")
         if _interpreter_shutdown:
             raise RuntimeError("cannot schedule new futures after interpreter shutdown")
+        if self._shutdown or self._handle is None:
+            raise RuntimeError("cannot schedule new futures after shutdown")
 
     def _native_batch(self, fn, iterable, chunksize):
         """Start ``map(fn, iterable)`` as one native call; None if it cannot be one."""
