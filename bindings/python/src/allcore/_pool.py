@@ -65,7 +65,9 @@ _INT64_TYPES = tuple(
 def available_cpus() -> int:
     """The number of CPUs this process may use (affinity and cgroup quota honoured).
 
-    This is the worker count ``ThreadPool()`` picks.
+    ``ThreadPool(available_cpus())`` makes one worker per such CPU, the count
+    for CPU-bound native work (``ThreadPool()`` picks ``ThreadPoolExecutor``'s
+    default, which adds room for tasks that wait on I/O).
     """
     return int(_ffi.ac_available_cpus())
 
