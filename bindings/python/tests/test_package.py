@@ -178,11 +178,12 @@ def test_queued_task_finishes_at_exit(version):
     assert (run.returncode, run.stdout, run.stderr) == (0, "apple\n", "")
 
 
+@pytest.mark.parametrize("version", _pythons.VERSIONS)
 @pytest.mark.parametrize("cancel_futures", [False, True])
-def test_shutdown_without_wait_still_finishes_the_running_task_at_exit(cancel_futures):
+def test_shutdown_without_wait_still_finishes_the_running_task_at_exit(version, cancel_futures):
     # CPython's test_hang_gh83386 and test_cancel_futures_wait_false.
     run = run_python(
-        sys.executable,
+        find_python(version),
         f"""
         import threading
         import time
@@ -204,11 +205,12 @@ def test_shutdown_without_wait_still_finishes_the_running_task_at_exit(cancel_fu
     assert (run.returncode, run.stdout, run.stderr) == (0, "apple\n", "")
 
 
-def test_submit_after_interpreter_shutdown_raises():
+@pytest.mark.parametrize("version", _pythons.VERSIONS)
+def test_submit_after_interpreter_shutdown_raises(version):
     # CPython's test_submit_after_interpreter_shutdown: an atexit callback runs
     # after the pools stopped taking work, as ThreadPoolExecutor's do.
     run = run_python(
-        sys.executable,
+        find_python(version),
         """
         import atexit
 
