@@ -99,6 +99,12 @@ def _run_python_task(context):
     future = _pending_futures.get(context)
     if future is not None:
         future._run()
+        if future.done():
+            # Forget it now rather than in the native done-callback, so that
+            # once the caller has taken the result the pool holds no reference
+            # to it, as ThreadPoolExecutor drops a work item once it ran.
+            _pending_futures.pop(context, None)
+            future._resolve(_ffi.AC_OK, 0)
     return 0
 
 
