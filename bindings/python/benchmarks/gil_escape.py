@@ -175,7 +175,7 @@ def main():
 
     loop = median_seconds(lambda: [allcore.fib(x) for x in native], repeat)
     two_threads = median_seconds(lambda: in_threads(allcore.fib, native, 2), repeat)
-    with allcore.ThreadPool() as pool:
+    with allcore.ThreadPool(cpus) as pool:
         pool_map = median_seconds(lambda: list(pool.map(allcore.fib, native)), repeat)
     # busy_loop is one long dependency chain: it leaves a core's execution
     # units idle, so it also scales on vCPUs that share a physical core,
@@ -183,7 +183,7 @@ def main():
     spins = [options.spins] * options.tasks
     spin_loop = median_seconds(lambda: [allcore.busy_loop(x) for x in spins], repeat)
     spin_threads = median_seconds(lambda: in_threads(allcore.busy_loop, spins, 2), repeat)
-    with allcore.ThreadPool() as pool:
+    with allcore.ThreadPool(cpus) as pool:
         spin_map = median_seconds(lambda: list(pool.map(allcore.busy_loop, spins)), repeat)
     python_loop = median_seconds(lambda: [python_fib(x) for x in python], repeat)
     python_threads = median_seconds(lambda: in_threads(python_fib, python, 2), repeat)

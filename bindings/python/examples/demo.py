@@ -78,7 +78,7 @@ def main():
         runs["c"] = timed(lambda: processes.map(python_fib, python_inputs))
     runs["d"] = timed(lambda: [allcore.fib(x) for x in native_inputs])
     runs["e"] = timed(lambda: in_threads(allcore.fib, native_inputs, cores))
-    with allcore.ThreadPool() as pool:
+    with allcore.ThreadPool(cores) as pool:
         runs["f"] = timed(lambda: list(pool.map(allcore.fib, native_inputs)))
 
     expected_python, expected_native = python_fib(n), allcore.fib(native_n)

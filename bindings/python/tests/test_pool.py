@@ -14,8 +14,12 @@ def test_is_an_executor(pool):
     assert pool._max_workers == 2
 
 
-def test_default_workers_is_every_available_cpu():
+def test_default_workers_is_thread_pool_executors_default():
+    expected = concurrent.futures.ThreadPoolExecutor()._max_workers
     with allcore.ThreadPool() as pool:
+        assert pool.stats().workers == expected
+        assert pool._max_workers == expected
+    with allcore.ThreadPool(allcore.available_cpus()) as pool:
         assert pool.stats().workers == allcore.available_cpus()
 
 

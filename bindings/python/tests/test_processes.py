@@ -34,11 +34,11 @@ def test_pool_created_before_fork_works_in_child():
 
 def workers_with_one_cpu(results):
     os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
-    with allcore.ThreadPool() as pool:
+    with allcore.ThreadPool(allcore.available_cpus()) as pool:
         results.put((allcore.available_cpus(), pool.stats().workers, pool._max_workers))
 
 
-def test_default_pool_honours_cpu_affinity():
+def test_pool_of_available_cpus_honours_cpu_affinity():
     context = multiprocessing.get_context("fork")
     results = context.Queue()
     child = context.Process(target=workers_with_one_cpu, args=(results,))

@@ -112,9 +112,9 @@ __all__ = [
 __version__ = "0.1.0"
 
 
-def version():
+def version() -> tuple[int, int, int]:
     """The native library's version as a ``(major, minor, patch)`` tuple."""
-    packed = _ffi.ac_version()
+    packed = int(_ffi.ac_version())
     return (packed >> 16, (packed >> 8) & 0xFF, packed & 0xFF)
 
 

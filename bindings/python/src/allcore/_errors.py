@@ -6,6 +6,8 @@ value. Where a built-in exception means the same thing, the class also derives
 from it, so ``except ValueError`` or ``except TimeoutError`` keep working.
 """
 
+from __future__ import annotations
+
 import concurrent.futures
 
 from . import _ffi
@@ -30,10 +32,12 @@ __all__ = [
 class AllcoreError(Exception):
     """An allcore call failed; ``status`` names the C status, ``code`` is its value."""
 
-    status = "AC_UNKNOWN"
-    code = -1
+    #: The C status name, such as ``"AC_OVERFLOW"``.
+    status: str = "AC_UNKNOWN"
+    #: The C status value.
+    code: int = -1
 
-    def __init__(self, message, code=None):
+    def __init__(self, message: str, code: int | None = None) -> None:
         super().__init__(message)
         if code is not None and code != self.code:
             self.code = code
@@ -112,7 +116,7 @@ class PanicError(AllcoreError, SystemError):
     status, code = "AC_PANIC", _ffi.AC_PANIC
 
 
-_BY_CODE = {
+_BY_CODE: dict[int, type[AllcoreError]] = {
     cls.code: cls
     for cls in (
         AllcoreTimeoutError,
@@ -131,11 +135,11 @@ _BY_CODE = {
 }
 
 
-def _status_name(code):
-    return _ffi.ac_status_str(code).decode()
+def _status_name(code: int) -> str:
+    return str(_ffi.ac_status_str(code).decode())
 
 
-def error_for(code, what, detail=None):
+def error_for(code: int, what: str, detail: str | None = None) -> AllcoreError:
     """The exception for status ``code`` of the call described by ``what``.
 
     ``detail`` defaults to ``ac_last_error_message()``, which is only meaningful
@@ -148,7 +152,7 @@ def error_for(code, what, detail=None):
     return _BY_CODE.get(code, AllcoreError)(message, code)
 
 
-def check(code, what):
+def check(code: int, what: str) -> None:
     """Raise the exception for ``code`` unless it is ``AC_OK``."""
     if code:
         raise error_for(code, what)

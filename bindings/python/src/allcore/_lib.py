@@ -19,6 +19,8 @@ The file is looked for, in this order:
    --release -p allcore``), when the package is imported from a source tree.
 """
 
+from __future__ import annotations
+
 import ctypes
 import importlib.machinery
 import os
@@ -37,7 +39,7 @@ else:
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-def _repository_build():
+def _repository_build() -> list[Path]:
     """``target/release`` of the source tree this package sits in, if it does.
 
     In a checkout the package is ``bindings/python/src/allcore``, so the
@@ -50,7 +52,7 @@ def _repository_build():
     return []
 
 
-def _candidates():
+def _candidates() -> list[Path]:
     override = os.environ.get("ALLCORE_LIBRARY")
     if override:
         return [Path(override)]
@@ -62,7 +64,7 @@ def _candidates():
     return [*packaged, *_repository_build()]
 
 
-def _load():
+def _load() -> tuple[ctypes.CDLL, Path]:
     candidates = _candidates()
     for path in candidates:
         if path.is_file():
@@ -75,5 +77,7 @@ def _load():
     )
 
 
+library: ctypes.CDLL
+library_path: Path
 library, library_path = _load()
-quick_library = ctypes.PyDLL(str(library_path))
+quick_library: ctypes.PyDLL = ctypes.PyDLL(str(library_path))

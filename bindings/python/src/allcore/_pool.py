@@ -27,6 +27,8 @@ they have, and ``shutdown(wait=True)`` (and the interpreter's exit) waits for
 it.
 """
 
+from __future__ import annotations
+
 import atexit
 import concurrent.futures
 import ctypes
@@ -36,9 +38,11 @@ import os
 import threading
 import time
 import weakref
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import _base
 from concurrent.futures.thread import BrokenThreadPool
-from typing import NamedTuple
+from types import TracebackType
+from typing import Any, Literal, NamedTuple, ParamSpec, TypeVar
 
 from . import _ffi, _native
 from ._errors import check, error_for
@@ -48,26 +52,44 @@ __all__ = ["PoolStats", "ThreadPool", "available_cpus"]
 
 _LOGGER = logging.getLogger("concurrent.futures")
 
+_T = TypeVar("_T")
+_P = ParamSpec("_P")
+
 # Futures whose native task is not done yet, by the context number handed to
 # the native trampoline and done-callback. Only ints cross the boundary, so a
 # callback can never see a freed Python object.
-_pending_futures = {}
+_pending_futures: dict[int, _PoolFuture] = {}
 _context_numbers = itertools.count(1)
 # Every pool not yet closed, for the shutdown at interpreter exit.
-_live_pools = weakref.WeakSet()
+_live_pools: weakref.WeakSet[ThreadPool] = weakref.WeakSet()
+# Set when the interpreter starts to exit: no pool accepts work after it.
+_interpreter_shutdown = False
 
 _INT64_TYPES = tuple(
     {t for t in (ctypes.c_int64, ctypes.c_longlong, ctypes.c_long) if ctypes.sizeof(t) == 8}
 )
 
 
-def available_cpus():
+def available_cpus() -> int:
     """The number of CPUs this process may use (affinity and cgroup quota honoured).
 
-    This is the worker count ``ThreadPool()`` picks when the environment
-    variable ``ALLCORE_NUM_THREADS`` is not set.
+    ``ThreadPool(available_cpus())`` makes one worker per such CPU, the count
+    for CPU-bound native work (``ThreadPool()`` picks ``ThreadPoolExecutor``'s
+    default, which adds room for tasks that wait on I/O).
     """
-    return _ffi.ac_available_cpus()
+    return int(_ffi.ac_available_cpus())
+
+
+def _default_max_workers() -> int:
+    """The worker count of ``ThreadPool()``: 0 (the native pool's own sizing)
+    when ``ALLCORE_NUM_THREADS`` is set, else ``ThreadPoolExecutor``'s
+    default on this Python version."""
+    if os.environ.get("ALLCORE_NUM_THREADS", "").strip():
+        return 0
+    # min(32, CPUs + 4): enough threads for tasks that wait on I/O as well as
+    # for CPU-bound ones, as ThreadPoolExecutor picks it.
+    count = getattr(os, "process_cpu_count", os.cpu_count)()
+    return min(32, (count or 1) + 4)
 
 
 class PoolStats(NamedTuple):
@@ -89,6 +111,12 @@ def _run_python_task(context):
     future = _pending_futures.get(context)
     if future is not None:
         future._run()
+        if future.done():
+            # Forget it now rather than in the native done-callback, so that
+            # once the caller has taken the result the pool holds no reference
+            # to it, as ThreadPoolExecutor drops a work item once it ran.
+            _pending_futures.pop(context, None)
+            future._resolve(_ffi.AC_OK, 0)
     return 0
 
 
@@ -100,12 +128,16 @@ def _on_native_done(context, status, value):
         future._resolve(status, value)
 
 
-def _forget_parent_tasks():
+def _forget_parent_tasks() -> None:
     # Tasks queued before fork() belong to the parent: in the child their
     # futures never complete, so shutting a pool down must not wait for them.
+    # A parent thread may have held a pool's lock at fork: the child (which
+    # shuts its pools down at exit, as multiprocessing's children do) gets a
+    # fresh one, as ThreadPoolExecutor's global lock is reinitialized.
     _pending_futures.clear()
     for pool in list(_live_pools):
         pool._outstanding.clear()
+        pool._shutdown_lock = threading.Lock()
 
 
 if hasattr(os, "register_at_fork"):
@@ -124,7 +156,7 @@ def _int64_function(fn):
     return _ffi.ac_map_fn(ctypes.cast(fn, ctypes.c_void_p).value)
 
 
-class _PoolFuture(concurrent.futures.Future):
+class _PoolFuture(concurrent.futures.Future[Any]):
     """A Future backed by a native ``ac_future``.
 
     ``cancel()`` cancels the native task, so a queued task really never runs.
@@ -141,7 +173,7 @@ class _PoolFuture(concurrent.futures.Future):
         self._keep_alive = None
         self._handle = None
 
-    def running(self):
+    def running(self) -> bool:
         """Return True if the task is running now (natively or in Python)."""
         if super().running():
             return True
@@ -150,9 +182,9 @@ class _PoolFuture(concurrent.futures.Future):
             return False
         state = _ffi.ac_future_state()
         check(_ffi.ac_future_get_state(handle, ctypes.byref(state)), "ac_future_get_state")
-        return state.value == _ffi.AC_FUTURE_RUNNING
+        return bool(state.value == _ffi.AC_FUTURE_RUNNING)
 
-    def cancel(self):
+    def cancel(self) -> bool:
         """Cancel the task if it has not started.
 
         Returns True if the future is cancelled (now or before), False if the
@@ -167,7 +199,7 @@ class _PoolFuture(concurrent.futures.Future):
         check(_ffi.ac_future_cancel(self._handle, ctypes.byref(cancelled)), "ac_future_cancel")
         # The native done-callback has normally resolved this future already,
         # on this thread; cancelling again here only covers a concurrent shutdown.
-        return cancelled.value and super().cancel()
+        return bool(cancelled.value) and super().cancel()
 
     def _run(self):
         pool = self._pool
@@ -208,65 +240,97 @@ class _PoolFuture(concurrent.futures.Future):
         else:
             self.set_result(value)
 
+    # Bound here, not looked up in the module, so that a future freed while
+    # the interpreter exits (module globals already cleared) still frees.
+    _free = staticmethod(_ffi.ac_future_free)
+
     def __del__(self):
-        handle, self._handle = self._handle, None
+        handle, self._handle = getattr(self, "_handle", None), None
         if handle is not None:
-            _ffi.ac_future_free(handle)
+            self._free(handle)
 
 
-class ThreadPool(_base.Executor):
+class ThreadPool(concurrent.futures.ThreadPoolExecutor):
     """An Executor whose workers are native threads of allcore's pool.
 
-    Takes the arguments of :class:`concurrent.futures.ThreadPoolExecutor`.
+    A :class:`concurrent.futures.ThreadPoolExecutor` (so asyncio accepts it as
+    its default executor: ``loop.set_default_executor(allcore.ThreadPool())``),
+    taking the same arguments, whose tasks run on allcore's native workers.
 
     ``max_workers`` is the number of worker threads; None (the default) means
-    one per CPU this process may use, honouring its CPU affinity and cgroup
-    quota. ``thread_name_prefix`` names the native threads
-    ``<prefix>-<index>`` ("allcore" when empty). ``initializer(*initargs)``
-    runs once on each worker thread, before the first Python callable that
-    thread runs (native tasks never need it); if it raises, the exception is
-    logged, the pool becomes broken, every pending and later task fails with
-    :class:`concurrent.futures.thread.BrokenThreadPool`, and ``submit``
-    raises it.
+    the count in the environment variable ``ALLCORE_NUM_THREADS`` when it is
+    set (as ``OMP_NUM_THREADS`` sizes OpenMP: engines that run many workers
+    keep threads x workers within the cores; a value that is not a whole
+    number from 1 to 4096 is a ValueError), else ``ThreadPoolExecutor``'s
+    default, ``min(32, os.cpu_count() + 4)`` (``os.process_cpu_count()`` from
+    Python 3.13): enough for tasks that wait on I/O. For CPU-bound native
+    work, ``ThreadPool(allcore.available_cpus())`` gives one worker per CPU
+    this process may use, honouring its CPU affinity
+    and cgroup quota. The workers start with the pool. ``thread_name_prefix``
+    names the native threads ``<prefix>-<index>`` ("allcore" when empty).
+    ``initializer(*initargs)`` runs once on each worker thread, before the
+    first Python callable that thread runs (native tasks never need it); if it
+    raises, the exception is logged, the pool becomes broken, every pending
+    and later task fails with :class:`concurrent.futures.thread.BrokenThreadPool`,
+    and ``submit`` raises it.
 
     Raises ValueError when ``max_workers`` is not positive or exceeds the
     native limit (4096), TypeError when ``initializer`` is not callable.
     """
 
-    def __init__(self, max_workers=None, thread_name_prefix="", initializer=None, initargs=()):
-        if max_workers is not None and max_workers <= 0:
+    # Bound here, not looked up in the module, so that a pool freed while the
+    # interpreter exits (module globals already cleared) still frees.
+    _free = staticmethod(_ffi.ac_pool_free)
+
+    def __init__(
+        self,
+        max_workers: int | None = None,
+        thread_name_prefix: str = "",
+        initializer: Callable[..., object] | None = None,
+        initargs: tuple[Any, ...] = (),
+    ) -> None:
+        # ThreadPoolExecutor.__init__ is not called: its queue and threads are
+        # replaced by the native pool, and every method using them is overridden.
+        if max_workers is None:
+            max_workers = _default_max_workers()
+        elif max_workers <= 0:
             raise ValueError("max_workers must be greater than 0")
         if initializer is not None and not callable(initializer):
             raise TypeError("initializer must be a callable")
-        self._initializer = initializer
+        # typeshed declares the inherited attribute as returning None.
+        self._initializer = initializer  # type: ignore[assignment]
         self._initargs = initargs
-        self._initialized_threads = set()
+        self._thread_name_prefix = thread_name_prefix
+        self._initialized_threads: set[int] = set()
         self._broken = False
         self._shutdown = False
         self._shutdown_lock = threading.Lock()
-        self._outstanding = set()
-        self._handle = None
+        self._outstanding: set[concurrent.futures.Future[Any]] = set()
+        self._handle: Any = None
         handle = ctypes.POINTER(_ffi.ac_pool)()
         prefix = thread_name_prefix.encode() if thread_name_prefix else None
         check(
-            _ffi.ac_pool_new(max_workers or 0, prefix, ctypes.byref(handle)),
+            _ffi.ac_pool_new(max_workers, prefix, ctypes.byref(handle)),
             f"ThreadPool(max_workers={max_workers!r})",
         )
         self._handle = handle
         self._max_workers = self.stats().workers
         _live_pools.add(self)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         state = "closed" if self._handle is None else "shut down" if self._shutdown else "running"
         return f"<allcore.ThreadPool {state} max_workers={self._max_workers}>"
 
     # -- Executor API ------------------------------------------------------
 
-    def submit(self, fn, /, *args, **kwargs):
+    def submit(
+        self, fn: Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs
+    ) -> concurrent.futures.Future[_T]:
         """Schedule ``fn(*args, **kwargs)`` and return a Future for its result.
 
-        Never blocks. Raises RuntimeError after ``shutdown()`` and
-        BrokenThreadPool once an initializer has failed.
+        Never blocks. Raises RuntimeError after ``shutdown()`` or once the
+        interpreter is shutting down, and BrokenThreadPool once an initializer
+        has failed.
         """
         kernel = kernel_of(fn)
         if kernel is not None:
@@ -290,7 +354,13 @@ class ThreadPool(_base.Executor):
             return future
         return self._submit_python(fn, args, kwargs)
 
-    def map(self, fn, *iterables, timeout=None, chunksize=1):
+    def map(
+        self,
+        fn: Callable[..., _T],
+        *iterables: Iterable[Any],
+        timeout: float | None = None,
+        chunksize: int = 1,
+    ) -> Iterator[_T]:
         """Return an iterator equivalent to ``map(fn, *iterables)``, run on the pool.
 
         With an allcore kernel (``fib``, ``busy_loop``, ``busy_loop_for``) or a
@@ -313,7 +383,7 @@ class ThreadPool(_base.Executor):
                 return _batch_results(batch, end_time)
         return super().map(fn, *iterables, timeout=timeout, chunksize=chunksize)
 
-    def shutdown(self, wait=True, *, cancel_futures=False):
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """Stop accepting tasks; later ``submit`` calls raise RuntimeError.
 
         With ``cancel_futures``, tasks that have not started are cancelled (their
@@ -334,7 +404,7 @@ class ThreadPool(_base.Executor):
             # Every task is done: this only joins the idle workers.
             check(_ffi.ac_pool_shutdown(handle, mode), "shutdown")
 
-    def close(self):
+    def close(self) -> None:
         """Shut down (waiting for every task) and release the native pool.
 
         Idempotent. After it, every method raises RuntimeError except
@@ -349,24 +419,29 @@ class ThreadPool(_base.Executor):
             _live_pools.discard(self)
             _ffi.ac_pool_free(handle)
 
-    def __exit__(self, exc_type, exc_val, exc_tb):
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_val: BaseException | None,
+        exc_tb: TracebackType | None,
+    ) -> Literal[False]:
         self.close()
         return False
 
-    def __del__(self):
+    def __del__(self) -> None:
         handle, self._handle = getattr(self, "_handle", None), None
         if handle is not None:
-            _ffi.ac_pool_free(handle)
+            self._free(handle)
 
     # -- native batches ----------------------------------------------------
 
-    def stats(self):
+    def stats(self) -> PoolStats:
         """A :class:`PoolStats` snapshot of the pool's counters. Never blocks."""
         stats = _ffi.ac_pool_stats()
         check(_ffi.ac_pool_get_stats(self._live_handle(), ctypes.byref(stats)), "stats")
         return PoolStats(stats.workers, stats.queued, stats.running, stats.completed)
 
-    def parallel_fib(self, values):
+    def parallel_fib(self, values: Iterable[int]) -> list[int]:
         """``[allcore.fib(n) for n in values]`` computed on every worker at once.
 
         Blocks until all are done (interruptible; the batch then finishes in the
@@ -376,7 +451,7 @@ class ThreadPool(_base.Executor):
         values = [int64(value, "n") for value in values]
         return self._start_kernel_batch(fib.kernel, values, "parallel_fib").result()
 
-    def range_sum(self, start, stop):
+    def range_sum(self, start: int, stop: int) -> int:
         """``sum(range(start, stop))`` split across every worker.
 
         Blocks until done (interruptible). Raises AllcoreOverflowError (an
@@ -387,9 +462,9 @@ class ThreadPool(_base.Executor):
         call = (self._live_handle(), int64(start, "start"), int64(stop, "stop"))
         what = f"range_sum({start}, {stop})"
         self._run_batch(_ffi.ac_pool_range_sum, (*call, ctypes.byref(total)), what).result()
-        return total.value
+        return int(total.value)
 
-    def busy_loop_for(self, seconds):
+    def busy_loop_for(self, seconds: float) -> int:
         """Spin for ``seconds`` on as many threads as the pool has workers.
 
         Fills every core, then stops by itself; returns the total iteration
@@ -400,15 +475,15 @@ class ThreadPool(_base.Executor):
         iterations = ctypes.c_uint64()
         call = (self._live_handle(), nanoseconds(seconds), ctypes.byref(iterations))
         self._run_batch(_ffi.ac_pool_busy_loop_for, call, f"busy_loop_for({seconds})").result()
-        return iterations.value
+        return int(iterations.value)
 
     # -- your own native functions -------------------------------------------
 
     def parallel_for(
         self,
-        function: "_native.NativeFunction",
+        function: _native.NativeFunction,
         count: int,
-        context: "_native.Context" = None,
+        context: _native.Context = None,
         *,
         chunk: int = 0,
     ) -> None:
@@ -446,8 +521,8 @@ class ThreadPool(_base.Executor):
             raise error_for(status, f"parallel_for({_name(function)}, {count})")
 
     def submit_native(
-        self, function: "_native.NativeFunction", context: "_native.Context" = None
-    ) -> "concurrent.futures.Future[int]":
+        self, function: _native.NativeFunction, context: _native.Context = None
+    ) -> concurrent.futures.Future[int]:
         """Schedule the native ``function(context)`` and return a Future for its result.
 
         ``function`` is a C function ``int64_t f(void *context)``, given as
@@ -508,6 +583,8 @@ class ThreadPool(_base.Executor):
     def _check_open(self):
         if self._broken:
             raise BrokenThreadPool(self._broken)
+        if _interpreter_shutdown:
+            raise RuntimeError("cannot schedule new futures after interpreter shutdown")
         if self._shutdown or self._handle is None:
             raise RuntimeError("cannot schedule new futures after shutdown")
 
@@ -620,9 +697,16 @@ def _call_text(fn, args):
     return f"{_name(fn)}({', '.join(map(repr, args))})"
 
 
-@atexit.register
-def _shutdown_at_exit():
+def _shutdown_at_exit() -> None:
     # Like ThreadPoolExecutor: finish the queued work before the interpreter
-    # goes away, while Python tasks can still take the GIL.
+    # goes away, while Python tasks can still take the GIL, and refuse new
+    # work from then on.
+    global _interpreter_shutdown
+    _interpreter_shutdown = True
     for pool in list(_live_pools):
         pool.shutdown(wait=True)
+
+
+# ThreadPoolExecutor's hook runs at the same point: when the main thread
+# finishes, before other threads are joined and before atexit callbacks.
+getattr(threading, "_register_atexit", atexit.register)(_shutdown_at_exit)
