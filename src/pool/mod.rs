@@ -87,6 +87,9 @@ pub struct Pool {
     generation: AtomicU64,
     rebuild: Mutex<()>,
     workers: usize,
+    /// The threads a parallel loop runs on: one per worker, but no more than
+    /// the CPUs this process may use (more would only take turns on them).
+    loop_threads: usize,
     name_prefix: String,
     timers: timer::Timers,
 }
@@ -167,6 +170,7 @@ impl Pool {
             generation: AtomicU64::new(generation),
             rebuild: Mutex::new(()),
             workers,
+            loop_threads: workers.min(available_cpus()).max(1),
             name_prefix: name_prefix.to_owned(),
             timers: timer::Timers::new(name_prefix),
         })

@@ -2,9 +2,11 @@
 //! libdispatch's `dispatch_apply_f` and OpenMP's `parallel for` do), and the
 //! map, range-sum and busy-loop forms built on it.
 //!
-//! The calling thread takes chunks too, alongside up to `workers - 1` helper
-//! tasks, so a loop always makes progress: from inside a worker, on a busy
-//! pool, or on one that was shut down. Chunks are claimed one at a time from
+//! The calling thread takes chunks too, alongside helper tasks: one thread
+//! per worker, up to the CPUs the process may use (a pool sized for blocking
+//! Python tasks may have more workers than cores). So a loop always makes
+//! progress: from inside a worker, on a busy pool, or on one that was shut
+//! down. Chunks are claimed one at a time from
 //! an atomic counter, which balances uneven work (fib inputs of mixed sizes)
 //! and threads slowed by other processes. Automatic chunks shrink as the
 //! range runs out (OpenMP's `guided` schedule): few claims, and an even
@@ -161,7 +163,7 @@ impl Pool {
         if len == 0 {
             return;
         }
-        let threads = self.workers().max(1);
+        let threads = self.loop_threads;
         let schedule = if chunk == 0 {
             Schedule::automatic(len, threads)
         } else {
@@ -266,7 +268,7 @@ impl Pool {
             return Ok(0);
         }
         let count = stop.wrapping_sub(start) as u64;
-        let pieces = (self.workers().max(1) * 4).min(count as usize).max(1);
+        let pieces = (self.loop_threads * 4).min(count as usize).max(1);
         let piece = count.div_ceil(pieces as u64);
         let total = AtomicI64::new(0);
         self.parallel_for(pieces, 1, &|begin, _| {
@@ -283,10 +285,10 @@ impl Pool {
         Ok(total.into_inner())
     }
 
-    /// Runs the timed busy loop for `duration` on as many threads as the pool
-    /// has workers; returns the total iterations.
+    /// Runs the timed busy loop for `duration` on every thread a parallel
+    /// loop uses; returns the total iterations.
     pub fn busy_loop_all(&self, duration: Duration) -> u64 {
-        let threads = self.workers().max(1);
+        let threads = self.loop_threads;
         let total = AtomicU64::new(0);
         self.parallel_for(threads, 1, &|_, _| {
             total.fetch_add(kernels::busy_loop_for(duration), Ordering::Relaxed);
