@@ -5,7 +5,8 @@ package allcore
 
 #cgo noescape ac_event_new
 #cgo nocallback ac_event_new
-#cgo nocallback ac_event_free
+#cgo nocallback ac_event_close
+#cgo nocallback ac_event_release
 #cgo nocallback ac_event_set
 #cgo nocallback ac_event_clear
 #cgo noescape ac_event_is_set
@@ -13,14 +14,16 @@ package allcore
 #cgo nocallback ac_event_wait
 #cgo noescape ac_latch_new
 #cgo nocallback ac_latch_new
-#cgo nocallback ac_latch_free
+#cgo nocallback ac_latch_close
+#cgo nocallback ac_latch_release
 #cgo nocallback ac_latch_count_down
 #cgo nocallback ac_latch_wait
 #cgo noescape ac_latch_count
 #cgo nocallback ac_latch_count
 #cgo noescape ac_barrier_new
 #cgo nocallback ac_barrier_new
-#cgo nocallback ac_barrier_free
+#cgo nocallback ac_barrier_close
+#cgo nocallback ac_barrier_release
 #cgo noescape ac_barrier_wait
 #cgo nocallback ac_barrier_wait
 #cgo nocallback ac_barrier_abort
@@ -76,7 +79,8 @@ type Event struct {
 }
 
 func freeEvent(event *C.ac_event) {
-	C.ac_event_free(event)
+	C.ac_event_close(event)
+	C.ac_event_release(event)
 }
 
 // NewEvent returns an event whose flag is clear.
@@ -158,7 +162,8 @@ type Latch struct {
 }
 
 func freeLatch(latch *C.ac_latch) {
-	C.ac_latch_free(latch)
+	C.ac_latch_close(latch)
+	C.ac_latch_release(latch)
 }
 
 // NewLatch returns a latch that opens after count count-downs. It fails
@@ -237,7 +242,8 @@ type Barrier struct {
 }
 
 func freeBarrier(barrier *C.ac_barrier) {
-	C.ac_barrier_free(barrier)
+	C.ac_barrier_close(barrier)
+	C.ac_barrier_release(barrier)
 }
 
 // NewBarrier returns a barrier for parties goroutines or threads. It fails

@@ -77,7 +77,7 @@ def available_cpus() -> int:
     for CPU-bound native work (``ThreadPool()`` picks ``ThreadPoolExecutor``'s
     default, which adds room for tasks that wait on I/O).
     """
-    return int(_ffi.ac_available_cpus())
+    return int(_ffi.ac_pool_available_cpus())
 
 
 def _default_max_workers() -> int:
@@ -242,7 +242,7 @@ class _PoolFuture(concurrent.futures.Future[Any]):
 
     # Bound here, not looked up in the module, so that a future freed while
     # the interpreter exits (module globals already cleared) still frees.
-    _free = staticmethod(_ffi.ac_future_free)
+    _free = staticmethod(_ffi.ac_future_release)
 
     def __del__(self):
         handle, self._handle = getattr(self, "_handle", None), None
@@ -280,7 +280,7 @@ class ThreadPool(concurrent.futures.ThreadPoolExecutor):
 
     # Bound here, not looked up in the module, so that a pool freed while the
     # interpreter exits (module globals already cleared) still frees.
-    _free = staticmethod(_ffi.ac_pool_free)
+    _free = staticmethod(_ffi.ac_pool_release)
 
     def __init__(
         self,
@@ -417,7 +417,7 @@ class ThreadPool(concurrent.futures.ThreadPoolExecutor):
             handle, self._handle = self._handle, None
         if handle is not None:
             _live_pools.discard(self)
-            _ffi.ac_pool_free(handle)
+            _ffi.ac_pool_release(handle)
 
     def __exit__(
         self,

@@ -180,6 +180,19 @@ def _function(name: str, restype: Any, *argtypes: Any) -> Any:
     return function
 
 
+def _disposer(kind: str) -> Callable[[Any], None]:
+    """What giving up a handle of ``ac_<kind>`` does: close it (waking native
+    waiters with AC_CLOSED), then release this reference."""
+    close = _function(f"ac_{kind}_close", _status, _P)
+    release = _function(f"ac_{kind}_release", None, _P)
+
+    def dispose(handle: Any) -> None:
+        close(handle)
+        release(handle)
+
+    return dispose
+
+
 def _quick_function(name: str, restype: Any, *argtypes: Any) -> Any:
     """As :func:`_function`, for a call that never blocks: it keeps the GIL."""
     function = quick_library[name]
@@ -421,7 +434,7 @@ def _address(obj: object) -> str:
 # ------------------------------------------------------------------ Lock
 
 _mutex_new = _function("ac_mutex_new", _status, _P)
-_mutex_free = _function("ac_mutex_free", None, _P)
+_mutex_free = _disposer("mutex")
 _mutex_try_lock = _handle_function(
     "ac_mutex_try_lock", _Results(True, "Lock.acquire", would_block=(_WOULD_BLOCK,)).__getitem__
 )
@@ -518,7 +531,7 @@ class Lock(_Native):
 # ----------------------------------------------------------------- RLock
 
 _rlock_new = _function("ac_rlock_new", _status, _P)
-_rlock_free = _function("ac_rlock_free", None, _P)
+_rlock_free = _disposer("rlock")
 _rlock_try_lock = _handle_function(
     "ac_rlock_try_lock",
     _Results(True, "RLock.acquire", would_block=(_WOULD_BLOCK,)).__getitem__,
@@ -651,7 +664,7 @@ class RLock(_Native):
 # ------------------------------------------------------------- Condition
 
 _condition_new = _function("ac_condition_new", _status, _P)
-_condition_free = _function("ac_condition_free", None, _P)
+_condition_free = _disposer("condition")
 _condition_wait = _function("ac_condition_wait", _status, _P, _P, _I64)
 _condition_wait_rlock = _function("ac_condition_wait_rlock", _status, _P, _P, _I64)
 _condition_notify = _quick_function("ac_condition_notify", _status, _P, _I64)
@@ -854,14 +867,14 @@ class Condition(_Native):
 
 _semaphore_new = _function("ac_semaphore_new", _status, _I64, _P)
 _semaphore_new_bounded = _function("ac_semaphore_new_bounded", _status, _I64, _P)
-_semaphore_free = _function("ac_semaphore_free", None, _P)
+_semaphore_free = _disposer("semaphore")
 _semaphore_try_acquire = _handle_function(
     "ac_semaphore_try_acquire",
     _Results(True, "Semaphore.acquire", would_block=(_WOULD_BLOCK,)).__getitem__,
 )
 _semaphore_acquire_timeout = _function("ac_semaphore_acquire_timeout", _status, _P, _I64)
-_semaphore_release = _handle_function("ac_semaphore_release", _status)
-_semaphore_release_n = _quick_function("ac_semaphore_release_n", _status, _P, _I64)
+_semaphore_release = _handle_function("ac_semaphore_post", _status)
+_semaphore_release_n = _quick_function("ac_semaphore_post_n", _status, _P, _I64)
 _semaphore_value = _handle_function("ac_semaphore_value", _status)
 
 
@@ -968,7 +981,7 @@ class BoundedSemaphore(Semaphore):
 # ----------------------------------------------------------------- Event
 
 _event_new = _function("ac_event_new", _status, _P)
-_event_free = _function("ac_event_free", None, _P)
+_event_free = _disposer("event")
 _event_set = _handle_function("ac_event_set", _Results(None, "Event.set").__getitem__)
 _event_clear = _handle_function("ac_event_clear", _Results(None, "Event.clear").__getitem__)
 _event_is_set = _handle_function("ac_event_is_set", _Results(None, "Event.is_set").__getitem__)
@@ -1028,7 +1041,7 @@ class Event(_Native):
 # --------------------------------------------------------------- Barrier
 
 _barrier_new = _function("ac_barrier_new", _status, _I64, _P)
-_barrier_free = _function("ac_barrier_free", None, _P)
+_barrier_free = _disposer("barrier")
 _barrier_wait = _function("ac_barrier_wait", _status, _P, _I64, _P)
 _barrier_abort = _quick_function("ac_barrier_abort", _status, _P)
 _barrier_reset = _quick_function("ac_barrier_reset", _status, _P)
@@ -1230,7 +1243,7 @@ class Barrier:
 # ---------------------------------------------------------------- RWLock
 
 _rwlock_new = _function("ac_rwlock_new", _status, _P)
-_rwlock_free = _function("ac_rwlock_free", None, _P)
+_rwlock_free = _disposer("rwlock")
 _rwlock_try_read = _quick_function(
     "ac_rwlock_try_read_lock",
     _Results(True, "RWLock.acquire_read", would_block=(_WOULD_BLOCK,)).__getitem__,
@@ -1333,7 +1346,7 @@ def _call_attribute(obj: object, name: str) -> Any:
 # ----------------------------------------------------------------- Latch
 
 _latch_new = _function("ac_latch_new", _status, _I64, _P)
-_latch_free = _function("ac_latch_free", None, _P)
+_latch_free = _disposer("latch")
 _latch_count_down = _quick_function("ac_latch_count_down", _status, _P, _I64)
 _latch_wait = _function("ac_latch_wait", _status, _P, _I64)
 _latch_count = _handle_function("ac_latch_count", _status)
@@ -1380,7 +1393,7 @@ class CountDownLatch(_Native):
 # --------------------------------------------------------------- Counter
 
 _counter_new = _function("ac_counter_new", _status, _I64, _P)
-_counter_free = _function("ac_counter_free", None, _P)
+_counter_free = _disposer("counter")
 _counter_add = _quick_function("ac_counter_add", _status, _P, _I64, _P)
 _counter_load = _handle_function("ac_counter_load", _status)
 _counter_store = _quick_function("ac_counter_store", _status, _P, _I64)
