@@ -1,0 +1,78 @@
+package allcore
+
+import (
+	"context"
+	"errors"
+	"testing"
+)
+
+func TestAdoptedPoolAndQueueShareTheNativeObjects(t *testing.T) {
+	ctx := context.Background()
+	pool, err := NewPool(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	queue, err := NewU64Queue(QueueFIFO, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer queue.Close()
+
+	adoptedPool, err := PoolFromHandle(pool.Handle())
+	if err != nil {
+		t.Fatal(err)
+	}
+	adoptedQueue, err := QueueFromHandle(FixedCodec[uint64]{}, queue.Handle())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if adoptedPool.Handle() != pool.Handle() || adoptedQueue.Handle() != queue.Handle() {
+		t.Fatal("an adopted object has another handle")
+	}
+	future, err := adoptedPool.Submit(func() int64 {
+		if err := adoptedQueue.Put(ctx, 42); err != nil {
+			return -1
+		}
+		return 1
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if value, err := future.Result(ctx); err != nil || value != 1 {
+		t.Fatalf("task: %d, %v", value, err)
+	}
+	if value, err := queue.Get(ctx); err != nil || value != 42 {
+		t.Fatalf("get: %d, %v", value, err)
+	}
+
+	// Closing the adopted copies releases their references only.
+	if err := adoptedQueue.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := adoptedPool.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := queue.Put(ctx, 7); err != nil {
+		t.Fatalf("the queue closed with its adopted copy: %v", err)
+	}
+	future, err = pool.Submit(func() int64 { return 3 })
+	if err != nil {
+		t.Fatalf("the pool closed with its adopted copy: %v", err)
+	}
+	if value, err := future.Result(ctx); err != nil || value != 3 {
+		t.Fatalf("task: %d, %v", value, err)
+	}
+	if _, err := adoptedQueue.Get(ctx); !errors.Is(err, ErrClosed) {
+		t.Fatalf("get on a closed adopted queue: %v", err)
+	}
+}
+
+func TestFromHandleRefusesNil(t *testing.T) {
+	if _, err := PoolFromHandle(nil); !errors.Is(err, ErrNullPointer) {
+		t.Fatalf("PoolFromHandle(nil): %v", err)
+	}
+	if _, err := QueueFromHandle(FixedCodec[uint64]{}, nil); !errors.Is(err, ErrNullPointer) {
+		t.Fatalf("QueueFromHandle(nil): %v", err)
+	}
+}
