@@ -548,6 +548,18 @@ class ThreadPool(concurrent.futures.ThreadPoolExecutor):
 
     # -- internals ---------------------------------------------------------
 
+    @property
+    def _as_parameter_(self) -> Any:
+        """The native ``ac_pool *``, so the pool passes straight to a ctypes function."""
+        return self._live_handle()
+
+    @property
+    def handle(self) -> int:
+        """The native pool's address, to hand the pool to C or Go in this
+        process; it stays valid while the pool is open, and a receiver that
+        keeps it longer takes a reference with ``ac_pool_retain``."""
+        return ctypes.cast(self._live_handle(), ctypes.c_void_p).value
+
     def _live_handle(self):
         handle = self._handle
         if handle is None:

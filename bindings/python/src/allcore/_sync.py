@@ -287,6 +287,20 @@ class _Native:
         """Whether :meth:`close` was called."""
         return self._closed
 
+    @property
+    def _as_parameter_(self) -> Any:
+        """The native handle, so the object passes straight to a ctypes
+        function taking an ``ac_<object> *``."""
+        return self._handle_now()
+
+    @property
+    def handle(self) -> int:
+        """The native handle's address, to hand the object to C or Go in this
+        process; it stays valid while this object is open, and a receiver
+        that keeps it longer takes a reference with ``ac_<object>_retain``."""
+        handle: int = self._handle_now().value
+        return handle
+
     def _disarm(self) -> None:
         """Replace the frame-free fast callables with ones that raise."""
         closed = functools.partial(_raise_closed, self._kind)
