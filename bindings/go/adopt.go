@@ -7,6 +7,16 @@ package allcore
 #cgo nocallback ac_pool_release
 #cgo nocallback ac_queue_retain
 #cgo nocallback ac_queue_release
+#cgo nocallback ac_mutex_retain
+#cgo nocallback ac_mutex_release
+#cgo nocallback ac_rlock_retain
+#cgo nocallback ac_rlock_release
+#cgo nocallback ac_rwlock_retain
+#cgo nocallback ac_rwlock_release
+#cgo nocallback ac_semaphore_retain
+#cgo nocallback ac_semaphore_release
+#cgo nocallback ac_counter_retain
+#cgo nocallback ac_counter_release
 */
 import "C"
 
@@ -72,4 +82,104 @@ func QueueFromHandle[T any](codec Codec[T], h unsafe.Pointer) (*Queue[T], error)
 
 func releaseQueue(queue *C.ac_queue) {
 	C.ac_queue_release(queue)
+}
+
+// Handle returns the native ac_mutex pointer, to hand the mutex to C or to
+// another language in the process; it stays valid while m is open.
+func (m *Mutex) Handle() unsafe.Pointer {
+	return unsafe.Pointer(m.handle.ptr)
+}
+
+// MutexFromHandle adopts a native ac_mutex made elsewhere (by C, or a Python
+// object's handle), taking a reference of its own; Close releases only that
+// reference.
+func MutexFromHandle(h unsafe.Pointer) (*Mutex, error) {
+	if h == nil {
+		return nil, newError("mutex from handle", ErrNullPointer, "a nil handle")
+	}
+	m := &Mutex{}
+	m.handle.ptr = C.ac_mutex_retain((*C.ac_mutex)(h))
+	m.handle.free = func(native *C.ac_mutex) { C.ac_mutex_release(native) }
+	runtime.SetFinalizer(m, (*Mutex).Close)
+	return m, nil
+}
+
+// Handle returns the native ac_rlock pointer, to hand the lock to C or to
+// another language in the process; it stays valid while l is open.
+func (l *RLock) Handle() unsafe.Pointer {
+	return unsafe.Pointer(l.handle.ptr)
+}
+
+// RLockFromHandle adopts a native ac_rlock made elsewhere (by C, or a Python
+// object's handle), taking a reference of its own; Close releases only that
+// reference.
+func RLockFromHandle(h unsafe.Pointer) (*RLock, error) {
+	if h == nil {
+		return nil, newError("lock from handle", ErrNullPointer, "a nil handle")
+	}
+	l := &RLock{}
+	l.handle.ptr = C.ac_rlock_retain((*C.ac_rlock)(h))
+	l.handle.free = func(native *C.ac_rlock) { C.ac_rlock_release(native) }
+	runtime.SetFinalizer(l, (*RLock).Close)
+	return l, nil
+}
+
+// Handle returns the native ac_rwlock pointer, to hand the lock to C or to
+// another language in the process; it stays valid while rw is open.
+func (rw *RWMutex) Handle() unsafe.Pointer {
+	return unsafe.Pointer(rw.handle.ptr)
+}
+
+// RWMutexFromHandle adopts a native ac_rwlock made elsewhere (by C, or a Python
+// object's handle), taking a reference of its own; Close releases only that
+// reference.
+func RWMutexFromHandle(h unsafe.Pointer) (*RWMutex, error) {
+	if h == nil {
+		return nil, newError("lock from handle", ErrNullPointer, "a nil handle")
+	}
+	rw := &RWMutex{}
+	rw.handle.ptr = C.ac_rwlock_retain((*C.ac_rwlock)(h))
+	rw.handle.free = func(native *C.ac_rwlock) { C.ac_rwlock_release(native) }
+	runtime.SetFinalizer(rw, (*RWMutex).Close)
+	return rw, nil
+}
+
+// Handle returns the native ac_semaphore pointer, to hand the semaphore to C or to
+// another language in the process; it stays valid while s is open.
+func (s *Semaphore) Handle() unsafe.Pointer {
+	return unsafe.Pointer(s.handle.ptr)
+}
+
+// SemaphoreFromHandle adopts a native ac_semaphore made elsewhere (by C, or a Python
+// object's handle), taking a reference of its own; Close releases only that
+// reference.
+func SemaphoreFromHandle(h unsafe.Pointer) (*Semaphore, error) {
+	if h == nil {
+		return nil, newError("semaphore from handle", ErrNullPointer, "a nil handle")
+	}
+	s := &Semaphore{}
+	s.handle.ptr = C.ac_semaphore_retain((*C.ac_semaphore)(h))
+	s.handle.free = func(native *C.ac_semaphore) { C.ac_semaphore_release(native) }
+	runtime.SetFinalizer(s, (*Semaphore).Close)
+	return s, nil
+}
+
+// Handle returns the native ac_counter pointer, to hand the counter to C or to
+// another language in the process; it stays valid while c is open.
+func (c *Counter) Handle() unsafe.Pointer {
+	return unsafe.Pointer(c.handle.ptr)
+}
+
+// CounterFromHandle adopts a native ac_counter made elsewhere (by C, or a Python
+// object's handle), taking a reference of its own; Close releases only that
+// reference.
+func CounterFromHandle(h unsafe.Pointer) (*Counter, error) {
+	if h == nil {
+		return nil, newError("counter from handle", ErrNullPointer, "a nil handle")
+	}
+	c := &Counter{}
+	c.handle.ptr = C.ac_counter_retain((*C.ac_counter)(h))
+	c.handle.free = func(native *C.ac_counter) { C.ac_counter_release(native) }
+	runtime.SetFinalizer(c, (*Counter).Close)
+	return c, nil
 }

@@ -76,3 +76,50 @@ func TestFromHandleRefusesNil(t *testing.T) {
 		t.Fatalf("QueueFromHandle(nil): %v", err)
 	}
 }
+
+func TestAdoptedLocksAndCountersShareTheNativeObjects(t *testing.T) {
+	mutex, err := NewMutex()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mutex.Close()
+	adopted, err := MutexFromHandle(mutex.Handle())
+	if err != nil {
+		t.Fatal(err)
+	}
+	adopted.Lock()
+	if mutex.TryLock() {
+		t.Fatal("the adopted mutex is another mutex")
+	}
+	adopted.Unlock()
+	if err := adopted.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !mutex.TryLock() {
+		t.Fatal("closing the adopted copy closed the mutex")
+	}
+	mutex.Unlock()
+
+	counter, err := NewCounter(5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer counter.Close()
+	other, err := CounterFromHandle(counter.Handle())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if other.Handle() != counter.Handle() {
+		t.Fatal("an adopted counter has another handle")
+	}
+	for _, adopt := range []func() error{
+		func() error { _, err := RLockFromHandle(nil); return err },
+		func() error { _, err := RWMutexFromHandle(nil); return err },
+		func() error { _, err := SemaphoreFromHandle(nil); return err },
+	} {
+		if err := adopt(); !errors.Is(err, ErrNullPointer) {
+			t.Fatalf("FromHandle(nil): %v", err)
+		}
+	}
+}

@@ -73,3 +73,34 @@ def test_a_thread_pool_passes_as_its_handle():
         assert stats(pool, None) != 0  # a NULL out-parameter is refused, for this pool
     with pytest.raises(RuntimeError):
         _ = pool.handle
+
+
+def test_from_handle_adopts_the_same_native_object():
+    lock = allcore.Lock()
+    other = allcore.Lock.from_handle(lock.handle)
+    assert other.handle == lock.handle
+    assert other.acquire(timeout=1)
+    assert lock.locked()
+    # Closing the adopted copy releases its reference only.
+    other.close()
+    assert lock.locked()
+    lock.release()
+    assert lock.acquire(blocking=False)
+    lock.release()
+    lock.close()
+
+    event = allcore.Event()
+    adopted = allcore.Event.from_handle(event.handle)
+    event.set()
+    assert adopted.wait(1)
+    event.close()
+    assert adopted.is_set()  # the native event outlives the creator's close
+    adopted.close()
+
+    counter = allcore.AtomicCounter(5)
+    assert allcore.AtomicCounter.from_handle(counter.handle).load() == 5
+
+
+def test_from_handle_refuses_null():
+    with pytest.raises(ValueError):
+        allcore.Lock.from_handle(0)

@@ -257,6 +257,8 @@ class _Native:
     """Owns one native handle: close, finalizer, and guarded slow-path use."""
 
     _kind = "object"
+    # The C name of the object (``mutex`` for ac_mutex), for from_handle.
+    _c_name: ClassVar[str] = ""
     _free: ClassVar[Any] = None
     _fast_names: ClassVar[tuple[str, ...]] = ()
     _handle: Any
@@ -266,7 +268,33 @@ class _Native:
         self._guard = threading.Lock()
         self._users = 0
         self._closed = False
-        self._finalizer = weakref.finalize(self, type(self)._free, handle)
+        # An adopted handle is only released: its other owners keep using it.
+        release = getattr(_adopting, "release", None)
+        _adopting.release = None
+        self._finalizer = weakref.finalize(self, release or type(self)._free, handle)
+
+    @classmethod
+    def from_handle(cls, address: int, *args: Any, **kwargs: Any) -> Any:
+        """Adopt a native object made elsewhere (by C, Go, or another allcore
+        object's :attr:`handle`), taking a reference of its own.
+
+        ``args`` are the constructor's, where it needs some. :meth:`close`
+        then releases this reference only; the object stays open for its
+        other owners.
+        """
+        if not cls._c_name:
+            raise TypeError(f"{cls.__name__} cannot adopt a handle")
+        if not address:
+            raise ValueError("a NULL handle")
+        retain = _function(f"ac_{cls._c_name}_retain", _P, _P)
+        handle = _P(retain(operator.index(address)))
+        _adopting.handle = handle
+        _adopting.release = _function(f"ac_{cls._c_name}_release", None, _P)
+        try:
+            return cls(*args, **kwargs)
+        finally:
+            _adopting.handle = None
+            _adopting.release = None
 
     def close(self) -> None:
         """Free the native object. Calling it again does nothing.
@@ -406,7 +434,16 @@ class _Native:
         return "open"
 
 
+# A handle being adopted by ``from_handle`` on this thread: the constructor
+# it calls takes it instead of creating a native object.
+_adopting = threading.local()
+
+
 def _new(constructor: Any, *args: Any) -> Any:
+    adopted = getattr(_adopting, "handle", None)
+    if adopted is not None:
+        _adopting.handle = None
+        return adopted
     handle = _P()
     _check(constructor(*args, ctypes.byref(handle)), constructor.__name__)
     return handle
@@ -473,6 +510,7 @@ class Lock(_Native):
     """
 
     _kind = "Lock"
+    _c_name = "mutex"
     _free = _mutex_free
     _fast_names = ("release", "_try", "_try_status", "_entry", "_read_locked")
 
@@ -577,6 +615,7 @@ class RLock(_Native):
     """
 
     _kind = "RLock"
+    _c_name = "rlock"
     _free = _rlock_free
     _fast_names = ("release", "_try", "_try_status", "_entry", "_read_owned")
 
@@ -896,6 +935,7 @@ class Semaphore(_Native):
     """A counting semaphore (``threading.Semaphore``)."""
 
     _kind = "Semaphore"
+    _c_name = "semaphore"
     _free = _semaphore_free
     _fast_names = ("_try", "_entry", "_release_one")
     _bounded = False
@@ -1006,6 +1046,7 @@ class Event(_Native):
     """An event flag (``threading.Event``)."""
 
     _kind = "Event"
+    _c_name = "event"
     _free = _event_free
     _fast_names = ("set", "clear", "_read_flag")
 
@@ -1309,6 +1350,7 @@ class RWLock(_Native):
     """
 
     _kind = "RWLock"
+    _c_name = "rwlock"
     _free = _rwlock_free
     _fast_names = ("release_read", "release_write", "_try_read", "_try_write")
 
@@ -1373,6 +1415,7 @@ class CountDownLatch(_Native):
     """
 
     _kind = "CountDownLatch"
+    _c_name = "latch"
     _free = _latch_free
 
     def __init__(self, count: int) -> None:
@@ -1434,6 +1477,7 @@ class AtomicCounter(_Native):
     """
 
     _kind = "AtomicCounter"
+    _c_name = "counter"
     _free = _counter_free
 
     def __init__(self, value: int = 0) -> None:
