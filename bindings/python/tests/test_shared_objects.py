@@ -104,3 +104,16 @@ def test_from_handle_adopts_the_same_native_object():
 def test_from_handle_refuses_null():
     with pytest.raises(ValueError):
         allcore.Lock.from_handle(0)
+
+
+def test_closing_a_python_lock_leaves_it_open_for_another_owner():
+    lock = allcore.Lock()
+    retain = _lib.library["ac_mutex_retain"]
+    retain.restype = ctypes.c_void_p
+    address = retain(lock)
+    lock.close()
+    # The C owner's reference still holds an open mutex.
+    handle = ctypes.c_void_p(address)
+    assert _lib.library["ac_mutex_lock_timeout"](handle, ctypes.c_int64(0)) == 0
+    assert _lib.library["ac_mutex_unlock"](handle) == 0
+    _lib.library["ac_mutex_release"](handle)

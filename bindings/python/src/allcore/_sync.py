@@ -181,16 +181,12 @@ def _function(name: str, restype: Any, *argtypes: Any) -> Any:
 
 
 def _disposer(kind: str) -> Callable[[Any], None]:
-    """What giving up a handle of ``ac_<kind>`` does: close it (waking native
-    waiters with AC_CLOSED), then release this reference."""
-    close = _function(f"ac_{kind}_close", _status, _P)
-    release = _function(f"ac_{kind}_release", None, _P)
-
-    def dispose(handle: Any) -> None:
-        close(handle)
-        release(handle)
-
-    return dispose
+    """What giving up a handle of ``ac_<kind>`` does: release Python's
+    reference. Python's own waiters have left by then (they wait in slices
+    and see :meth:`_Native.close`); C or Go code holding references of its
+    own keeps the object."""
+    release: Callable[[Any], None] = _function(f"ac_{kind}_release", None, _P)
+    return release
 
 
 def _quick_function(name: str, restype: Any, *argtypes: Any) -> Any:
@@ -297,10 +293,12 @@ class _Native:
             _adopting.release = None
 
     def close(self) -> None:
-        """Free the native object. Calling it again does nothing.
+        """Release Python's reference to the native object. Calling it again
+        does nothing.
 
         Threads waiting on it raise :class:`~allcore.ClosedError` within one
-        wait slice; the memory is freed when the last of them has left.
+        wait slice; the reference is released when the last of them has
+        left. C or Go code holding references of its own keeps the object.
         """
         with self._guard:
             if self._closed:
