@@ -17,6 +17,12 @@ package allcore
 #cgo nocallback ac_semaphore_release
 #cgo nocallback ac_counter_retain
 #cgo nocallback ac_counter_release
+#cgo nocallback ac_event_retain
+#cgo nocallback ac_event_release
+#cgo nocallback ac_latch_retain
+#cgo nocallback ac_latch_release
+#cgo nocallback ac_barrier_retain
+#cgo nocallback ac_barrier_release
 */
 import "C"
 
@@ -182,4 +188,64 @@ func CounterFromHandle(h unsafe.Pointer) (*Counter, error) {
 	c.handle.free = func(native *C.ac_counter) { C.ac_counter_release(native) }
 	runtime.SetFinalizer(c, (*Counter).Close)
 	return c, nil
+}
+
+// Handle returns the native ac_event pointer, to hand the event to C or to
+// another language in the process; it stays valid while e is open.
+func (e *Event) Handle() unsafe.Pointer {
+	return unsafe.Pointer(e.handle.ptr)
+}
+
+// EventFromHandle adopts a native ac_event made elsewhere (by C, or a Python
+// object's handle), taking a reference of its own; Close releases only that
+// reference and wakes no waiter.
+func EventFromHandle(h unsafe.Pointer) (*Event, error) {
+	if h == nil {
+		return nil, newError("event from handle", ErrNullPointer, "a nil handle")
+	}
+	e := &Event{adopted: true}
+	e.handle.ptr = C.ac_event_retain((*C.ac_event)(h))
+	e.handle.free = func(native *C.ac_event) { C.ac_event_release(native) }
+	runtime.SetFinalizer(e, (*Event).Close)
+	return e, nil
+}
+
+// Handle returns the native ac_latch pointer, to hand the latch to C or to
+// another language in the process; it stays valid while l is open.
+func (l *Latch) Handle() unsafe.Pointer {
+	return unsafe.Pointer(l.handle.ptr)
+}
+
+// LatchFromHandle adopts a native ac_latch made elsewhere (by C, or a Python
+// object's handle), taking a reference of its own; Close releases only that
+// reference and wakes no waiter.
+func LatchFromHandle(h unsafe.Pointer) (*Latch, error) {
+	if h == nil {
+		return nil, newError("latch from handle", ErrNullPointer, "a nil handle")
+	}
+	l := &Latch{adopted: true}
+	l.handle.ptr = C.ac_latch_retain((*C.ac_latch)(h))
+	l.handle.free = func(native *C.ac_latch) { C.ac_latch_release(native) }
+	runtime.SetFinalizer(l, (*Latch).Close)
+	return l, nil
+}
+
+// Handle returns the native ac_barrier pointer, to hand the barrier to C or to
+// another language in the process; it stays valid while b is open.
+func (b *Barrier) Handle() unsafe.Pointer {
+	return unsafe.Pointer(b.handle.ptr)
+}
+
+// BarrierFromHandle adopts a native ac_barrier made elsewhere (by C, or a Python
+// object's handle), taking a reference of its own; Close releases only that
+// reference and wakes no waiter.
+func BarrierFromHandle(h unsafe.Pointer) (*Barrier, error) {
+	if h == nil {
+		return nil, newError("barrier from handle", ErrNullPointer, "a nil handle")
+	}
+	b := &Barrier{adopted: true}
+	b.handle.ptr = C.ac_barrier_retain((*C.ac_barrier)(h))
+	b.handle.free = func(native *C.ac_barrier) { C.ac_barrier_release(native) }
+	runtime.SetFinalizer(b, (*Barrier).Close)
+	return b, nil
 }

@@ -123,3 +123,40 @@ func TestAdoptedLocksAndCountersShareTheNativeObjects(t *testing.T) {
 		}
 	}
 }
+
+func TestAnAdoptedEventSeesTheSameFlagAndItsCloseSetsNothing(t *testing.T) {
+	event, err := NewEvent()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer event.Close()
+	adopted, err := EventFromHandle(event.Handle())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := adopted.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if event.IsSet() {
+		t.Fatal("closing the adopted copy set the event")
+	}
+	again, err := EventFromHandle(event.Handle())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	if err := event.Set(); err != nil {
+		t.Fatal(err)
+	}
+	if !again.IsSet() {
+		t.Fatal("the adopted event is another event")
+	}
+	for _, adopt := range []func() error{
+		func() error { _, err := LatchFromHandle(nil); return err },
+		func() error { _, err := BarrierFromHandle(nil); return err },
+	} {
+		if err := adopt(); !errors.Is(err, ErrNullPointer) {
+			t.Fatalf("FromHandle(nil): %v", err)
+		}
+	}
+}

@@ -76,6 +76,9 @@ func waitOpen[P any](op, object string, h *handle[P], ctx context.Context, timeo
 // Create it with NewEvent.
 type Event struct {
 	handle handle[*C.ac_event]
+	// adopted is set by EventFromHandle: Close releases the reference
+	// without waking the object's waiters.
+	adopted bool
 }
 
 func freeEvent(event *C.ac_event) {
@@ -148,6 +151,12 @@ func (e *Event) WaitTimeout(d time.Duration) error {
 // with ErrClosed; later calls fail with ErrClosed. Close is idempotent,
 // safe alongside other calls, and returns nil.
 func (e *Event) Close() error {
+	if e.adopted {
+		if e.handle.close() {
+			runtime.SetFinalizer(e, nil)
+		}
+		return nil
+	}
 	if closeWaking(&e.handle, func(native *C.ac_event) { C.ac_event_set(native) }) {
 		runtime.SetFinalizer(e, nil)
 	}
@@ -159,6 +168,9 @@ func (e *Event) Close() error {
 // from then on. Create it with NewLatch.
 type Latch struct {
 	handle handle[*C.ac_latch]
+	// adopted is set by LatchFromHandle: Close releases the reference
+	// without waking the object's waiters.
+	adopted bool
 }
 
 func freeLatch(latch *C.ac_latch) {
@@ -226,6 +238,12 @@ func (l *Latch) WaitTimeout(d time.Duration) error {
 // with ErrClosed; later calls fail with ErrClosed. Close is idempotent,
 // safe alongside other calls, and returns nil.
 func (l *Latch) Close() error {
+	if l.adopted {
+		if l.handle.close() {
+			runtime.SetFinalizer(l, nil)
+		}
+		return nil
+	}
 	if closeWaking(&l.handle, func(native *C.ac_latch) { C.ac_latch_count_down(native, math.MaxInt64) }) {
 		runtime.SetFinalizer(l, nil)
 	}
@@ -239,6 +257,9 @@ func (l *Latch) Close() error {
 // fails with ErrBroken until Reset. Create it with NewBarrier.
 type Barrier struct {
 	handle handle[*C.ac_barrier]
+	// adopted is set by BarrierFromHandle: Close releases the reference
+	// without waking the object's waiters.
+	adopted bool
 }
 
 func freeBarrier(barrier *C.ac_barrier) {
@@ -370,6 +391,12 @@ func (b *Barrier) Parties() int {
 // with ErrClosed; later calls fail with ErrClosed. Close is idempotent,
 // safe alongside other calls, and returns nil.
 func (b *Barrier) Close() error {
+	if b.adopted {
+		if b.handle.close() {
+			runtime.SetFinalizer(b, nil)
+		}
+		return nil
+	}
 	if closeWaking(&b.handle, func(native *C.ac_barrier) { C.ac_barrier_abort(native) }) {
 		runtime.SetFinalizer(b, nil)
 	}
