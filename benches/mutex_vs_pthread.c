@@ -195,7 +195,7 @@ int main(int argc, char **argv)
            total / counter_threads.baseline * 1e-6,
            counter_threads.baseline / counter_threads.allcore);
 
-    ac_mutex_free(ac_lock);
-    ac_counter_free(ac_count);
+    ac_mutex_release(ac_lock);
+    ac_counter_release(ac_count);
     return EXIT_SUCCESS;
 }

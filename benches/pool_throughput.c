@@ -1,7 +1,7 @@
 /*
  * Empty-task throughput: submit N tasks that do nothing, then wait until
- * all are done. allcore: ac_pool_submit, ac_futures_wait_all, then
- * ac_future_free on each. Baseline: a plain pthread pool (pthread_pool.c)
+ * all are done. allcore: ac_pool_submit, ac_future_wait_all, then
+ * ac_future_release on each. Baseline: a plain pthread pool (pthread_pool.c)
  * with the same number of workers, one malloc'd task each, waiting on a
  * completion counter. Target: allcore's throughput >= 1.0x.
  */
@@ -26,9 +26,9 @@ static double run_allcore(ac_pool *pool, ac_future **futures)
     for (size_t i = 0; i < TASKS; i++) {
         CHECK(ac_pool_submit(pool, empty_task, NULL, &futures[i]));
     }
-    CHECK(ac_futures_wait_all((const ac_future *const *)futures, TASKS, AC_FOREVER));
+    CHECK(ac_future_wait_all((const ac_future *const *)futures, TASKS, AC_FOREVER));
     for (size_t i = 0; i < TASKS; i++) {
-        ac_future_free(futures[i]);
+        ac_future_release(futures[i]);
     }
     return bench_now() - start;
 }
@@ -49,7 +49,7 @@ static double run_pthreads(struct pthread_pool *pool, uint64_t *finished)
 int main(int argc, char **argv)
 {
     int runs = bench_runs(argc, argv);
-    size_t workers = ac_available_cpus();
+    size_t workers = ac_pool_available_cpus();
     ac_pool *pool = NULL;
     CHECK(ac_pool_new(workers, "bench", &pool));
     struct pthread_pool *baseline = pthread_pool_new(workers);
@@ -80,7 +80,7 @@ int main(int argc, char **argv)
            TASKS, workers, TASKS / allcore_time * 1e-6, TASKS / baseline_time * 1e-6, ratio,
            ratio >= 1.0 ? "yes" : "no");
 
-    ac_pool_free(pool);
+    ac_pool_release(pool);
     pthread_pool_free(baseline);
     free(futures);
     free(allcore_samples);

@@ -14,8 +14,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use allcore::ffi::queue::{
-    ac_queue, ac_queue_free, ac_queue_get_many_u64, ac_queue_get_u64, ac_queue_new,
-    ac_queue_new_u64, ac_queue_put_many_u64, ac_queue_put_u64, ac_queue_shutdown, AC_QUEUE_FIFO,
+    ac_queue, ac_queue_get_many_u64, ac_queue_get_u64, ac_queue_new, ac_queue_new_u64,
+    ac_queue_put_many_u64, ac_queue_put_u64, ac_queue_release, ac_queue_shutdown, AC_QUEUE_FIFO,
 };
 use allcore::ffi::{ac_status, AC_FOREVER};
 
@@ -149,7 +149,7 @@ fn allcore_run(producers: usize, consumers: usize, maxsize: usize, mode: Mode) -
         );
     };
     let elapsed = run(producers, consumers, send, receive_all, finish);
-    ac_queue_free(queue);
+    ac_queue_release(queue);
     elapsed
 }
 

@@ -226,7 +226,7 @@ static double time_run(enum method method, int producers, int consumers)
         exit(EXIT_FAILURE);
     }
     pthread_barrier_destroy(&run.start);
-    ac_queue_free(run.queue);
+    ac_queue_release(run.queue);
     mutex_queue_free(run.baseline);
     return elapsed;
 }
@@ -278,6 +278,6 @@ int main(int argc, char **argv)
     printf("\n%d 8-byte items, bounded capacity %d, %zu CPUs; ratio = allcore / baseline "
            "throughput. The target (>= 0.8x) is against crossbeam-channel: `cargo bench "
            "--bench queue_mpmc`.\n",
-           ITEMS, CAPACITY, ac_available_cpus());
+           ITEMS, CAPACITY, ac_pool_available_cpus());
     return EXIT_SUCCESS;
 }

@@ -71,7 +71,7 @@ int main(int argc, char **argv)
     CHECK(ac_pool_get_stats(pool, &stats));
     /* 4e9 keeps the sum (8e18) inside int64_t. */
     struct timing parallel = measure(pool, omp_range_sum, 4 * billion, runs);
-    ac_pool_free(pool);
+    ac_pool_release(pool);
 
     bench_header(argc, argv,
                  "loop: gcc -O3 -march=native in its own translation unit; OpenMP: the same "
@@ -88,7 +88,7 @@ int main(int argc, char **argv)
     ratio = parallel.baseline / parallel.allcore;
     printf("| range_sum(0, 4e9), %zu-worker pool vs OpenMP (%zu CPUs), throughput | %.1f G/s | "
            "%.1f G/s (OpenMP reduction) | %.2fx | within 5%% | %s |\n",
-           stats.workers, ac_available_cpus(), 4.0 / parallel.allcore, 4.0 / parallel.baseline,
+           stats.workers, ac_pool_available_cpus(), 4.0 / parallel.allcore, 4.0 / parallel.baseline,
            ratio, ratio >= 0.95 ? "yes" : "no");
     /* How well each side uses the extra cores: one-core time for 2e9,
      * doubled, over the parallel time for 4e9. */

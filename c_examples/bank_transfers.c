@@ -196,7 +196,7 @@ int main(void)
 
     bool conserved = total_balance() == ACCOUNTS * OPENING_BALANCE;
     for (int i = 0; i < ACCOUNTS; i++) {
-        ac_mutex_free(accounts[i].lock);
+        ac_mutex_release(accounts[i].lock);
     }
     return conserved && attempt.status == AC_TIMEOUT && !held ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -177,10 +177,10 @@ int main(void)
     printf("broken after the timeout: %s\n", broken());
     ac_barrier *empty = NULL;
     printf("ac_barrier_new(0): %s\n", ac_status_str(ac_barrier_new(0, &empty)));
-    ac_barrier_free(empty); /* still NULL: a no-op */
+    ac_barrier_release(empty); /* still NULL: a no-op */
 
-    ac_barrier_free(line);
-    ac_counter_free(arrived);
-    ac_mutex_free(seen_lock);
+    ac_barrier_release(line);
+    ac_counter_release(arrived);
+    ac_mutex_release(seen_lock);
     return exactly_once && !left_early && again ? EXIT_SUCCESS : EXIT_FAILURE;
 }

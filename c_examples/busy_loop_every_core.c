@@ -36,7 +36,7 @@ static void *spin(void *argument)
 
 int main(void)
 {
-    size_t cpus = ac_available_cpus();
+    size_t cpus = ac_pool_available_cpus();
     struct spinner *spinners = calloc(cpus, sizeof *spinners);
     if (spinners == NULL) {
         perror("calloc");
@@ -84,6 +84,6 @@ int main(void)
     printf("ac_busy_loop_for(-1 ns): %s\n", ac_status_str(status));
     fprintf(stderr, "  message: %s\n", ac_last_error_message());
 
-    ac_pool_free(pool);
+    ac_pool_release(pool);
     return EXIT_SUCCESS;
 }

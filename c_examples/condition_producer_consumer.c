@@ -141,8 +141,8 @@ int main(void)
            ac_status_str(ac_condition_wait(buffer.not_empty, buffer.lock, AC_FOREVER)));
     printf("notify(-1): %s\n", ac_status_str(ac_condition_notify(buffer.not_empty, -1)));
 
-    ac_condition_free(buffer.not_full);
-    ac_condition_free(buffer.not_empty);
-    ac_mutex_free(buffer.lock);
+    ac_condition_release(buffer.not_full);
+    ac_condition_release(buffer.not_empty);
+    ac_mutex_release(buffer.lock);
     return taken == PRODUCERS * ITEMS && sum == expected_sum ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -159,7 +159,7 @@ int main(void)
     bool ok = dinner("lock_all", dine_lock_all);
     ok = dinner("timeout", dine_timeout) && ok;
     for (int i = 0; i < PHILOSOPHERS; i++) {
-        ac_mutex_free(forks[i].lock);
+        ac_mutex_release(forks[i].lock);
     }
     return ok ? EXIT_SUCCESS : EXIT_FAILURE;
 }

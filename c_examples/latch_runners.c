@@ -90,11 +90,11 @@ int main(void)
     printf("count_down(0): %s\n", ac_status_str(ac_latch_count_down(closed, 0)));
     ac_latch *invalid = NULL;
     printf("ac_latch_new(-1): %s\n", ac_status_str(ac_latch_new(-1, &invalid)));
-    ac_latch_free(invalid); /* still NULL: a no-op */
+    ac_latch_release(invalid); /* still NULL: a no-op */
 
-    ac_latch_free(closed);
-    ac_latch_free(ready);
-    ac_latch_free(start);
-    ac_counter_free(started);
+    ac_latch_release(closed);
+    ac_latch_release(ready);
+    ac_latch_release(start);
+    ac_counter_release(started);
     return early == 0 && away == RUNNERS ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -82,7 +82,7 @@ int main(void)
     ac_status status = ac_pool_parallel_for(pool, ELEMENTS, 0, NULL, &fill);
     printf("ac_pool_parallel_for(NULL body): %s\n", ac_status_str(status));
 
-    ac_pool_free(pool);
+    ac_pool_release(pool);
     free(hits);
     free(values);
     return EXIT_SUCCESS;

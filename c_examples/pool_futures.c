@@ -3,7 +3,7 @@
  * Python, driven from C:
  *
  *   1. submit C tasks (function + context), attach done-callbacks, and
- *      consume the results as they complete (ac_futures_wait_any);
+ *      consume the results as they complete (ac_future_wait_any);
  *   2. map an `int64_t f(int64_t)` function over an array (ac_pool_map);
  *   3. a parallel for loop (ac_pool_parallel_for);
  *   4. cancel a queued task, read the pool's counters, shut down.
@@ -134,14 +134,14 @@ static void as_completed(ac_pool *pool, struct tally *tally)
         size_t index = 0;
         /* C does not convert `ac_future **` to `const ac_future *const *`
          * by itself, hence the cast. */
-        CHECK(ac_futures_wait_any((const ac_future *const *)pending, remaining, AC_FOREVER,
+        CHECK(ac_future_wait_any((const ac_future *const *)pending, remaining, AC_FOREVER,
                                   &index));
         int64_t value = 0;
         CHECK(ac_future_result(pending[index], 0, &value)); /* done: no wait */
         fprintf(stderr, " fib(%" PRId64 ")", n_of[index]);
         results[n_of[index]] = value;
         /* Done with this future: free it and keep the array dense. */
-        ac_future_free(pending[index]);
+        ac_future_release(pending[index]);
         remaining--;
         pending[index] = pending[remaining];
         n_of[index] = n_of[remaining];
@@ -215,7 +215,7 @@ static void cancel_and_shutdown(ac_pool *pool, struct tally *tally)
     ac_status status = ac_future_result(victim, AC_FOREVER, NULL);
     printf("after ac_future_cancel: cancelled=%s, state %s, result %s\n",
            cancelled ? "true" : "false", state_name(state), ac_status_str(status));
-    ac_future_free(victim);
+    ac_future_release(victim);
 
     /* Three more tasks wait in the queue behind the gate. */
     enum { QUEUED = 3 };
@@ -250,14 +250,14 @@ static void cancel_and_shutdown(ac_pool *pool, struct tally *tally)
     for (int i = 0; i < WORKERS; i++) {
         int64_t value = 0;
         CHECK(ac_future_result(blockers[i], AC_FOREVER, &value));
-        ac_future_free(blockers[i]);
+        ac_future_release(blockers[i]);
     }
     int cancelled_count = 0;
     for (int i = 0; i < QUEUED; i++) {
         if (ac_future_result(queued[i], AC_FOREVER, NULL) == AC_CANCELLED) {
             cancelled_count++;
         }
-        ac_future_free(queued[i]);
+        ac_future_release(queued[i]);
     }
     printf("queued tasks cancelled by shutdown: %d of %d\n", cancelled_count, QUEUED);
 
@@ -289,6 +289,6 @@ int main(void)
     printf("callbacks: %d finished (sum %" PRId64 "), %d cancelled\n",
            atomic_load(&tally.finished), (int64_t)atomic_load(&tally.sum),
            atomic_load(&tally.cancelled));
-    ac_pool_free(pool);
+    ac_pool_release(pool);
     return EXIT_SUCCESS;
 }

@@ -131,7 +131,7 @@ int main(void)
     CHECK(ac_queue_new(AC_QUEUE_FIFO, 0, 0, &fifo));
     printf("put_priority on a FIFO queue: %s\n",
            ac_status_str(ac_queue_put_priority(fifo, "x", 1, 3, AC_FOREVER)));
-    ac_queue_free(fifo);
-    ac_queue_free(jobs);
+    ac_queue_release(fifo);
+    ac_queue_release(jobs);
     return EXIT_SUCCESS;
 }

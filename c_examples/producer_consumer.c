@@ -181,7 +181,7 @@ static void edges(void)
     char large[64];
     CHECK(ac_queue_get(other, large, sizeof large, &length));
     printf("retry with %zu bytes: \"%.*s\"\n", sizeof large, (int)length, large);
-    ac_queue_free(other);
+    ac_queue_release(other);
 }
 
 int main(void)
@@ -189,6 +189,6 @@ int main(void)
     CHECK(ac_queue_new(AC_QUEUE_FIFO, CAPACITY, MESSAGE_MAX, &queue));
     bool ok = run_scenario();
     edges();
-    ac_queue_free(queue);
+    ac_queue_release(queue);
     return ok ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -117,9 +117,9 @@ static void subscribers_come_and_go(void)
         CHECK_PTHREAD(pthread_join(s->thread, NULL));
         printf("%-6s received %4d messages, in order: %s\n", s->name, s->received,
                s->in_order ? "yes" : "no");
-        ac_queue_free(s->inbox);
+        ac_queue_release(s->inbox);
     }
-    ac_topic_free(topic);
+    ac_topic_release(topic);
 }
 
 /* 2. A full subscriber misses messages published with timeout 0. */
@@ -162,9 +162,9 @@ static void drop_when_full(void)
     printf("publish after close: %s\n", ac_status_str(status));
     printf("subscribe after close: %s\n", ac_status_str(ac_topic_subscribe(topic, fast)));
 
-    ac_topic_free(topic);
-    ac_queue_free(slow);
-    ac_queue_free(fast);
+    ac_topic_release(topic);
+    ac_queue_release(slow);
+    ac_queue_release(fast);
 }
 
 int main(void)

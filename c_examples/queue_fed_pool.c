@@ -170,12 +170,12 @@ int main(void)
         CHECK(ac_future_result(self.workers[i], AC_FOREVER, &ran));
         fprintf(stderr, "  worker task %d ran %" PRId64 " jobs\n", i, ran);
         total += ran;
-        ac_future_free(self.workers[i]);
+        ac_future_release(self.workers[i]);
     }
     fprintf(stderr, "%d jobs: %.3f s\n", slot, example_seconds() - started);
     printf("%d worker tasks ran %" PRId64 " jobs in all\n", WORKERS, total);
 
-    ac_pool_free(self.pool); /* every task has returned: nothing to cancel */
-    ac_queue_free(self.jobs);
+    ac_pool_release(self.pool); /* every task has returned: nothing to cancel */
+    ac_queue_release(self.jobs);
     return total == slot ? EXIT_SUCCESS : EXIT_FAILURE;
 }

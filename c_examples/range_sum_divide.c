@@ -68,7 +68,7 @@ int main(void)
     int64_t expected = LAST * (LAST + 1) / 2; /* Gauss, to check the answer */
 
     /* 1. By hand, with pthreads. */
-    size_t threads = ac_available_cpus();
+    size_t threads = ac_pool_available_cpus();
     double started = example_seconds();
     int64_t by_hand = divide_and_conquer(FIRST, LAST + 1, threads);
     fprintf(stderr, "pthreads: %zu slices in %.3f s\n", threads, example_seconds() - started);
@@ -107,6 +107,6 @@ int main(void)
     status = ac_pool_range_sum(pool, 0, INT64_MAX, &sum);
     printf("pool, same range: %s, sum left at %" PRId64 "\n", ac_status_str(status), sum);
 
-    ac_pool_free(pool);
+    ac_pool_release(pool);
     return by_hand == expected && by_pool == expected ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -116,8 +116,8 @@ int main(void)
     printf("next car at red (10 ms): %s\n",
            ac_status_str(ac_event_wait(green, 10 * 1000 * 1000)));
 
-    ac_event_free(green);
-    ac_counter_free(waiting);
-    ac_counter_free(passed);
+    ac_event_release(green);
+    ac_counter_release(waiting);
+    ac_counter_release(passed);
     return early == 0 && through == CARS && all_ok ? EXIT_SUCCESS : EXIT_FAILURE;
 }

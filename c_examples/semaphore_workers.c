@@ -67,7 +67,7 @@ static void *work(void *argument)
     nanosleep(&work_time, NULL);
 
     CHECK(ac_counter_add(inside, -1, NULL));
-    CHECK(ac_semaphore_release(permits));
+    CHECK(ac_semaphore_post(permits));
     return NULL;
 }
 
@@ -102,26 +102,26 @@ int main(void)
     printf("try_acquire with no permit: %s\n", ac_status_str(ac_semaphore_try_acquire(permits)));
     printf("acquire with no permit (10 ms): %s\n",
            ac_status_str(ac_semaphore_acquire_timeout(permits, 10 * 1000 * 1000)));
-    CHECK(ac_semaphore_release_n(permits, K));
+    CHECK(ac_semaphore_post_n(permits, K));
 
     /* 3. Over-release. */
     printf("bounded: release at %d of %d: %s\n", K, K,
-           ac_status_str(ac_semaphore_release(permits)));
+           ac_status_str(ac_semaphore_post(permits)));
     CHECK(ac_semaphore_value(permits, &value));
     printf("bounded: permits after the refused release: %" PRId64 "\n", value);
     ac_semaphore *unbounded = NULL;
     CHECK(ac_semaphore_new(K, &unbounded));
-    CHECK(ac_semaphore_release(unbounded));
+    CHECK(ac_semaphore_post(unbounded));
     int64_t unbounded_value = 0;
     CHECK(ac_semaphore_value(unbounded, &unbounded_value));
     printf("unbounded: release at %d of %d: AC_OK, permits now %" PRId64 "\n", K, K,
            unbounded_value);
     printf("acquire_n(0): %s\n", ac_status_str(ac_semaphore_acquire_n(unbounded, 0, 0)));
 
-    ac_semaphore_free(unbounded);
-    ac_semaphore_free(permits);
-    ac_counter_free(inside);
-    ac_counter_free(most_inside);
-    ac_latch_free(first_k);
+    ac_semaphore_release(unbounded);
+    ac_semaphore_release(permits);
+    ac_counter_release(inside);
+    ac_counter_release(most_inside);
+    ac_latch_release(first_k);
     return most == K && value == K ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -69,7 +69,7 @@ static void seed_scenario(void)
     }
     printf("seed: %d buyers, %d tickets: %d bought, %d turned away, %" PRId64 " left\n", BUYERS,
            SEED_TICKETS, bought, BUYERS - bought, office.left);
-    ac_mutex_free(office.lock);
+    ac_mutex_release(office.lock);
 }
 
 /* ---- 2. Selling 100000 tickets under a mutex ---------------------------- */
@@ -178,7 +178,7 @@ int main(void)
     CHECK(ac_mutex_is_locked(office.lock, &locked));
     printf("mutex locked after the sale: %s\n", locked ? "yes" : "no");
     printf("unlock a free mutex: %s\n", ac_status_str(ac_mutex_unlock(office.lock)));
-    ac_mutex_free(office.lock);
+    ac_mutex_release(office.lock);
 
     /* 3a. Without a lock: the total varies and can exceed TICKETS. */
     racy_left = TICKETS;
@@ -196,7 +196,7 @@ int main(void)
     printf("ac_counter: %d sellers sold %" PRId64 " of %d tickets, %" PRId64
            " left, oversold: %s\n",
            SELLERS, counter_sold, TICKETS, counter_left, counter_oversold ? "yes" : "no");
-    ac_counter_free(tickets_left);
+    ac_counter_release(tickets_left);
     correct = correct && counter_sold == TICKETS && counter_left == 0 && !counter_oversold;
 
     printf("every ticket sold exactly once: %s\n", correct ? "yes" : "no");

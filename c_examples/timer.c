@@ -98,11 +98,11 @@ int main(void)
         CHECK(ac_pool_submit_after(pool, reminders[i].delay_ms * MILLISECOND, remind,
                                    &reminders[i], &reminder_futures[i]));
     }
-    CHECK(ac_futures_wait_all((const ac_future *const *)reminder_futures, 3, AC_FOREVER));
+    CHECK(ac_future_wait_all((const ac_future *const *)reminder_futures, 3, AC_FOREVER));
     double elapsed = example_seconds() - start;
     for (int i = 0; i < 3; i++) {
         printf("reminder %d: %s\n", i + 1, fired[i]);
-        ac_future_free(reminder_futures[i]);
+        ac_future_release(reminder_futures[i]);
     }
     printf("all fired after at least 30 ms: %s\n", elapsed >= 0.030 ? "yes" : "no");
     fprintf(stderr, "reminders took %.1f ms\n", elapsed * 1e3);
@@ -121,7 +121,7 @@ int main(void)
     printf("watchdog cancelled after fib(25) = %" PRId64 ": %s, state %s\n", work,
            cancelled ? "true" : "false", state == AC_FUTURE_CANCELLED ? "cancelled" : "other");
     printf("watchdog result: %s\n", ac_status_str(ac_future_result(watchdog, 0, NULL)));
-    ac_future_free(watchdog);
+    ac_future_release(watchdog);
 
     /* Thousands of pending timers share the pool's one timer thread. */
     atomic_int cancelled_by_shutdown = 0;
@@ -147,9 +147,9 @@ int main(void)
     printf("timer after shutdown: %s\n",
            ac_status_str(ac_pool_submit_after(pool, MILLISECOND, never_runs, NULL, &late)));
     for (int i = 0; i < PENDING_TIMERS; i++) {
-        ac_future_free(timers[i]);
+        ac_future_release(timers[i]);
     }
     free(timers);
-    ac_pool_free(pool);
+    ac_pool_release(pool);
     return EXIT_SUCCESS;
 }

@@ -7,11 +7,21 @@
  * - Status: every fallible function returns an ac_status (AC_OK = 0) and
  *   returns values through out-parameters. ac_status_str(s) names a status;
  *   ac_last_error_message() details the calling thread's last failure.
- * - Objects are opaque typed pointers. ac_<obj>_new(..., &out) creates one;
- *   ac_<obj>_free(p) closes and releases it (NULL is a no-op). Freeing an
- *   object wakes every thread blocked on it with AC_CLOSED; its memory is
- *   reclaimed only after the last call in progress on it returns. Using a
- *   handle after its free has returned is undefined, as with free(3).
+ * - Ownership: objects are opaque typed pointers to reference-counted
+ *   objects. ac_<obj>_new(..., &out) creates one and gives the caller one
+ *   reference. ac_<obj>_retain(p) adds a reference (and returns p), so
+ *   another component (a library, another language) can keep the object;
+ *   ac_<obj>_release(p) drops one (NULL is a no-op) and the last one frees
+ *   the object. Its memory is reclaimed only after the last call in progress
+ *   on it returns. Using a handle after releasing its last reference is
+ *   undefined, as with free(3).
+ * - Closing: ac_<obj>_close(p) wakes every thread blocked on the object with
+ *   AC_CLOSED and makes later blocking calls return AC_CLOSED, without
+ *   freeing it (a queue first lets its items be drained).
+ * - Version 0.2 breaks 0.1: ac_<obj>_free became ac_<obj>_close plus
+ *   ac_<obj>_release; ac_semaphore_release(_n) became ac_semaphore_post(_n);
+ *   ac_futures_wait_any/all became ac_future_wait_any/all and
+ *   ac_available_cpus became ac_pool_available_cpus.
  * - Time: timeouts are int64_t nanoseconds. AC_FOREVER (any negative value)
  *   waits forever; 0 tries once without blocking and returns AC_WOULD_BLOCK
  *   if it cannot proceed; a positive timeout that expires returns AC_TIMEOUT.
@@ -43,7 +53,7 @@
 /**
  * Minor version: additions that keep existing callers working.
  */
-#define AC_VERSION_MINOR 1
+#define AC_VERSION_MINOR 2
 
 /**
  * Patch version: fixes only.
@@ -161,83 +171,83 @@ typedef int32_t ac_future_state;
 
 /**
  * A cyclic barrier (Python's `threading.Barrier`). Create with
- * `ac_barrier_new`, release with `ac_barrier_free`.
+ * `ac_barrier_new`, release with `ac_barrier_release`.
  */
 typedef struct ac_barrier ac_barrier;
 
 /**
  * A condition variable used with an `ac_mutex` or an `ac_rlock`. Create
- * with `ac_condition_new`, release with `ac_condition_free`.
+ * with `ac_condition_new`, release with `ac_condition_release`.
  */
 typedef struct ac_condition ac_condition;
 
 /**
  * An atomic 64-bit counter. Create with `ac_counter_new`, release with
- * `ac_counter_free`.
+ * `ac_counter_release`.
  */
 typedef struct ac_counter ac_counter;
 
 /**
  * An event flag (Python's `threading.Event`). Create with `ac_event_new`,
- * release with `ac_event_free`.
+ * release with `ac_event_release`.
  */
 typedef struct ac_event ac_event;
 
 /**
  * The pending or completed result of one submitted task. Release with
- * `ac_future_free`.
+ * `ac_future_release`.
  */
 typedef struct ac_future ac_future;
 
 /**
  * A count-down latch: waiters are released when the count reaches zero.
- * Create with `ac_latch_new`, release with `ac_latch_free`.
+ * Create with `ac_latch_new`, release with `ac_latch_release`.
  */
 typedef struct ac_latch ac_latch;
 
 /**
  * A mutex (Python's `threading.Lock`, Go's `sync.Mutex`): not reentrant,
  * and any thread may unlock it. Create with `ac_mutex_new`, release with
- * `ac_mutex_free`.
+ * `ac_mutex_release`.
  */
 typedef struct ac_mutex ac_mutex;
 
 /**
  * A pool of native worker threads. Create with `ac_pool_new`, release with
- * `ac_pool_free`.
+ * `ac_pool_release`.
  */
 typedef struct ac_pool ac_pool;
 
 /**
  * A blocking queue of byte messages. Create with `ac_queue_new`, release
- * with `ac_queue_free`.
+ * with `ac_queue_release`.
  */
 typedef struct ac_queue ac_queue;
 
 /**
  * A reentrant lock (Python's `threading.RLock`): its owner may lock it
  * again and must unlock it as many times. Create with `ac_rlock_new`,
- * release with `ac_rlock_free`.
+ * release with `ac_rlock_release`.
  */
 typedef struct ac_rlock ac_rlock;
 
 /**
  * A read-write lock: many readers or one writer. Create with
- * `ac_rwlock_new`, release with `ac_rwlock_free`.
+ * `ac_rwlock_new`, release with `ac_rwlock_release`.
  */
 typedef struct ac_rwlock ac_rwlock;
 
 /**
  * A counting semaphore, optionally bounded. Create with
  * `ac_semaphore_new` or `ac_semaphore_new_bounded`, release with
- * `ac_semaphore_free`.
+ * `ac_semaphore_release`.
  */
 typedef struct ac_semaphore ac_semaphore;
 
 /**
  * A publish/subscribe topic that copies each message into every
  * subscribed queue. Create with `ac_topic_new`, release with
- * `ac_topic_free`.
+ * `ac_topic_release`.
  */
 typedef struct ac_topic ac_topic;
 
@@ -418,11 +428,22 @@ ac_status ac_range_sum(int64_t start, int64_t stop, int64_t *out_sum);
 ac_status ac_pool_new(size_t workers, const char *name_prefix, ac_pool **out_pool);
 
 /**
- * Shuts the pool down (cancelling queued tasks, whose futures report
- * AC_CANCELLED), joins its workers and releases the handle. Calls in
- * progress on other threads finish first. NULL is a no-op.
+ * Adds a reference to the pool and returns `pool` (NULL stays NULL).
  */
-void ac_pool_free(ac_pool *pool);
+ac_pool *ac_pool_retain(ac_pool *pool);
+
+/**
+ * Drops one reference to the pool; the last one frees it, once every call
+ * in progress on it has returned. NULL is a no-op.
+ */
+void ac_pool_release(ac_pool *pool);
+
+/**
+ * Shuts the pool down as AC_SHUTDOWN_CANCEL does (queued tasks are
+ * cancelled and their futures report AC_CANCELLED) and joins its workers;
+ * later submits return AC_CLOSED. Frees nothing.
+ */
+ac_status ac_pool_close(const ac_pool *pool);
 
 /**
  * Stops accepting tasks (later submits return AC_CLOSED). `mode` is
@@ -522,7 +543,7 @@ ac_status ac_pool_busy_loop_for(const ac_pool *pool, int64_t nanoseconds, uint64
  * quota honoured): the worker count `ac_pool_new(0, ...)` picks when
  * ALLCORE_NUM_THREADS is not set.
  */
-size_t ac_available_cpus(void);
+size_t ac_pool_available_cpus(void);
 
 /**
  * Writes the future's state to `out_state`.
@@ -558,11 +579,22 @@ ac_status ac_future_cancel(const ac_future *future, bool *out_cancelled);
 ac_status ac_future_on_done(const ac_future *future, ac_done_fn callback, void *context);
 
 /**
- * Releases the future. Threads blocked waiting on it wake with
- * AC_CLOSED; the task itself still runs (or stays cancelled) and its
- * done-callbacks still fire. NULL is a no-op.
+ * Adds a reference to the future and returns `future` (NULL stays NULL).
  */
-void ac_future_free(ac_future *future);
+ac_future *ac_future_retain(ac_future *future);
+
+/**
+ * Drops one reference to the future; the last one frees it, once every call
+ * in progress on it has returned. NULL is a no-op.
+ */
+void ac_future_release(ac_future *future);
+
+/**
+ * Wakes every thread waiting on the future with AC_CLOSED, and later waits
+ * return AC_CLOSED; the task itself still runs (or stays cancelled) and its
+ * done-callbacks still fire. Frees nothing.
+ */
+ac_status ac_future_close(const ac_future *future);
 
 /**
  * Blocks until at least one of `futures[0..len)` is done and writes the
@@ -570,13 +602,13 @@ void ac_future_free(ac_future *future);
  * `wait(FIRST_COMPLETED)` need). Returns AC_INVALID_ARGUMENT for
  * len == 0, AC_TIMEOUT/AC_WOULD_BLOCK, or AC_CLOSED.
  */
-ac_status ac_futures_wait_any(const ac_future *const *futures, size_t len, int64_t timeout_ns, size_t *out_index);
+ac_status ac_future_wait_any(const ac_future *const *futures, size_t len, int64_t timeout_ns, size_t *out_index);
 
 /**
  * Blocks until every one of `futures[0..len)` is done; the timeout covers
  * the whole set. Returns AC_TIMEOUT/AC_WOULD_BLOCK or AC_CLOSED.
  */
-ac_status ac_futures_wait_all(const ac_future *const *futures, size_t len, int64_t timeout_ns);
+ac_status ac_future_wait_all(const ac_future *const *futures, size_t len, int64_t timeout_ns);
 
 /**
  * Queues `task(context)` to run on the pool once `delay_ns` nanoseconds
@@ -617,7 +649,7 @@ ac_status ac_queue_new_u64(ac_queue_kind kind, size_t maxsize, ac_queue **out_qu
  * get hands the attachment to its caller; whenever an item with one leaves
  * the queue otherwise (a plain get such as `ac_queue_get` or
  * `ac_queue_get_u64`, `ac_queue_shutdown` with `immediate`, or
- * `ac_queue_free` with items left), the queue calls `release(context,
+ * `ac_queue_release` with items left), the queue calls `release(context,
  * attachment)` once. `release` and `context` must stay usable from any
  * thread until the queue is freed. Returns AC_NULL_POINTER when `release`
  * is NULL, AC_INVALID_ARGUMENT for an unknown kind.
@@ -683,12 +715,23 @@ ac_status ac_queue_put_many_attached(const ac_queue *queue, void *const *attachm
 ac_status ac_queue_get_many_attached(const ac_queue *queue, void *buffer, size_t capacity, size_t *lengths, void **attachments, size_t max_items, int64_t timeout_ns, size_t *out_count);
 
 /**
- * Shuts the queue down, discarding its items, and releases the handle.
- * Every thread blocked on it (in a put, get or join) wakes with AC_CLOSED.
- * A topic it is subscribed to drops it at its next publish. NULL is a
- * no-op.
+ * Adds a reference to the queue and returns `queue` (NULL stays NULL).
  */
-void ac_queue_free(ac_queue *queue);
+ac_queue *ac_queue_retain(ac_queue *queue);
+
+/**
+ * Drops one reference to the queue; the last one frees it, once every call
+ * in progress on it has returned. NULL is a no-op.
+ */
+void ac_queue_release(ac_queue *queue);
+
+/**
+ * Shuts the queue down keeping its items (as `ac_queue_shutdown` without
+ * `immediate`): puts return AC_CLOSED, gets drain what is queued and then
+ * return AC_CLOSED, and blocked joiners wake with AC_CLOSED. A topic drops
+ * it at its next publish. Frees nothing.
+ */
+ac_status ac_queue_close(const ac_queue *queue);
 
 /**
  * Puts a copy of the `len` bytes at `data` (NULL allowed when `len` is 0),
@@ -850,11 +893,15 @@ ac_status ac_queue_unfinished_tasks(const ac_queue *queue, size_t *out_unfinishe
 ac_status ac_topic_new(ac_topic **out_topic);
 
 /**
- * Closes the topic (see `ac_topic_close`) and releases the handle. The
- * subscribed queues stay valid: they belong to their own handles. NULL is
- * a no-op.
+ * Adds a reference to the topic and returns `topic` (NULL stays NULL).
  */
-void ac_topic_free(ac_topic *topic);
+ac_topic *ac_topic_retain(ac_topic *topic);
+
+/**
+ * Drops one reference to the topic; the last one frees it, once every call
+ * in progress on it has returned. NULL is a no-op.
+ */
+void ac_topic_release(ac_topic *topic);
 
 /**
  * Closes the topic: publishes and subscribes return AC_CLOSED from now on,
@@ -919,10 +966,21 @@ const char *ac_last_error_message(void);
 ac_status ac_mutex_new(ac_mutex **out_mutex);
 
 /**
- * Closes the mutex and releases the handle: threads blocked locking it
- * return AC_CLOSED. NULL is a no-op.
+ * Adds a reference to the mutex and returns `mutex` (NULL stays NULL).
  */
-void ac_mutex_free(ac_mutex *mutex);
+ac_mutex *ac_mutex_retain(ac_mutex *mutex);
+
+/**
+ * Drops one reference to the mutex; the last one frees it, once every call
+ * in progress on it has returned. NULL is a no-op.
+ */
+void ac_mutex_release(ac_mutex *mutex);
+
+/**
+ * Closes the mutex: threads blocked on it wake with AC_CLOSED and
+ * later blocking calls return AC_CLOSED. Frees nothing.
+ */
+ac_status ac_mutex_close(const ac_mutex *mutex);
 
 /**
  * Locks the mutex, blocking as long as it takes. Returns AC_CLOSED if the
@@ -984,10 +1042,21 @@ ac_status ac_mutex_unlock_all(ac_mutex *const *mutexes, size_t count);
 ac_status ac_rlock_new(ac_rlock **out_rlock);
 
 /**
- * Closes the lock and releases the handle: threads blocked locking it
- * return AC_CLOSED. NULL is a no-op.
+ * Adds a reference to the rlock and returns `rlock` (NULL stays NULL).
  */
-void ac_rlock_free(ac_rlock *rlock);
+ac_rlock *ac_rlock_retain(ac_rlock *rlock);
+
+/**
+ * Drops one reference to the rlock; the last one frees it, once every call
+ * in progress on it has returned. NULL is a no-op.
+ */
+void ac_rlock_release(ac_rlock *rlock);
+
+/**
+ * Closes the rlock: threads blocked on it wake with AC_CLOSED and
+ * later blocking calls return AC_CLOSED. Frees nothing.
+ */
+ac_status ac_rlock_close(const ac_rlock *rlock);
 
 /**
  * Locks the lock for the calling OS thread, blocking as long as it takes;
@@ -1077,10 +1146,21 @@ ac_status ac_rlock_lock_restore(const ac_rlock *rlock, int64_t depth, int64_t ti
 ac_status ac_rwlock_new(ac_rwlock **out_rwlock);
 
 /**
- * Closes the lock and releases the handle: threads blocked locking it
- * return AC_CLOSED. NULL is a no-op.
+ * Adds a reference to the rwlock and returns `rwlock` (NULL stays NULL).
  */
-void ac_rwlock_free(ac_rwlock *rwlock);
+ac_rwlock *ac_rwlock_retain(ac_rwlock *rwlock);
+
+/**
+ * Drops one reference to the rwlock; the last one frees it, once every call
+ * in progress on it has returned. NULL is a no-op.
+ */
+void ac_rwlock_release(ac_rwlock *rwlock);
+
+/**
+ * Closes the rwlock: threads blocked on it wake with AC_CLOSED and
+ * later blocking calls return AC_CLOSED. Frees nothing.
+ */
+ac_status ac_rwlock_close(const ac_rwlock *rwlock);
 
 /**
  * Locks for reading (shared with other readers), blocking as long as it
@@ -1143,10 +1223,21 @@ ac_status ac_semaphore_new(int64_t value, ac_semaphore **out_semaphore);
 ac_status ac_semaphore_new_bounded(int64_t value, ac_semaphore **out_semaphore);
 
 /**
- * Closes the semaphore and releases the handle: threads blocked acquiring
- * return AC_CLOSED. NULL is a no-op.
+ * Adds a reference to the semaphore and returns `semaphore` (NULL stays NULL).
  */
-void ac_semaphore_free(ac_semaphore *semaphore);
+ac_semaphore *ac_semaphore_retain(ac_semaphore *semaphore);
+
+/**
+ * Drops one reference to the semaphore; the last one frees it, once every call
+ * in progress on it has returned. NULL is a no-op.
+ */
+void ac_semaphore_release(ac_semaphore *semaphore);
+
+/**
+ * Closes the semaphore: threads blocked on it wake with AC_CLOSED and
+ * later blocking calls return AC_CLOSED. Frees nothing.
+ */
+ac_status ac_semaphore_close(const ac_semaphore *semaphore);
 
 /**
  * Takes one permit, blocking as long as none is available. Returns
@@ -1177,14 +1268,14 @@ ac_status ac_semaphore_acquire_n(const ac_semaphore *semaphore, int64_t n, int64
  * Returns AC_OVERFLOW (releasing nothing) if a bounded semaphore is already
  * at its initial value. Never blocks.
  */
-ac_status ac_semaphore_release(const ac_semaphore *semaphore);
+ac_status ac_semaphore_post(const ac_semaphore *semaphore);
 
 /**
  * Gives back `n` (>= 1) permits. Returns AC_INVALID_ARGUMENT for n < 1,
  * AC_OVERFLOW (releasing nothing) if that would exceed a bounded
  * semaphore's initial value or INT64_MAX. Never blocks.
  */
-ac_status ac_semaphore_release_n(const ac_semaphore *semaphore, int64_t n);
+ac_status ac_semaphore_post_n(const ac_semaphore *semaphore, int64_t n);
 
 /**
  * Writes the number of permits available now to `out_value`.
@@ -1197,10 +1288,21 @@ ac_status ac_semaphore_value(const ac_semaphore *semaphore, int64_t *out_value);
 ac_status ac_condition_new(ac_condition **out_condition);
 
 /**
- * Closes the condition and releases the handle: waiting threads retake
- * their lock and return AC_CLOSED. NULL is a no-op.
+ * Adds a reference to the condition and returns `condition` (NULL stays NULL).
  */
-void ac_condition_free(ac_condition *condition);
+ac_condition *ac_condition_retain(ac_condition *condition);
+
+/**
+ * Drops one reference to the condition; the last one frees it, once every call
+ * in progress on it has returned. NULL is a no-op.
+ */
+void ac_condition_release(ac_condition *condition);
+
+/**
+ * Closes the condition: threads blocked on it wake with AC_CLOSED and
+ * later blocking calls return AC_CLOSED. Frees nothing.
+ */
+ac_status ac_condition_close(const ac_condition *condition);
 
 /**
  * Atomically unlocks `mutex` (which the caller must have locked) and
@@ -1240,10 +1342,21 @@ ac_status ac_condition_notify_all(const ac_condition *condition);
 ac_status ac_event_new(ac_event **out_event);
 
 /**
- * Closes the event and releases the handle: waiting threads return
- * AC_CLOSED. NULL is a no-op.
+ * Adds a reference to the event and returns `event` (NULL stays NULL).
  */
-void ac_event_free(ac_event *event);
+ac_event *ac_event_retain(ac_event *event);
+
+/**
+ * Drops one reference to the event; the last one frees it, once every call
+ * in progress on it has returned. NULL is a no-op.
+ */
+void ac_event_release(ac_event *event);
+
+/**
+ * Closes the event: threads blocked on it wake with AC_CLOSED and
+ * later blocking calls return AC_CLOSED. Frees nothing.
+ */
+ac_status ac_event_close(const ac_event *event);
 
 /**
  * Sets the flag and wakes every waiting thread; they return AC_OK even if
@@ -1275,10 +1388,21 @@ ac_status ac_event_wait(const ac_event *event, int64_t timeout_ns);
 ac_status ac_barrier_new(int64_t parties, ac_barrier **out_barrier);
 
 /**
- * Closes the barrier and releases the handle: waiting threads return
- * AC_CLOSED. NULL is a no-op.
+ * Adds a reference to the barrier and returns `barrier` (NULL stays NULL).
  */
-void ac_barrier_free(ac_barrier *barrier);
+ac_barrier *ac_barrier_retain(ac_barrier *barrier);
+
+/**
+ * Drops one reference to the barrier; the last one frees it, once every call
+ * in progress on it has returned. NULL is a no-op.
+ */
+void ac_barrier_release(ac_barrier *barrier);
+
+/**
+ * Closes the barrier: threads blocked on it wake with AC_CLOSED and
+ * later blocking calls return AC_CLOSED. Frees nothing.
+ */
+ac_status ac_barrier_close(const ac_barrier *barrier);
 
 /**
  * Blocks until `parties` threads have called `ac_barrier_wait`, then
@@ -1327,10 +1451,21 @@ ac_status ac_barrier_parties(const ac_barrier *barrier, int64_t *out_parties);
 ac_status ac_latch_new(int64_t count, ac_latch **out_latch);
 
 /**
- * Closes the latch and releases the handle: waiting threads return
- * AC_CLOSED. NULL is a no-op.
+ * Adds a reference to the latch and returns `latch` (NULL stays NULL).
  */
-void ac_latch_free(ac_latch *latch);
+ac_latch *ac_latch_retain(ac_latch *latch);
+
+/**
+ * Drops one reference to the latch; the last one frees it, once every call
+ * in progress on it has returned. NULL is a no-op.
+ */
+void ac_latch_release(ac_latch *latch);
+
+/**
+ * Closes the latch: threads blocked on it wake with AC_CLOSED and
+ * later blocking calls return AC_CLOSED. Frees nothing.
+ */
+ac_status ac_latch_close(const ac_latch *latch);
 
 /**
  * Lowers the count by `n` (>= 1), stopping at zero; reaching zero releases
@@ -1357,9 +1492,21 @@ ac_status ac_latch_count(const ac_latch *latch, int64_t *out_count);
 ac_status ac_counter_new(int64_t value, ac_counter **out_counter);
 
 /**
- * Releases the counter. NULL is a no-op.
+ * Adds a reference to the counter and returns `counter` (NULL stays NULL).
  */
-void ac_counter_free(ac_counter *counter);
+ac_counter *ac_counter_retain(ac_counter *counter);
+
+/**
+ * Drops one reference to the counter; the last one frees it, once every call
+ * in progress on it has returned. NULL is a no-op.
+ */
+void ac_counter_release(ac_counter *counter);
+
+/**
+ * Closes the counter. Nothing blocks on a counter, so this changes
+ * nothing; it exists so that every object has the same three functions.
+ */
+ac_status ac_counter_close(const ac_counter *counter);
 
 /**
  * Atomically adds `delta` (may be negative) and writes the NEW value to

@@ -18,6 +18,8 @@ pub enum Error {
     Broken,
     /// An argument is out of its documented range.
     InvalidArgument(&'static str),
+    /// A required pointer argument is NULL (only at the C boundary).
+    NullPointer,
     /// The calling thread does not own what it tries to release.
     NotOwner,
     /// The result does not fit the output type, or a count would overflow.
@@ -40,6 +42,7 @@ impl fmt::Display for Error {
             Error::Cancelled => f.write_str("cancelled"),
             Error::Broken => f.write_str("broken"),
             Error::InvalidArgument(why) => write!(f, "invalid argument: {why}"),
+            Error::NullPointer => f.write_str("a required pointer is NULL"),
             Error::NotOwner => f.write_str("not owned by the calling thread"),
             Error::Overflow(why) => write!(f, "overflow: {why}"),
             Error::BufferTooSmall => f.write_str("buffer too small"),

@@ -5,7 +5,8 @@ package allcore
 
 #cgo noescape ac_condition_new
 #cgo nocallback ac_condition_new
-#cgo nocallback ac_condition_free
+#cgo nocallback ac_condition_close
+#cgo nocallback ac_condition_release
 #cgo nocallback ac_condition_wait
 #cgo nocallback ac_condition_notify
 #cgo nocallback ac_condition_notify_all
@@ -37,7 +38,8 @@ type Cond struct {
 }
 
 func freeCond(condition *C.ac_condition) {
-	C.ac_condition_free(condition)
+	C.ac_condition_close(condition)
+	C.ac_condition_release(condition)
 }
 
 // NewCond returns a condition variable used with l. It fails with

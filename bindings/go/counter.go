@@ -5,7 +5,8 @@ package allcore
 
 #cgo noescape ac_counter_new
 #cgo nocallback ac_counter_new
-#cgo nocallback ac_counter_free
+#cgo nocallback ac_counter_close
+#cgo nocallback ac_counter_release
 #cgo noescape ac_counter_add
 #cgo nocallback ac_counter_add
 #cgo noescape ac_counter_load
@@ -25,7 +26,8 @@ type Counter struct {
 }
 
 func freeCounter(counter *C.ac_counter) {
-	C.ac_counter_free(counter)
+	C.ac_counter_close(counter)
+	C.ac_counter_release(counter)
 }
 
 // NewCounter returns a counter holding value.

@@ -5,7 +5,8 @@ package allcore
 
 #cgo noescape ac_event_new
 #cgo nocallback ac_event_new
-#cgo nocallback ac_event_free
+#cgo nocallback ac_event_close
+#cgo nocallback ac_event_release
 #cgo nocallback ac_event_set
 #cgo nocallback ac_event_clear
 #cgo noescape ac_event_is_set
@@ -13,14 +14,16 @@ package allcore
 #cgo nocallback ac_event_wait
 #cgo noescape ac_latch_new
 #cgo nocallback ac_latch_new
-#cgo nocallback ac_latch_free
+#cgo nocallback ac_latch_close
+#cgo nocallback ac_latch_release
 #cgo nocallback ac_latch_count_down
 #cgo nocallback ac_latch_wait
 #cgo noescape ac_latch_count
 #cgo nocallback ac_latch_count
 #cgo noescape ac_barrier_new
 #cgo nocallback ac_barrier_new
-#cgo nocallback ac_barrier_free
+#cgo nocallback ac_barrier_close
+#cgo nocallback ac_barrier_release
 #cgo noescape ac_barrier_wait
 #cgo nocallback ac_barrier_wait
 #cgo nocallback ac_barrier_abort
@@ -73,10 +76,14 @@ func waitOpen[P any](op, object string, h *handle[P], ctx context.Context, timeo
 // Create it with NewEvent.
 type Event struct {
 	handle handle[*C.ac_event]
+	// adopted is set by EventFromHandle: Close releases the reference
+	// without waking the object's waiters.
+	adopted bool
 }
 
 func freeEvent(event *C.ac_event) {
-	C.ac_event_free(event)
+	C.ac_event_close(event)
+	C.ac_event_release(event)
 }
 
 // NewEvent returns an event whose flag is clear.
@@ -144,6 +151,12 @@ func (e *Event) WaitTimeout(d time.Duration) error {
 // with ErrClosed; later calls fail with ErrClosed. Close is idempotent,
 // safe alongside other calls, and returns nil.
 func (e *Event) Close() error {
+	if e.adopted {
+		if e.handle.close() {
+			runtime.SetFinalizer(e, nil)
+		}
+		return nil
+	}
 	if closeWaking(&e.handle, func(native *C.ac_event) { C.ac_event_set(native) }) {
 		runtime.SetFinalizer(e, nil)
 	}
@@ -155,10 +168,14 @@ func (e *Event) Close() error {
 // from then on. Create it with NewLatch.
 type Latch struct {
 	handle handle[*C.ac_latch]
+	// adopted is set by LatchFromHandle: Close releases the reference
+	// without waking the object's waiters.
+	adopted bool
 }
 
 func freeLatch(latch *C.ac_latch) {
-	C.ac_latch_free(latch)
+	C.ac_latch_close(latch)
+	C.ac_latch_release(latch)
 }
 
 // NewLatch returns a latch that opens after count count-downs. It fails
@@ -221,6 +238,12 @@ func (l *Latch) WaitTimeout(d time.Duration) error {
 // with ErrClosed; later calls fail with ErrClosed. Close is idempotent,
 // safe alongside other calls, and returns nil.
 func (l *Latch) Close() error {
+	if l.adopted {
+		if l.handle.close() {
+			runtime.SetFinalizer(l, nil)
+		}
+		return nil
+	}
 	if closeWaking(&l.handle, func(native *C.ac_latch) { C.ac_latch_count_down(native, math.MaxInt64) }) {
 		runtime.SetFinalizer(l, nil)
 	}
@@ -234,10 +257,14 @@ func (l *Latch) Close() error {
 // fails with ErrBroken until Reset. Create it with NewBarrier.
 type Barrier struct {
 	handle handle[*C.ac_barrier]
+	// adopted is set by BarrierFromHandle: Close releases the reference
+	// without waking the object's waiters.
+	adopted bool
 }
 
 func freeBarrier(barrier *C.ac_barrier) {
-	C.ac_barrier_free(barrier)
+	C.ac_barrier_close(barrier)
+	C.ac_barrier_release(barrier)
 }
 
 // NewBarrier returns a barrier for parties goroutines or threads. It fails
@@ -364,6 +391,12 @@ func (b *Barrier) Parties() int {
 // with ErrClosed; later calls fail with ErrClosed. Close is idempotent,
 // safe alongside other calls, and returns nil.
 func (b *Barrier) Close() error {
+	if b.adopted {
+		if b.handle.close() {
+			runtime.SetFinalizer(b, nil)
+		}
+		return nil
+	}
 	if closeWaking(&b.handle, func(native *C.ac_barrier) { C.ac_barrier_abort(native) }) {
 		runtime.SetFinalizer(b, nil)
 	}

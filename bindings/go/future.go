@@ -7,8 +7,8 @@ package allcore
 #cgo nocallback ac_future_get_state
 #cgo noescape ac_future_cancel
 #cgo noescape ac_future_result
-#cgo noescape ac_futures_wait_any
-#cgo noescape ac_futures_wait_all
+#cgo noescape ac_future_wait_any
+#cgo noescape ac_future_wait_all
 #include "shims.h"
 */
 import "C"
@@ -105,7 +105,8 @@ type Future struct {
 }
 
 func freeFuture(future *C.ac_future) {
-	C.ac_future_free(future)
+	C.ac_future_close(future)
+	C.ac_future_release(future)
 }
 
 // newFuture wraps a native future; watched says whether completion's done
@@ -301,7 +302,7 @@ func WaitAny(ctx context.Context, futures ...*Future) (int, error) {
 		defer release()
 		var index C.size_t
 		err = call("wait any", func() C.ac_status {
-			return C.ac_futures_wait_any(&natives[0], C.size_t(len(natives)), C.AC_FOREVER, &index)
+			return C.ac_future_wait_any(&natives[0], C.size_t(len(natives)), C.AC_FOREVER, &index)
 		})
 		return int(index), err
 	}
@@ -336,7 +337,7 @@ func WaitAll(ctx context.Context, futures ...*Future) error {
 			return nil
 		}
 		return call("wait all", func() C.ac_status {
-			return C.ac_futures_wait_all(&natives[0], C.size_t(len(natives)), C.AC_FOREVER)
+			return C.ac_future_wait_all(&natives[0], C.size_t(len(natives)), C.AC_FOREVER)
 		})
 	}
 	for _, f := range futures {

@@ -65,7 +65,7 @@ func RangeSum(start, stop int64) (int64, error) {
 // its CPU affinity and cgroup quota: the worker count NewPool(0) picks when
 // the environment variable ALLCORE_NUM_THREADS is not set.
 func AvailableCPUs() int {
-	return int(C.ac_available_cpus())
+	return int(C.ac_pool_available_cpus())
 }
 
 // Version returns the native library's version as "major.minor.patch".

@@ -5,7 +5,8 @@ package allcore
 
 #cgo noescape ac_mutex_new
 #cgo nocallback ac_mutex_new
-#cgo nocallback ac_mutex_free
+#cgo nocallback ac_mutex_close
+#cgo nocallback ac_mutex_release
 #cgo nocallback ac_mutex_try_lock
 #cgo noescape allcore_go_mutex_lock
 #cgo nocallback allcore_go_mutex_lock
@@ -19,7 +20,8 @@ package allcore
 #cgo nocallback ac_mutex_unlock_all
 #cgo noescape ac_rlock_new
 #cgo nocallback ac_rlock_new
-#cgo nocallback ac_rlock_free
+#cgo nocallback ac_rlock_close
+#cgo nocallback ac_rlock_release
 #cgo nocallback ac_rlock_lock_as
 #cgo nocallback ac_rlock_unlock_as
 
@@ -61,7 +63,8 @@ type Mutex struct {
 var _ sync.Locker = (*Mutex)(nil)
 
 func freeMutex(mutex *C.ac_mutex) {
-	C.ac_mutex_free(mutex)
+	C.ac_mutex_close(mutex)
+	C.ac_mutex_release(mutex)
 }
 
 // NewMutex returns an unlocked mutex.
@@ -320,7 +323,8 @@ type RLock struct {
 }
 
 func freeRLock(rlock *C.ac_rlock) {
-	C.ac_rlock_free(rlock)
+	C.ac_rlock_close(rlock)
+	C.ac_rlock_release(rlock)
 }
 
 // NewRLock returns an unowned reentrant lock.

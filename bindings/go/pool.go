@@ -93,10 +93,14 @@ func WithNamePrefix(prefix string) Option {
 // work.
 type Pool struct {
 	handle handle[*C.ac_pool]
+	// adopted is set for a pool from PoolFromHandle: Close releases it
+	// without shutting it down.
+	adopted bool
 }
 
 func freePool(pool *C.ac_pool) {
-	C.ac_pool_free(pool)
+	C.ac_pool_close(pool)
+	C.ac_pool_release(pool)
 }
 
 // NewPool starts a pool of workers native threads; 0 starts the number the
@@ -156,9 +160,12 @@ func (p *Pool) Close() error {
 	if !ok {
 		return nil
 	}
-	err := call("pool close", func() C.ac_status {
-		return C.ac_pool_shutdown(native, C.AC_SHUTDOWN_CANCEL)
-	})
+	var err error
+	if !p.adopted {
+		err = call("pool close", func() C.ac_status {
+			return C.ac_pool_shutdown(native, C.AC_SHUTDOWN_CANCEL)
+		})
+	}
 	if p.handle.close() {
 		runtime.SetFinalizer(p, nil)
 	}

@@ -7,7 +7,8 @@ package allcore
 #cgo nocallback ac_queue_new
 #cgo noescape ac_queue_new_u64
 #cgo nocallback ac_queue_new_u64
-#cgo nocallback ac_queue_free
+#cgo nocallback ac_queue_close
+#cgo nocallback ac_queue_release
 #cgo nocallback ac_queue_shutdown
 #cgo noescape allcore_go_queue_put
 #cgo nocallback allcore_go_queue_put
@@ -175,10 +176,15 @@ type Queue[T any] struct {
 	// wide is set when T's values are 8-byte FixedCodec values, moved
 	// through the library's 64-bit calls.
 	wide bool
+	// adopted is set for a queue from QueueFromHandle: Close releases it
+	// without shutting it down.
+	adopted bool
 }
 
 func freeQueue(queue *C.ac_queue) {
-	C.ac_queue_free(queue)
+	C.ac_queue_shutdown(queue, true, nil)
+	C.ac_queue_close(queue)
+	C.ac_queue_release(queue)
 }
 
 // NewQueue returns an empty first-in, first-out queue holding at most
@@ -824,6 +830,12 @@ func (q *Queue[T]) Chan(ctx context.Context) <-chan T {
 // empty, shut-down queue). A topic the queue was subscribed to drops it.
 // The native queue is freed once the last call in flight on it returns.
 func (q *Queue[T]) Close() error {
+	if q.adopted {
+		if q.handle.close() {
+			runtime.SetFinalizer(q, nil)
+		}
+		return nil
+	}
 	if closeWaking(&q.handle, func(native *C.ac_queue) {
 		C.ac_queue_shutdown(native, true, nil)
 	}) {

@@ -5,7 +5,8 @@ package allcore
 
 #cgo noescape ac_rwlock_new
 #cgo nocallback ac_rwlock_new
-#cgo nocallback ac_rwlock_free
+#cgo nocallback ac_rwlock_close
+#cgo nocallback ac_rwlock_release
 #cgo nocallback ac_rwlock_read_lock_timeout
 #cgo nocallback ac_rwlock_read_unlock
 #cgo nocallback ac_rwlock_write_lock_timeout
@@ -34,7 +35,8 @@ type RWMutex struct {
 }
 
 func freeRWMutex(rwlock *C.ac_rwlock) {
-	C.ac_rwlock_free(rwlock)
+	C.ac_rwlock_close(rwlock)
+	C.ac_rwlock_release(rwlock)
 }
 
 // NewRWMutex returns an unlocked reader/writer lock.

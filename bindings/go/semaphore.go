@@ -7,9 +7,10 @@ package allcore
 #cgo nocallback ac_semaphore_new
 #cgo noescape ac_semaphore_new_bounded
 #cgo nocallback ac_semaphore_new_bounded
-#cgo nocallback ac_semaphore_free
+#cgo nocallback ac_semaphore_close
+#cgo nocallback ac_semaphore_release
 #cgo nocallback ac_semaphore_acquire_n
-#cgo nocallback ac_semaphore_release_n
+#cgo nocallback ac_semaphore_post_n
 #cgo noescape ac_semaphore_value
 #cgo nocallback ac_semaphore_value
 */
@@ -33,7 +34,8 @@ type Semaphore struct {
 }
 
 func freeSemaphore(semaphore *C.ac_semaphore) {
-	C.ac_semaphore_free(semaphore)
+	C.ac_semaphore_close(semaphore)
+	C.ac_semaphore_release(semaphore)
 }
 
 // NewSemaphore returns a semaphore holding value permits; releases may
@@ -116,7 +118,7 @@ func (s *Semaphore) Release(n int64) error {
 	if !ok {
 		return closedError("semaphore release", "semaphore")
 	}
-	status := C.ac_semaphore_release_n(native, C.int64_t(n))
+	status := C.ac_semaphore_post_n(native, C.int64_t(n))
 	s.release()
 	return statusError("semaphore release", status)
 }

@@ -36,7 +36,7 @@ ac_status allcore_go_submit(const ac_pool *pool, uintptr_t completion, ac_future
          */
         ac_future_cancel(future, NULL);
         ac_future_wait(future, AC_FOREVER);
-        ac_future_free(future);
+        ac_future_release(future);
         return status;
     }
     *out_future = future;

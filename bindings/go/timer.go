@@ -29,7 +29,7 @@ static ac_status allcore_go_submit_after(const ac_pool *pool, int64_t delay_ns,
 		// (or wait for it) before giving the future up.
 		ac_future_cancel(future, NULL);
 		ac_future_wait(future, AC_FOREVER);
-		ac_future_free(future);
+		ac_future_release(future);
 		return status;
 	}
 	*out_future = future;

@@ -5,7 +5,8 @@ package allcore
 
 #cgo noescape ac_topic_new
 #cgo nocallback ac_topic_new
-#cgo nocallback ac_topic_free
+#cgo nocallback ac_topic_close
+#cgo nocallback ac_topic_release
 #cgo nocallback ac_topic_close
 #cgo nocallback ac_topic_subscribe
 #cgo nocallback ac_topic_unsubscribe
@@ -49,7 +50,8 @@ type Topic struct {
 }
 
 func freeTopic(topic *C.ac_topic) {
-	C.ac_topic_free(topic)
+	C.ac_topic_close(topic)
+	C.ac_topic_release(topic)
 }
 
 // NewTopic returns a topic with no subscribers.

@@ -4,7 +4,7 @@
 use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use super::status::{ac_status, set_last_error, NULL_POINTER};
+use super::status::{ac_status, set_last_error};
 use crate::{Error, Result};
 
 /// Runs the body of a function returning `ac_status`: maps its error to a
@@ -24,10 +24,6 @@ pub(crate) fn status(body: impl FnOnce() -> Result<()>) -> ac_status {
 #[cold]
 #[inline(never)]
 fn report_error(error: Error) -> ac_status {
-    if error == Error::InvalidArgument(NULL_POINTER) {
-        set_last_error(NULL_POINTER);
-        return ac_status::AC_NULL_POINTER;
-    }
     set_last_error(&error.to_string());
     error.into()
 }
@@ -70,7 +66,7 @@ mod tests {
         assert_eq!(status(|| Ok(())), ac_status::AC_OK);
         assert_eq!(status(|| Err(Error::Timeout)), ac_status::AC_TIMEOUT);
         assert_eq!(
-            status(|| Err(Error::InvalidArgument(NULL_POINTER))),
+            status(|| Err(Error::NullPointer)),
             ac_status::AC_NULL_POINTER
         );
     }

@@ -3,13 +3,70 @@
 
 use std::sync::Arc;
 
-use super::status::NULL_POINTER;
+use super::boundary;
+use super::status::ac_status;
+
 use crate::{Error, Result};
+
+/// Declares what is common to every object type, written once: the
+/// [`Handle`] impl tying the opaque C type to its core object, and what
+/// `ac_<object>_close` does to it. The opaque struct and the three
+/// `extern "C"` functions (`_retain`, `_release`, `_close`) stay written out,
+/// one line each over [`retain`], [`release`] and [`close`], because cbindgen
+/// does not expand macros on a stable toolchain and must see them to put
+/// them in the header.
+macro_rules! object {
+    ($handle:ident, $object:ty, |$this:ident| $close:expr) => {
+        impl $crate::ffi::handle::Handle for $handle {
+            type Object = $object;
+
+            fn close($this: &Self::Object) {
+                $close
+            }
+        }
+    };
+}
+pub(crate) use object;
+
+/// `ac_<object>_retain`: one more reference to the object; returns `handle`.
+pub(crate) fn retain<H: Handle>(handle: *mut H) -> *mut H {
+    boundary::guard(handle, || {
+        if !handle.is_null() {
+            // SAFETY: a non-NULL handle holds a strong count of its own.
+            unsafe { Arc::increment_strong_count(handle.cast_const().cast::<H::Object>()) };
+        }
+        handle
+    })
+}
+
+/// `ac_<object>_release`: drops one reference; the last one frees the object
+/// (after the last call in progress on it has returned, since each blocking
+/// call holds a reference of its own). NULL is a no-op.
+pub(crate) fn release<H: Handle>(handle: *mut H) {
+    boundary::guard((), || {
+        // SAFETY: NULL or a handle whose reference the caller gives up here.
+        drop(unsafe { H::release(handle) });
+    })
+}
+
+/// `ac_<object>_close`: wakes every thread blocked on the object with
+/// AC_CLOSED and makes later blocking calls return AC_CLOSED; frees nothing.
+pub(crate) fn close<H: Handle>(handle: *const H) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle; the reference outlives the call.
+        let object = unsafe { H::acquire(handle) }?;
+        H::close(&object);
+        Ok(())
+    })
+}
 
 /// An opaque C type (`ac_pool`, `ac_future`, ...) that stands for an
 /// `Arc<Self::Object>` handed out with `Arc::into_raw`.
 pub(crate) trait Handle: Sized {
     type Object: Send + Sync;
+
+    /// What `ac_<object>_close` does to the object.
+    fn close(object: &Self::Object);
 
     /// Hands `object` to C; the caller releases it with [`Handle::release`].
     fn into_raw(object: Arc<Self::Object>) -> *mut Self {
@@ -23,7 +80,7 @@ pub(crate) trait Handle: Sized {
     /// `handle` is NULL or came from [`Handle::into_raw`] and was not released.
     unsafe fn acquire(handle: *const Self) -> Result<Arc<Self::Object>> {
         if handle.is_null() {
-            return Err(Error::InvalidArgument(NULL_POINTER));
+            return Err(Error::NullPointer);
         }
         let object = handle.cast::<Self::Object>();
         // SAFETY: per the contract, the handle holds a strong count, so the
@@ -46,8 +103,7 @@ pub(crate) trait Handle: Sized {
     unsafe fn borrow<'a>(handle: *const Self) -> Result<&'a Self::Object> {
         // SAFETY: per the contract, a non-NULL handle points to a live
         // `Self::Object` inside an `Arc` allocation.
-        unsafe { handle.cast::<Self::Object>().as_ref() }
-            .ok_or(Error::InvalidArgument(NULL_POINTER))
+        unsafe { handle.cast::<Self::Object>().as_ref() }.ok_or(Error::NullPointer)
     }
 
     /// Takes back the handle's own strong reference (None for NULL).
@@ -63,7 +119,7 @@ pub(crate) trait Handle: Sized {
 /// An out-parameter as `&mut T`, or `AC_NULL_POINTER`.
 pub(crate) fn out<'a, T>(pointer: *mut T) -> Result<&'a mut T> {
     // SAFETY: C callers pass NULL or a valid, writable, aligned pointer.
-    unsafe { pointer.as_mut() }.ok_or(Error::InvalidArgument(NULL_POINTER))
+    unsafe { pointer.as_mut() }.ok_or(Error::NullPointer)
 }
 
 /// Writes `value` through an optional out-parameter (NULL = not wanted).
@@ -96,7 +152,7 @@ pub(crate) fn slice_mut<'a, T>(pointer: *mut T, len: usize) -> Result<&'a mut [T
 
 fn check_array<T>(is_null: bool, len: usize) -> Result<()> {
     if is_null {
-        return Err(Error::InvalidArgument(NULL_POINTER));
+        return Err(Error::NullPointer);
     }
     if len > isize::MAX as usize / std::mem::size_of::<T>().max(1) {
         return Err(Error::Overflow("array length too large"));

@@ -26,7 +26,7 @@ pub const AC_FOREVER: i64 = -1;
 /// Major version of the ABI: changes break existing callers.
 pub const AC_VERSION_MAJOR: u32 = 0;
 /// Minor version: additions that keep existing callers working.
-pub const AC_VERSION_MINOR: u32 = 1;
+pub const AC_VERSION_MINOR: u32 = 2;
 /// Patch version: fixes only.
 pub const AC_VERSION_PATCH: u32 = 0;
 

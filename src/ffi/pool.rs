@@ -10,32 +10,28 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::boundary;
-use super::handle::{out, slice, slice_mut, write_optional, Handle};
-use super::status::{ac_status, NULL_POINTER};
+use super::handle::{self, object, out, slice, slice_mut, write_optional, Handle};
+use super::status::ac_status;
 use super::timeout;
 use crate::pool::{self, Future, FutureState, Pool, Shutdown, Work};
 use crate::time::Deadline;
 use crate::{kernels, Error, Result};
 
 /// A pool of native worker threads. Create with `ac_pool_new`, release with
-/// `ac_pool_free`.
+/// `ac_pool_release`.
 pub struct ac_pool {
     _private: [u8; 0],
 }
 
-impl Handle for ac_pool {
-    type Object = Pool;
-}
+object!(ac_pool, Pool, |pool| pool.shutdown(Shutdown::Cancel, true));
 
 /// The pending or completed result of one submitted task. Release with
-/// `ac_future_free`.
+/// `ac_future_release`.
 pub struct ac_future {
     _private: [u8; 0],
 }
 
-impl Handle for ac_future {
-    type Object = Future;
-}
+object!(ac_future, Future, |future| future.close());
 
 /// A task: returns the value its future resolves to.
 pub type ac_task_fn = Option<unsafe extern "C" fn(context: *mut c_void) -> i64>;
@@ -200,17 +196,25 @@ pub extern "C" fn ac_pool_new(
     })
 }
 
-/// Shuts the pool down (cancelling queued tasks, whose futures report
-/// AC_CANCELLED), joins its workers and releases the handle. Calls in
-/// progress on other threads finish first. NULL is a no-op.
+/// Adds a reference to the pool and returns `pool` (NULL stays NULL).
 #[no_mangle]
-pub extern "C" fn ac_pool_free(pool: *mut ac_pool) {
-    boundary::guard((), || {
-        // SAFETY: the caller passes NULL or a live handle and drops it here.
-        if let Some(pool) = unsafe { ac_pool::release(pool) } {
-            pool.shutdown(Shutdown::Cancel, true);
-        }
-    })
+pub extern "C" fn ac_pool_retain(pool: *mut ac_pool) -> *mut ac_pool {
+    handle::retain(pool)
+}
+
+/// Drops one reference to the pool; the last one frees it, once every call
+/// in progress on it has returned. NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn ac_pool_release(pool: *mut ac_pool) {
+    handle::release(pool)
+}
+
+/// Shuts the pool down as AC_SHUTDOWN_CANCEL does (queued tasks are
+/// cancelled and their futures report AC_CANCELLED) and joins its workers;
+/// later submits return AC_CLOSED. Frees nothing.
+#[no_mangle]
+pub extern "C" fn ac_pool_close(pool: *const ac_pool) -> ac_status {
+    handle::close(pool)
 }
 
 /// Stops accepting tasks (later submits return AC_CLOSED). `mode` is
@@ -269,7 +273,7 @@ pub extern "C" fn ac_pool_submit(
         // SAFETY: NULL or a live handle.
         let pool = unsafe { ac_pool::acquire(pool) }?;
         let slot = out(out_future)?;
-        let task = task.ok_or(Error::InvalidArgument(NULL_POINTER))?;
+        let task = task.ok_or(Error::NullPointer)?;
         let future = pool.submit(Work::Inline(run_task, task as usize, context as usize))?;
         publish(future, slot)
     })
@@ -289,7 +293,7 @@ pub extern "C" fn ac_pool_submit_call(
         // SAFETY: NULL or a live handle.
         let pool = unsafe { ac_pool::acquire(pool) }?;
         let slot = out(out_future)?;
-        let function = function.ok_or(Error::InvalidArgument(NULL_POINTER))?;
+        let function = function.ok_or(Error::NullPointer)?;
         let future = pool.submit(Work::Inline(run_call, function as usize, argument as usize))?;
         publish(future, slot)
     })
@@ -332,7 +336,7 @@ pub extern "C" fn ac_pool_map(
     boundary::status(|| {
         // SAFETY: NULL or a live handle.
         let pool = unsafe { ac_pool::acquire(pool) }?;
-        let function = function.ok_or(Error::InvalidArgument(NULL_POINTER))?;
+        let function = function.ok_or(Error::NullPointer)?;
         let input = slice(input, len)?;
         let output = slice_mut(output, len)?;
         // SAFETY: the caller passes a function of this signature.
@@ -445,7 +449,7 @@ pub extern "C" fn ac_pool_parallel_for(
     boundary::status(|| {
         // SAFETY: NULL or a live handle.
         let pool = unsafe { ac_pool::acquire(pool) }?;
-        let body = body.ok_or(Error::InvalidArgument(NULL_POINTER))?;
+        let body = body.ok_or(Error::NullPointer)?;
         let context = SendPtr(context);
         // SAFETY: the caller's body accepts its own context.
         pool.parallel_for(len, chunk, &|begin, end| unsafe {
@@ -499,7 +503,7 @@ pub extern "C" fn ac_pool_busy_loop_for(
 /// quota honoured): the worker count `ac_pool_new(0, ...)` picks when
 /// ALLCORE_NUM_THREADS is not set.
 #[no_mangle]
-pub extern "C" fn ac_available_cpus() -> usize {
+pub extern "C" fn ac_pool_available_cpus() -> usize {
     boundary::guard(Default::default(), pool::available_cpus)
 }
 
@@ -579,7 +583,7 @@ pub extern "C" fn ac_future_on_done(
     boundary::status(|| {
         // SAFETY: NULL or a live handle.
         let future = unsafe { ac_future::acquire(future) }?;
-        let callback = callback.ok_or(Error::InvalidArgument(NULL_POINTER))?;
+        let callback = callback.ok_or(Error::NullPointer)?;
         let context = SendPtr(context);
         future.on_done(Box::new(move |outcome| {
             let (status, value) = match outcome {
@@ -593,20 +597,25 @@ pub extern "C" fn ac_future_on_done(
     })
 }
 
-/// Releases the future. Threads blocked waiting on it wake with
-/// AC_CLOSED; the task itself still runs (or stays cancelled) and its
-/// done-callbacks still fire. NULL is a no-op.
+/// Adds a reference to the future and returns `future` (NULL stays NULL).
 #[no_mangle]
-pub extern "C" fn ac_future_free(future: *mut ac_future) {
-    boundary::guard((), || {
-        // SAFETY: NULL or a live handle, dropped here.
-        if let Some(future) = unsafe { ac_future::release(future) } {
-            // Sole owner: no task, waiter or other handle can see it any more.
-            if Arc::strong_count(&future) > 1 {
-                future.close();
-            }
-        }
-    })
+pub extern "C" fn ac_future_retain(future: *mut ac_future) -> *mut ac_future {
+    handle::retain(future)
+}
+
+/// Drops one reference to the future; the last one frees it, once every call
+/// in progress on it has returned. NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn ac_future_release(future: *mut ac_future) {
+    handle::release(future)
+}
+
+/// Wakes every thread waiting on the future with AC_CLOSED, and later waits
+/// return AC_CLOSED; the task itself still runs (or stays cancelled) and its
+/// done-callbacks still fire. Frees nothing.
+#[no_mangle]
+pub extern "C" fn ac_future_close(future: *const ac_future) -> ac_status {
+    handle::close(future)
 }
 
 /// Borrows every future of a C array for the duration of a wait.
@@ -623,7 +632,7 @@ fn acquire_all(futures: *const *const ac_future, len: usize) -> Result<Vec<Arc<F
 /// `wait(FIRST_COMPLETED)` need). Returns AC_INVALID_ARGUMENT for
 /// len == 0, AC_TIMEOUT/AC_WOULD_BLOCK, or AC_CLOSED.
 #[no_mangle]
-pub extern "C" fn ac_futures_wait_any(
+pub extern "C" fn ac_future_wait_any(
     futures: *const *const ac_future,
     len: usize,
     timeout_ns: i64,
@@ -641,7 +650,7 @@ pub extern "C" fn ac_futures_wait_any(
 /// Blocks until every one of `futures[0..len)` is done; the timeout covers
 /// the whole set. Returns AC_TIMEOUT/AC_WOULD_BLOCK or AC_CLOSED.
 #[no_mangle]
-pub extern "C" fn ac_futures_wait_all(
+pub extern "C" fn ac_future_wait_all(
     futures: *const *const ac_future,
     len: usize,
     timeout_ns: i64,
@@ -694,7 +703,7 @@ pub extern "C" fn ac_pool_submit_after(
         // SAFETY: NULL or a live handle.
         let pool = unsafe { ac_pool::acquire(pool) }?;
         let slot = out(out_future)?;
-        let task = task.ok_or(Error::InvalidArgument(NULL_POINTER))?;
+        let task = task.ok_or(Error::NullPointer)?;
         let delay = u64::try_from(delay_ns)
             .map_err(|_| Error::InvalidArgument("a timer needs a delay >= 0"))?;
         let work = Work::Inline(run_task, task as usize, context as usize);

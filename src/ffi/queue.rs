@@ -18,26 +18,23 @@ use std::ffi::c_void;
 use std::sync::Arc;
 
 use super::boundary;
-use super::handle::{out, slice, slice_mut, write_optional, Handle};
+use super::handle::{self, object, out, slice, slice_mut, write_optional, Handle};
 use super::status::ac_status;
-use super::status::NULL_POINTER;
 use super::timeout;
 use crate::queue::{self, Key, Kind, Queue, Received, Topic};
 use crate::{Error, Result};
 
 /// A blocking queue of byte messages. Create with `ac_queue_new`, release
-/// with `ac_queue_free`.
+/// with `ac_queue_release`.
 pub struct ac_queue {
     _private: [u8; 0],
 }
 
-impl Handle for ac_queue {
-    type Object = Queue;
-}
+object!(ac_queue, Queue, |queue| queue.close(false));
 
 /// A publish/subscribe topic that copies each message into every
 /// subscribed queue. Create with `ac_topic_new`, release with
-/// `ac_topic_free`.
+/// `ac_topic_release`.
 pub struct ac_topic {
     _private: [u8; 0],
 }
@@ -65,9 +62,7 @@ fn try_then_wait<T>(
     }
 }
 
-impl Handle for ac_topic {
-    type Object = Topic;
-}
+object!(ac_topic, Topic, |topic| topic.close());
 
 /// The order in which a queue hands out its items (`AC_QUEUE_*`).
 pub type ac_queue_kind = i32;
@@ -174,7 +169,7 @@ unsafe impl Sync for Releaser {}
 /// get hands the attachment to its caller; whenever an item with one leaves
 /// the queue otherwise (a plain get such as `ac_queue_get` or
 /// `ac_queue_get_u64`, `ac_queue_shutdown` with `immediate`, or
-/// `ac_queue_free` with items left), the queue calls `release(context,
+/// `ac_queue_release` with items left), the queue calls `release(context,
 /// attachment)` once. `release` and `context` must stay usable from any
 /// thread until the queue is freed. Returns AC_NULL_POINTER when `release`
 /// is NULL, AC_INVALID_ARGUMENT for an unknown kind.
@@ -189,7 +184,7 @@ pub extern "C" fn ac_queue_new_attached(
 ) -> ac_status {
     boundary::status(|| {
         let slot = out(out_queue)?;
-        let function = release.ok_or(Error::InvalidArgument(NULL_POINTER))?;
+        let function = release.ok_or(Error::NullPointer)?;
         let releaser = Releaser { function, context };
         let release = Box::new(move |attachment: usize| {
             let releaser = &releaser;
@@ -403,18 +398,26 @@ fn queue_kind(kind: ac_queue_kind) -> Result<Kind> {
     }
 }
 
-/// Shuts the queue down, discarding its items, and releases the handle.
-/// Every thread blocked on it (in a put, get or join) wakes with AC_CLOSED.
-/// A topic it is subscribed to drops it at its next publish. NULL is a
-/// no-op.
+/// Adds a reference to the queue and returns `queue` (NULL stays NULL).
 #[no_mangle]
-pub extern "C" fn ac_queue_free(queue: *mut ac_queue) {
-    boundary::guard((), || {
-        // SAFETY: NULL or a live handle, dropped here.
-        if let Some(queue) = unsafe { ac_queue::release(queue) } {
-            queue.abandon();
-        }
-    })
+pub extern "C" fn ac_queue_retain(queue: *mut ac_queue) -> *mut ac_queue {
+    handle::retain(queue)
+}
+
+/// Drops one reference to the queue; the last one frees it, once every call
+/// in progress on it has returned. NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn ac_queue_release(queue: *mut ac_queue) {
+    handle::release(queue)
+}
+
+/// Shuts the queue down keeping its items (as `ac_queue_shutdown` without
+/// `immediate`): puts return AC_CLOSED, gets drain what is queued and then
+/// return AC_CLOSED, and blocked joiners wake with AC_CLOSED. A topic drops
+/// it at its next publish. Frees nothing.
+#[no_mangle]
+pub extern "C" fn ac_queue_close(queue: *const ac_queue) -> ac_status {
+    handle::close(queue)
 }
 
 /// Puts a copy of the `len` bytes at `data` (NULL allowed when `len` is 0),
@@ -789,17 +792,17 @@ pub extern "C" fn ac_topic_new(out_topic: *mut *mut ac_topic) -> ac_status {
     })
 }
 
-/// Closes the topic (see `ac_topic_close`) and releases the handle. The
-/// subscribed queues stay valid: they belong to their own handles. NULL is
-/// a no-op.
+/// Adds a reference to the topic and returns `topic` (NULL stays NULL).
 #[no_mangle]
-pub extern "C" fn ac_topic_free(topic: *mut ac_topic) {
-    boundary::guard((), || {
-        // SAFETY: NULL or a live handle, dropped here.
-        if let Some(topic) = unsafe { ac_topic::release(topic) } {
-            topic.close();
-        }
-    })
+pub extern "C" fn ac_topic_retain(topic: *mut ac_topic) -> *mut ac_topic {
+    handle::retain(topic)
+}
+
+/// Drops one reference to the topic; the last one frees it, once every call
+/// in progress on it has returned. NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn ac_topic_release(topic: *mut ac_topic) {
+    handle::release(topic)
 }
 
 /// Closes the topic: publishes and subscribes return AC_CLOSED from now on,
@@ -949,7 +952,7 @@ mod tests {
         let (status, bytes, len) = get(queue, 8);
         assert_eq!((status, len), (ac_status::AC_OK, 8));
         assert_eq!(bytes, 42u64.to_ne_bytes());
-        ac_queue_free(queue);
+        ac_queue_release(queue);
     }
 
     #[test]
@@ -979,8 +982,8 @@ mod tests {
             ac_topic_subscribe(null(), null()),
             ac_status::AC_NULL_POINTER
         );
-        ac_queue_free(null_mut());
-        ac_topic_free(null_mut());
+        ac_queue_release(null_mut());
+        ac_topic_release(null_mut());
 
         let queue = new_queue(AC_QUEUE_FIFO, 0, 0);
         // A non-empty message at NULL, a missing out-parameter.
@@ -1005,7 +1008,7 @@ mod tests {
         );
         assert_eq!(ac_queue_size(queue, &mut len), ac_status::AC_OK);
         assert_eq!(len, 0);
-        ac_queue_free(queue);
+        ac_queue_release(queue);
     }
 
     #[test]
@@ -1029,7 +1032,7 @@ mod tests {
         );
         assert_eq!(len, 0);
         assert_eq!(get(queue, 8).0, ac_status::AC_WOULD_BLOCK);
-        ac_queue_free(queue);
+        ac_queue_release(queue);
     }
 
     #[test]
@@ -1064,7 +1067,7 @@ mod tests {
             get(queue, 12),
             (ac_status::AC_OK, b"hello, world".to_vec(), 12)
         );
-        ac_queue_free(queue);
+        ac_queue_release(queue);
     }
 
     #[test]
@@ -1091,7 +1094,7 @@ mod tests {
         let mut size = 0;
         assert_eq!(ac_queue_size(queue, &mut size), ac_status::AC_OK);
         assert_eq!(size, 1);
-        ac_queue_free(queue);
+        ac_queue_release(queue);
     }
 
     #[test]
@@ -1143,7 +1146,7 @@ mod tests {
         assert_eq!(ac_queue_task_done_many(queue, 2), ac_status::AC_OK);
         assert_eq!(ac_queue_task_done(queue), ac_status::AC_INVALID_ARGUMENT);
         assert_eq!(ac_queue_join(queue, 0), ac_status::AC_OK);
-        ac_queue_free(queue);
+        ac_queue_release(queue);
     }
 
     #[test]
@@ -1222,8 +1225,8 @@ mod tests {
             get(fifo, 8),
             (ac_status::AC_OK, 7u64.to_ne_bytes().to_vec(), 8)
         );
-        ac_queue_free(fifo);
-        ac_queue_free(queue);
+        ac_queue_release(fifo);
+        ac_queue_release(queue);
     }
 
     /// A handle that may be shared with another thread in a test.
@@ -1239,7 +1242,7 @@ mod tests {
     }
 
     #[test]
-    fn freeing_wakes_blocked_threads_with_closed() {
+    fn closing_wakes_blocked_threads_with_closed() {
         let queue = new_queue(AC_QUEUE_FIFO, 0, 0);
         let shared = Shared(queue);
         let getter = std::thread::spawn(move || {
@@ -1247,12 +1250,13 @@ mod tests {
             ac_queue_get_u64(shared.get(), AC_FOREVER, &mut value)
         });
         std::thread::sleep(std::time::Duration::from_millis(30));
-        ac_queue_free(queue);
+        assert_eq!(ac_queue_close(queue), ac_status::AC_OK);
         assert_eq!(getter.join().unwrap(), ac_status::AC_CLOSED);
+        ac_queue_release(queue);
     }
 
     #[test]
-    fn topics_fan_out_and_free_cleanly() {
+    fn topics_fan_out_and_release_cleanly() {
         let mut topic = null_mut();
         assert_eq!(ac_topic_new(&mut topic), ac_status::AC_OK);
         let first = new_queue(AC_QUEUE_FIFO, 1, 0);
@@ -1295,8 +1299,9 @@ mod tests {
             ac_topic_unsubscribe(topic, first),
             ac_status::AC_INVALID_ARGUMENT
         );
-        // A freed subscriber is dropped by the next publish.
-        ac_queue_free(second);
+        // A closed subscriber is dropped by the next publish.
+        assert_eq!(ac_queue_close(second), ac_status::AC_OK);
+        ac_queue_release(second);
         assert_eq!(ac_topic_subscribe(topic, first), ac_status::AC_OK);
         assert_eq!(publish(b"four", 0, &mut delivered), ac_status::AC_OK);
         assert_eq!(delivered, 1);
@@ -1309,8 +1314,8 @@ mod tests {
         assert_eq!(ac_topic_close(topic), ac_status::AC_OK);
         assert_eq!(publish(b"five", 0, &mut delivered), ac_status::AC_CLOSED);
         assert_eq!(ac_topic_subscribe(topic, first), ac_status::AC_CLOSED);
-        ac_topic_free(topic);
+        ac_topic_release(topic);
         assert_eq!(get(first, 8), (ac_status::AC_OK, b"four".to_vec(), 4));
-        ac_queue_free(first);
+        ac_queue_release(first);
     }
 }

@@ -50,6 +50,7 @@ impl From<Error> for ac_status {
             Error::Cancelled => ac_status::AC_CANCELLED,
             Error::Broken => ac_status::AC_BROKEN,
             Error::InvalidArgument(_) => ac_status::AC_INVALID_ARGUMENT,
+            Error::NullPointer => ac_status::AC_NULL_POINTER,
             Error::NotOwner => ac_status::AC_NOT_OWNER,
             Error::Overflow(_) => ac_status::AC_OVERFLOW,
             Error::BufferTooSmall => ac_status::AC_BUFFER_TOO_SMALL,
@@ -57,10 +58,6 @@ impl From<Error> for ac_status {
         }
     }
 }
-
-/// Statuses that report a NULL pointer carry this marker through the core's
-/// `InvalidArgument` so that the boundary can return `AC_NULL_POINTER`.
-pub(crate) const NULL_POINTER: &str = "a required pointer is NULL";
 
 thread_local! {
     static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());

@@ -15,7 +15,7 @@
 use std::time::Duration;
 
 use super::boundary;
-use super::handle::{out, slice, write_optional, Handle};
+use super::handle::{self, object, out, slice, write_optional, Handle};
 use super::status::ac_status;
 use super::timeout;
 use crate::sync::{
@@ -26,96 +26,78 @@ use crate::{Error, Result};
 
 /// A mutex (Python's `threading.Lock`, Go's `sync.Mutex`): not reentrant,
 /// and any thread may unlock it. Create with `ac_mutex_new`, release with
-/// `ac_mutex_free`.
+/// `ac_mutex_release`.
 pub struct ac_mutex {
     _private: [u8; 0],
 }
 
-impl Handle for ac_mutex {
-    type Object = Mutex;
-}
+object!(ac_mutex, Mutex, |mutex| mutex.close());
 
 /// A reentrant lock (Python's `threading.RLock`): its owner may lock it
 /// again and must unlock it as many times. Create with `ac_rlock_new`,
-/// release with `ac_rlock_free`.
+/// release with `ac_rlock_release`.
 pub struct ac_rlock {
     _private: [u8; 0],
 }
 
-impl Handle for ac_rlock {
-    type Object = ReentrantLock;
-}
+object!(ac_rlock, ReentrantLock, |rlock| rlock.close());
 
 /// A read-write lock: many readers or one writer. Create with
-/// `ac_rwlock_new`, release with `ac_rwlock_free`.
+/// `ac_rwlock_new`, release with `ac_rwlock_release`.
 pub struct ac_rwlock {
     _private: [u8; 0],
 }
 
-impl Handle for ac_rwlock {
-    type Object = RwLock;
-}
+object!(ac_rwlock, RwLock, |rwlock| rwlock.close());
 
 /// A counting semaphore, optionally bounded. Create with
 /// `ac_semaphore_new` or `ac_semaphore_new_bounded`, release with
-/// `ac_semaphore_free`.
+/// `ac_semaphore_release`.
 pub struct ac_semaphore {
     _private: [u8; 0],
 }
 
-impl Handle for ac_semaphore {
-    type Object = Semaphore;
-}
+object!(ac_semaphore, Semaphore, |semaphore| semaphore.close());
 
 /// A condition variable used with an `ac_mutex` or an `ac_rlock`. Create
-/// with `ac_condition_new`, release with `ac_condition_free`.
+/// with `ac_condition_new`, release with `ac_condition_release`.
 pub struct ac_condition {
     _private: [u8; 0],
 }
 
-impl Handle for ac_condition {
-    type Object = Condition;
-}
+object!(ac_condition, Condition, |condition| condition.close());
 
 /// An event flag (Python's `threading.Event`). Create with `ac_event_new`,
-/// release with `ac_event_free`.
+/// release with `ac_event_release`.
 pub struct ac_event {
     _private: [u8; 0],
 }
 
-impl Handle for ac_event {
-    type Object = Event;
-}
+object!(ac_event, Event, |event| event.close());
 
 /// A cyclic barrier (Python's `threading.Barrier`). Create with
-/// `ac_barrier_new`, release with `ac_barrier_free`.
+/// `ac_barrier_new`, release with `ac_barrier_release`.
 pub struct ac_barrier {
     _private: [u8; 0],
 }
 
-impl Handle for ac_barrier {
-    type Object = Barrier;
-}
+object!(ac_barrier, Barrier, |barrier| barrier.close());
 
 /// A count-down latch: waiters are released when the count reaches zero.
-/// Create with `ac_latch_new`, release with `ac_latch_free`.
+/// Create with `ac_latch_new`, release with `ac_latch_release`.
 pub struct ac_latch {
     _private: [u8; 0],
 }
 
-impl Handle for ac_latch {
-    type Object = Latch;
-}
+object!(ac_latch, Latch, |latch| latch.close());
 
 /// An atomic 64-bit counter. Create with `ac_counter_new`, release with
-/// `ac_counter_free`.
+/// `ac_counter_release`.
 pub struct ac_counter {
     _private: [u8; 0],
 }
 
-impl Handle for ac_counter {
-    type Object = Counter;
-}
+object!(ac_counter, Counter, |_counter| {});
 
 /// Runs `attempt` once without waiting on the borrowed object; only if it
 /// would block and the caller allows waiting, takes a strong reference and
@@ -182,16 +164,24 @@ pub extern "C" fn ac_mutex_new(out_mutex: *mut *mut ac_mutex) -> ac_status {
     })
 }
 
-/// Closes the mutex and releases the handle: threads blocked locking it
-/// return AC_CLOSED. NULL is a no-op.
+/// Adds a reference to the mutex and returns `mutex` (NULL stays NULL).
 #[no_mangle]
-pub extern "C" fn ac_mutex_free(mutex: *mut ac_mutex) {
-    boundary::guard((), || {
-        // SAFETY: NULL or a live handle, given up here.
-        if let Some(mutex) = unsafe { ac_mutex::release(mutex) } {
-            mutex.close();
-        }
-    })
+pub extern "C" fn ac_mutex_retain(mutex: *mut ac_mutex) -> *mut ac_mutex {
+    handle::retain(mutex)
+}
+
+/// Drops one reference to the mutex; the last one frees it, once every call
+/// in progress on it has returned. NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn ac_mutex_release(mutex: *mut ac_mutex) {
+    handle::release(mutex)
+}
+
+/// Closes the mutex: threads blocked on it wake with AC_CLOSED and
+/// later blocking calls return AC_CLOSED. Frees nothing.
+#[no_mangle]
+pub extern "C" fn ac_mutex_close(mutex: *const ac_mutex) -> ac_status {
+    handle::close(mutex)
 }
 
 #[inline(always)]
@@ -309,16 +299,24 @@ pub extern "C" fn ac_rlock_new(out_rlock: *mut *mut ac_rlock) -> ac_status {
     })
 }
 
-/// Closes the lock and releases the handle: threads blocked locking it
-/// return AC_CLOSED. NULL is a no-op.
+/// Adds a reference to the rlock and returns `rlock` (NULL stays NULL).
 #[no_mangle]
-pub extern "C" fn ac_rlock_free(rlock: *mut ac_rlock) {
-    boundary::guard((), || {
-        // SAFETY: NULL or a live handle, given up here.
-        if let Some(rlock) = unsafe { ac_rlock::release(rlock) } {
-            rlock.close();
-        }
-    })
+pub extern "C" fn ac_rlock_retain(rlock: *mut ac_rlock) -> *mut ac_rlock {
+    handle::retain(rlock)
+}
+
+/// Drops one reference to the rlock; the last one frees it, once every call
+/// in progress on it has returned. NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn ac_rlock_release(rlock: *mut ac_rlock) {
+    handle::release(rlock)
+}
+
+/// Closes the rlock: threads blocked on it wake with AC_CLOSED and
+/// later blocking calls return AC_CLOSED. Frees nothing.
+#[no_mangle]
+pub extern "C" fn ac_rlock_close(rlock: *const ac_rlock) -> ac_status {
+    handle::close(rlock)
 }
 
 #[inline(always)]
@@ -483,16 +481,24 @@ pub extern "C" fn ac_rwlock_new(out_rwlock: *mut *mut ac_rwlock) -> ac_status {
     })
 }
 
-/// Closes the lock and releases the handle: threads blocked locking it
-/// return AC_CLOSED. NULL is a no-op.
+/// Adds a reference to the rwlock and returns `rwlock` (NULL stays NULL).
 #[no_mangle]
-pub extern "C" fn ac_rwlock_free(rwlock: *mut ac_rwlock) {
-    boundary::guard((), || {
-        // SAFETY: NULL or a live handle, given up here.
-        if let Some(rwlock) = unsafe { ac_rwlock::release(rwlock) } {
-            rwlock.close();
-        }
-    })
+pub extern "C" fn ac_rwlock_retain(rwlock: *mut ac_rwlock) -> *mut ac_rwlock {
+    handle::retain(rwlock)
+}
+
+/// Drops one reference to the rwlock; the last one frees it, once every call
+/// in progress on it has returned. NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn ac_rwlock_release(rwlock: *mut ac_rwlock) {
+    handle::release(rwlock)
+}
+
+/// Closes the rwlock: threads blocked on it wake with AC_CLOSED and
+/// later blocking calls return AC_CLOSED. Frees nothing.
+#[no_mangle]
+pub extern "C" fn ac_rwlock_close(rwlock: *const ac_rwlock) -> ac_status {
+    handle::close(rwlock)
 }
 
 fn read_lock(rwlock: *const ac_rwlock, timeout_ns: i64) -> ac_status {
@@ -604,16 +610,24 @@ pub extern "C" fn ac_semaphore_new_bounded(
     })
 }
 
-/// Closes the semaphore and releases the handle: threads blocked acquiring
-/// return AC_CLOSED. NULL is a no-op.
+/// Adds a reference to the semaphore and returns `semaphore` (NULL stays NULL).
 #[no_mangle]
-pub extern "C" fn ac_semaphore_free(semaphore: *mut ac_semaphore) {
-    boundary::guard((), || {
-        // SAFETY: NULL or a live handle, given up here.
-        if let Some(semaphore) = unsafe { ac_semaphore::release(semaphore) } {
-            semaphore.close();
-        }
-    })
+pub extern "C" fn ac_semaphore_retain(semaphore: *mut ac_semaphore) -> *mut ac_semaphore {
+    handle::retain(semaphore)
+}
+
+/// Drops one reference to the semaphore; the last one frees it, once every call
+/// in progress on it has returned. NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn ac_semaphore_release(semaphore: *mut ac_semaphore) {
+    handle::release(semaphore)
+}
+
+/// Closes the semaphore: threads blocked on it wake with AC_CLOSED and
+/// later blocking calls return AC_CLOSED. Frees nothing.
+#[no_mangle]
+pub extern "C" fn ac_semaphore_close(semaphore: *const ac_semaphore) -> ac_status {
+    handle::close(semaphore)
 }
 
 #[inline(always)]
@@ -677,7 +691,7 @@ fn release_permits(semaphore: *const ac_semaphore, n: i64) -> ac_status {
 /// Returns AC_OVERFLOW (releasing nothing) if a bounded semaphore is already
 /// at its initial value. Never blocks.
 #[no_mangle]
-pub extern "C" fn ac_semaphore_release(semaphore: *const ac_semaphore) -> ac_status {
+pub extern "C" fn ac_semaphore_post(semaphore: *const ac_semaphore) -> ac_status {
     release_permits(semaphore, 1)
 }
 
@@ -685,7 +699,7 @@ pub extern "C" fn ac_semaphore_release(semaphore: *const ac_semaphore) -> ac_sta
 /// AC_OVERFLOW (releasing nothing) if that would exceed a bounded
 /// semaphore's initial value or INT64_MAX. Never blocks.
 #[no_mangle]
-pub extern "C" fn ac_semaphore_release_n(semaphore: *const ac_semaphore, n: i64) -> ac_status {
+pub extern "C" fn ac_semaphore_post_n(semaphore: *const ac_semaphore, n: i64) -> ac_status {
     release_permits(semaphore, n)
 }
 
@@ -714,16 +728,24 @@ pub extern "C" fn ac_condition_new(out_condition: *mut *mut ac_condition) -> ac_
     })
 }
 
-/// Closes the condition and releases the handle: waiting threads retake
-/// their lock and return AC_CLOSED. NULL is a no-op.
+/// Adds a reference to the condition and returns `condition` (NULL stays NULL).
 #[no_mangle]
-pub extern "C" fn ac_condition_free(condition: *mut ac_condition) {
-    boundary::guard((), || {
-        // SAFETY: NULL or a live handle, given up here.
-        if let Some(condition) = unsafe { ac_condition::release(condition) } {
-            condition.close();
-        }
-    })
+pub extern "C" fn ac_condition_retain(condition: *mut ac_condition) -> *mut ac_condition {
+    handle::retain(condition)
+}
+
+/// Drops one reference to the condition; the last one frees it, once every call
+/// in progress on it has returned. NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn ac_condition_release(condition: *mut ac_condition) {
+    handle::release(condition)
+}
+
+/// Closes the condition: threads blocked on it wake with AC_CLOSED and
+/// later blocking calls return AC_CLOSED. Frees nothing.
+#[no_mangle]
+pub extern "C" fn ac_condition_close(condition: *const ac_condition) -> ac_status {
+    handle::close(condition)
 }
 
 /// Atomically unlocks `mutex` (which the caller must have locked) and
@@ -802,16 +824,24 @@ pub extern "C" fn ac_event_new(out_event: *mut *mut ac_event) -> ac_status {
     })
 }
 
-/// Closes the event and releases the handle: waiting threads return
-/// AC_CLOSED. NULL is a no-op.
+/// Adds a reference to the event and returns `event` (NULL stays NULL).
 #[no_mangle]
-pub extern "C" fn ac_event_free(event: *mut ac_event) {
-    boundary::guard((), || {
-        // SAFETY: NULL or a live handle, given up here.
-        if let Some(event) = unsafe { ac_event::release(event) } {
-            event.close();
-        }
-    })
+pub extern "C" fn ac_event_retain(event: *mut ac_event) -> *mut ac_event {
+    handle::retain(event)
+}
+
+/// Drops one reference to the event; the last one frees it, once every call
+/// in progress on it has returned. NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn ac_event_release(event: *mut ac_event) {
+    handle::release(event)
+}
+
+/// Closes the event: threads blocked on it wake with AC_CLOSED and
+/// later blocking calls return AC_CLOSED. Frees nothing.
+#[no_mangle]
+pub extern "C" fn ac_event_close(event: *const ac_event) -> ac_status {
+    handle::close(event)
 }
 
 /// Sets the flag and wakes every waiting thread; they return AC_OK even if
@@ -872,16 +902,24 @@ pub extern "C" fn ac_barrier_new(parties: i64, out_barrier: *mut *mut ac_barrier
     })
 }
 
-/// Closes the barrier and releases the handle: waiting threads return
-/// AC_CLOSED. NULL is a no-op.
+/// Adds a reference to the barrier and returns `barrier` (NULL stays NULL).
 #[no_mangle]
-pub extern "C" fn ac_barrier_free(barrier: *mut ac_barrier) {
-    boundary::guard((), || {
-        // SAFETY: NULL or a live handle, given up here.
-        if let Some(barrier) = unsafe { ac_barrier::release(barrier) } {
-            barrier.close();
-        }
-    })
+pub extern "C" fn ac_barrier_retain(barrier: *mut ac_barrier) -> *mut ac_barrier {
+    handle::retain(barrier)
+}
+
+/// Drops one reference to the barrier; the last one frees it, once every call
+/// in progress on it has returned. NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn ac_barrier_release(barrier: *mut ac_barrier) {
+    handle::release(barrier)
+}
+
+/// Closes the barrier: threads blocked on it wake with AC_CLOSED and
+/// later blocking calls return AC_CLOSED. Frees nothing.
+#[no_mangle]
+pub extern "C" fn ac_barrier_close(barrier: *const ac_barrier) -> ac_status {
+    handle::close(barrier)
 }
 
 /// Blocks until `parties` threads have called `ac_barrier_wait`, then
@@ -985,16 +1023,24 @@ pub extern "C" fn ac_latch_new(count: i64, out_latch: *mut *mut ac_latch) -> ac_
     })
 }
 
-/// Closes the latch and releases the handle: waiting threads return
-/// AC_CLOSED. NULL is a no-op.
+/// Adds a reference to the latch and returns `latch` (NULL stays NULL).
 #[no_mangle]
-pub extern "C" fn ac_latch_free(latch: *mut ac_latch) {
-    boundary::guard((), || {
-        // SAFETY: NULL or a live handle, given up here.
-        if let Some(latch) = unsafe { ac_latch::release(latch) } {
-            latch.close();
-        }
-    })
+pub extern "C" fn ac_latch_retain(latch: *mut ac_latch) -> *mut ac_latch {
+    handle::retain(latch)
+}
+
+/// Drops one reference to the latch; the last one frees it, once every call
+/// in progress on it has returned. NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn ac_latch_release(latch: *mut ac_latch) {
+    handle::release(latch)
+}
+
+/// Closes the latch: threads blocked on it wake with AC_CLOSED and
+/// later blocking calls return AC_CLOSED. Frees nothing.
+#[no_mangle]
+pub extern "C" fn ac_latch_close(latch: *const ac_latch) -> ac_status {
+    handle::close(latch)
 }
 
 /// Lowers the count by `n` (>= 1), stopping at zero; reaching zero releases
@@ -1042,13 +1088,24 @@ pub extern "C" fn ac_counter_new(value: i64, out_counter: *mut *mut ac_counter) 
     })
 }
 
-/// Releases the counter. NULL is a no-op.
+/// Adds a reference to the counter and returns `counter` (NULL stays NULL).
 #[no_mangle]
-pub extern "C" fn ac_counter_free(counter: *mut ac_counter) {
-    boundary::guard((), || {
-        // SAFETY: NULL or a live handle, given up here.
-        drop(unsafe { ac_counter::release(counter) });
-    })
+pub extern "C" fn ac_counter_retain(counter: *mut ac_counter) -> *mut ac_counter {
+    handle::retain(counter)
+}
+
+/// Drops one reference to the counter; the last one frees it, once every call
+/// in progress on it has returned. NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn ac_counter_release(counter: *mut ac_counter) {
+    handle::release(counter)
+}
+
+/// Closes the counter. Nothing blocks on a counter, so this changes
+/// nothing; it exists so that every object has the same three functions.
+#[no_mangle]
+pub extern "C" fn ac_counter_close(counter: *const ac_counter) -> ac_status {
+    handle::close(counter)
 }
 
 /// Atomically adds `delta` (may be negative) and writes the NEW value to
@@ -1129,13 +1186,13 @@ mod tests {
 
     /// Runs `block` on another thread, frees the object it blocks on once
     /// it is asleep, and checks that it woke with AC_CLOSED.
-    fn freeing_wakes_with_closed(
+    fn closing_wakes_with_closed(
         block: impl FnOnce() -> ac_status + Send + 'static,
-        free: impl FnOnce(),
+        close: impl FnOnce(),
     ) {
         let waiter = thread::spawn(block);
         thread::sleep(Duration::from_millis(50));
-        free();
+        close();
         assert_eq!(waiter.join().unwrap(), AC_CLOSED);
     }
 
@@ -1153,7 +1210,7 @@ mod tests {
         assert_eq!(ac_rwlock_read_lock(null()), AC_NULL_POINTER);
         assert_eq!(ac_rwlock_write_unlock(null()), AC_NULL_POINTER);
         assert_eq!(ac_semaphore_acquire(null()), AC_NULL_POINTER);
-        assert_eq!(ac_semaphore_release(null()), AC_NULL_POINTER);
+        assert_eq!(ac_semaphore_post(null()), AC_NULL_POINTER);
         assert_eq!(ac_condition_wait(null(), null(), 0), AC_NULL_POINTER);
         assert_eq!(ac_condition_notify_all(null()), AC_NULL_POINTER);
         assert_eq!(ac_event_wait(null(), 0), AC_NULL_POINTER);
@@ -1168,18 +1225,18 @@ mod tests {
             ac_counter_compare_exchange(counter, 0, 1, null_mut()),
             AC_NULL_POINTER
         );
-        ac_mutex_free(mutex);
-        ac_counter_free(counter);
+        ac_mutex_release(mutex);
+        ac_counter_release(counter);
         // Freeing NULL is a no-op.
-        ac_mutex_free(null_mut());
-        ac_rlock_free(null_mut());
-        ac_rwlock_free(null_mut());
-        ac_semaphore_free(null_mut());
-        ac_condition_free(null_mut());
-        ac_event_free(null_mut());
-        ac_barrier_free(null_mut());
-        ac_latch_free(null_mut());
-        ac_counter_free(null_mut());
+        ac_mutex_release(null_mut());
+        ac_rlock_release(null_mut());
+        ac_rwlock_release(null_mut());
+        ac_semaphore_release(null_mut());
+        ac_condition_release(null_mut());
+        ac_event_release(null_mut());
+        ac_barrier_release(null_mut());
+        ac_latch_release(null_mut());
+        ac_counter_release(null_mut());
     }
 
     #[test]
@@ -1201,7 +1258,7 @@ mod tests {
         assert_eq!(unlocked.join().unwrap(), AC_OK);
         assert_eq!(ac_mutex_try_lock(mutex), AC_OK);
         assert_eq!(ac_mutex_unlock(mutex), AC_OK);
-        ac_mutex_free(mutex);
+        ac_mutex_release(mutex);
     }
 
     #[test]
@@ -1235,9 +1292,9 @@ mod tests {
             let mut value = 0;
             assert_eq!(ac_counter_load(counter, &mut value), AC_OK);
             assert_eq!(value, 4 * 5_000);
-            ac_counter_free(counter);
+            ac_counter_release(counter);
         }
-        ac_mutex_free(mutex);
+        ac_mutex_release(mutex);
     }
 
     #[test]
@@ -1267,7 +1324,7 @@ mod tests {
         assert_eq!(ac_mutex_lock_all(null(), 2, 0), AC_NULL_POINTER);
         assert_eq!(ac_mutex_lock_all(null(), 0, 0), AC_OK);
         for mutex in mutexes {
-            ac_mutex_free(mutex);
+            ac_mutex_release(mutex);
         }
     }
 
@@ -1308,7 +1365,7 @@ mod tests {
         assert_eq!(other.join().unwrap(), (AC_OK, AC_OK));
         assert_eq!(ac_rlock_try_lock(rlock), AC_OK);
         assert_eq!(ac_rlock_unlock(rlock), AC_OK);
-        ac_rlock_free(rlock);
+        ac_rlock_release(rlock);
     }
 
     #[test]
@@ -1355,7 +1412,7 @@ mod tests {
         assert_eq!(ac_rlock_unlock(rlock), AC_OK);
         assert_eq!(ac_rlock_unlock(rlock), AC_OK);
         assert_eq!(ac_rlock_count(null(), &mut count), AC_NULL_POINTER);
-        ac_rlock_free(rlock);
+        ac_rlock_release(rlock);
     }
 
     #[test]
@@ -1373,7 +1430,7 @@ mod tests {
         assert_eq!(ac_rwlock_read_lock_timeout(rwlock, 0), AC_WOULD_BLOCK);
         assert_eq!(ac_rwlock_read_lock_timeout(rwlock, MS_30), AC_TIMEOUT);
         assert_eq!(ac_rwlock_write_unlock(rwlock), AC_OK);
-        ac_rwlock_free(rwlock);
+        ac_rwlock_release(rwlock);
     }
 
     #[test]
@@ -1390,29 +1447,29 @@ mod tests {
             ac_semaphore_acquire_n(semaphore, -3, 0),
             AC_INVALID_ARGUMENT
         );
-        assert_eq!(ac_semaphore_release_n(semaphore, 0), AC_INVALID_ARGUMENT);
-        assert_eq!(ac_semaphore_release_n(semaphore, -1), AC_INVALID_ARGUMENT);
+        assert_eq!(ac_semaphore_post_n(semaphore, 0), AC_INVALID_ARGUMENT);
+        assert_eq!(ac_semaphore_post_n(semaphore, -1), AC_INVALID_ARGUMENT);
         assert_eq!(ac_semaphore_acquire(semaphore), AC_OK);
         assert_eq!(ac_semaphore_try_acquire(semaphore), AC_WOULD_BLOCK);
         assert_eq!(ac_semaphore_acquire_timeout(semaphore, MS_30), AC_TIMEOUT);
-        assert_eq!(ac_semaphore_release_n(semaphore, 3), AC_OK);
+        assert_eq!(ac_semaphore_post_n(semaphore, 3), AC_OK);
         assert_eq!(ac_semaphore_acquire_n(semaphore, 3, 0), AC_OK);
-        assert_eq!(ac_semaphore_release_n(semaphore, i64::MAX), AC_OK);
-        assert_eq!(ac_semaphore_release(semaphore), AC_OVERFLOW);
+        assert_eq!(ac_semaphore_post_n(semaphore, i64::MAX), AC_OK);
+        assert_eq!(ac_semaphore_post(semaphore), AC_OVERFLOW);
         assert_eq!(ac_semaphore_acquire_n(semaphore, i64::MAX, 0), AC_OK);
         let mut value = -1;
         assert_eq!(ac_semaphore_value(semaphore, &mut value), AC_OK);
         assert_eq!(value, 0);
-        ac_semaphore_free(semaphore);
+        ac_semaphore_release(semaphore);
 
         let bounded = create(|out| ac_semaphore_new_bounded(2, out));
-        assert_eq!(ac_semaphore_release(bounded), AC_OVERFLOW);
+        assert_eq!(ac_semaphore_post(bounded), AC_OVERFLOW);
         assert_eq!(ac_semaphore_acquire_n(bounded, 2, AC_FOREVER), AC_OK);
-        assert_eq!(ac_semaphore_release_n(bounded, 3), AC_OVERFLOW);
-        assert_eq!(ac_semaphore_release_n(bounded, 2), AC_OK);
+        assert_eq!(ac_semaphore_post_n(bounded, 3), AC_OVERFLOW);
+        assert_eq!(ac_semaphore_post_n(bounded, 2), AC_OK);
         assert_eq!(ac_semaphore_value(bounded, &mut value), AC_OK);
         assert_eq!(value, 2);
-        ac_semaphore_free(bounded);
+        ac_semaphore_release(bounded);
     }
 
     #[test]
@@ -1454,9 +1511,9 @@ mod tests {
         assert_eq!(ac_rlock_unlock(rlock), AC_OK);
         assert_eq!(ac_rlock_unlock(rlock), AC_OK);
         assert_eq!(ac_rlock_unlock(rlock), AC_NOT_OWNER);
-        ac_rlock_free(rlock);
-        ac_condition_free(condition);
-        ac_mutex_free(mutex);
+        ac_rlock_release(rlock);
+        ac_condition_release(condition);
+        ac_mutex_release(mutex);
     }
 
     #[test]
@@ -1472,7 +1529,7 @@ mod tests {
         assert_eq!(ac_event_clear(event), AC_OK);
         assert_eq!(ac_event_is_set(event, &mut set), AC_OK);
         assert!(!set);
-        ac_event_free(event);
+        ac_event_release(event);
 
         let mut latch = null_mut();
         assert_eq!(ac_latch_new(-1, &mut latch), AC_INVALID_ARGUMENT);
@@ -1486,7 +1543,7 @@ mod tests {
         assert_eq!(count, 1);
         assert_eq!(ac_latch_count_down(latch, 5), AC_OK);
         assert_eq!(ac_latch_wait(latch, AC_FOREVER), AC_OK);
-        ac_latch_free(latch);
+        ac_latch_release(latch);
 
         let mut barrier = null_mut();
         assert_eq!(ac_barrier_new(0, &mut barrier), AC_INVALID_ARGUMENT);
@@ -1495,7 +1552,7 @@ mod tests {
         let mut index = -1;
         assert_eq!(ac_barrier_wait(single, 0, &mut index), AC_OK);
         assert_eq!(index, 0);
-        ac_barrier_free(single);
+        ac_barrier_release(single);
         let barrier = create(|out| ac_barrier_new(2, out));
         let mut value = 0;
         assert_eq!(ac_barrier_parties(barrier, &mut value), AC_OK);
@@ -1521,7 +1578,7 @@ mod tests {
         assert_eq!(index + partner_index, 1);
         assert_eq!(ac_barrier_abort(barrier), AC_OK);
         assert_eq!(ac_barrier_wait(barrier, 0, null_mut()), AC_BROKEN);
-        ac_barrier_free(barrier);
+        ac_barrier_release(barrier);
 
         let counter = create(|out| ac_counter_new(i64::MAX - 1, out));
         let mut value = 0;
@@ -1539,62 +1596,83 @@ mod tests {
         );
         assert_eq!(ac_counter_load(counter, &mut value), AC_OK);
         assert_eq!(value, 5);
-        ac_counter_free(counter);
+        ac_counter_release(counter);
     }
 
     #[test]
-    fn freeing_a_primitive_wakes_its_waiters_with_closed() {
+    fn closing_a_primitive_wakes_its_waiters_with_closed() {
         let mutex = create(|out| ac_mutex_new(out)) as usize;
         assert_eq!(ac_mutex_lock(mutex as *const ac_mutex), AC_OK);
-        freeing_wakes_with_closed(
+        closing_wakes_with_closed(
             move || ac_mutex_lock(mutex as *const ac_mutex),
-            || ac_mutex_free(mutex as *mut ac_mutex),
+            || {
+                assert_eq!(ac_mutex_close(mutex as *const ac_mutex), AC_OK);
+                ac_mutex_release(mutex as *mut ac_mutex);
+            },
         );
 
         let rlock = create(|out| ac_rlock_new(out)) as usize;
         assert_eq!(ac_rlock_lock_as(rlock as *const ac_rlock, 1, 0), AC_OK);
-        freeing_wakes_with_closed(
+        closing_wakes_with_closed(
             move || ac_rlock_lock(rlock as *const ac_rlock),
-            || ac_rlock_free(rlock as *mut ac_rlock),
+            || {
+                assert_eq!(ac_rlock_close(rlock as *const ac_rlock), AC_OK);
+                ac_rlock_release(rlock as *mut ac_rlock);
+            },
         );
 
         let rwlock = create(|out| ac_rwlock_new(out)) as usize;
         assert_eq!(ac_rwlock_read_lock(rwlock as *const ac_rwlock), AC_OK);
-        freeing_wakes_with_closed(
+        closing_wakes_with_closed(
             move || ac_rwlock_write_lock(rwlock as *const ac_rwlock),
-            || ac_rwlock_free(rwlock as *mut ac_rwlock),
+            || {
+                assert_eq!(ac_rwlock_close(rwlock as *const ac_rwlock), AC_OK);
+                ac_rwlock_release(rwlock as *mut ac_rwlock);
+            },
         );
 
         let semaphore = create(|out| ac_semaphore_new(0, out)) as usize;
-        freeing_wakes_with_closed(
+        closing_wakes_with_closed(
             move || ac_semaphore_acquire(semaphore as *const ac_semaphore),
-            || ac_semaphore_free(semaphore as *mut ac_semaphore),
+            || {
+                assert_eq!(ac_semaphore_close(semaphore as *const ac_semaphore), AC_OK);
+                ac_semaphore_release(semaphore as *mut ac_semaphore);
+            },
         );
 
         let event = create(|out| ac_event_new(out)) as usize;
-        freeing_wakes_with_closed(
+        closing_wakes_with_closed(
             move || ac_event_wait(event as *const ac_event, AC_FOREVER),
-            || ac_event_free(event as *mut ac_event),
+            || {
+                assert_eq!(ac_event_close(event as *const ac_event), AC_OK);
+                ac_event_release(event as *mut ac_event);
+            },
         );
 
         let latch = create(|out| ac_latch_new(1, out)) as usize;
-        freeing_wakes_with_closed(
+        closing_wakes_with_closed(
             move || ac_latch_wait(latch as *const ac_latch, AC_FOREVER),
-            || ac_latch_free(latch as *mut ac_latch),
+            || {
+                assert_eq!(ac_latch_close(latch as *const ac_latch), AC_OK);
+                ac_latch_release(latch as *mut ac_latch);
+            },
         );
 
         let barrier = create(|out| ac_barrier_new(2, out)) as usize;
-        freeing_wakes_with_closed(
+        closing_wakes_with_closed(
             move || {
                 let barrier = barrier as *const ac_barrier;
                 ac_barrier_wait(barrier, AC_FOREVER, null_mut())
             },
-            || ac_barrier_free(barrier as *mut ac_barrier),
+            || {
+                assert_eq!(ac_barrier_close(barrier as *const ac_barrier), AC_OK);
+                ac_barrier_release(barrier as *mut ac_barrier);
+            },
         );
 
         let condition = create(|out| ac_condition_new(out)) as usize;
         let mutex = create(|out| ac_mutex_new(out)) as usize;
-        freeing_wakes_with_closed(
+        closing_wakes_with_closed(
             move || {
                 let mutex = mutex as *const ac_mutex;
                 assert_eq!(ac_mutex_lock(mutex), AC_OK);
@@ -1604,8 +1682,11 @@ mod tests {
                 assert_eq!(ac_mutex_unlock(mutex), AC_OK);
                 status
             },
-            || ac_condition_free(condition as *mut ac_condition),
+            || {
+                assert_eq!(ac_condition_close(condition as *const ac_condition), AC_OK);
+                ac_condition_release(condition as *mut ac_condition);
+            },
         );
-        ac_mutex_free(mutex as *mut ac_mutex);
+        ac_mutex_release(mutex as *mut ac_mutex);
     }
 }

@@ -664,10 +664,11 @@ impl Queue {
         discarded
     }
 
-    /// What freeing the queue's handle does: an immediate shutdown that
-    /// also wakes joiners with `Closed`.
-    pub fn abandon(&self) {
-        self.shutdown(true);
+    /// Closes the queue: a shutdown that keeps the queued items for getters
+    /// to drain (or, with `immediate`, discards them) and also wakes joiners
+    /// with `Closed`.
+    pub fn close(&self, immediate: bool) {
+        self.shutdown(immediate);
         self.abandoned.store(true, Ordering::SeqCst);
         self.joiners.notify_all();
     }

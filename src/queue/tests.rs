@@ -196,7 +196,7 @@ fn abandoning_wakes_getters_putters_and_joiners() {
         thread::spawn(move || queue.join(None))
     };
     thread::sleep(Duration::from_millis(30));
-    queue.abandon();
+    queue.close(true);
     assert_eq!(putter.join().unwrap(), Err(Error::Closed));
     assert_eq!(joiner.join().unwrap(), Err(Error::Closed));
     assert_eq!(queue.get(None), Err(Error::Closed));

@@ -23,7 +23,7 @@ impl Pool {
 impl Drop for Pool {
     fn drop(&mut self) {
         // SAFETY: the pool is live and freed once.
-        unsafe { ac_pool_free(self.0) };
+        unsafe { ac_pool_release(self.0) };
     }
 }
 
@@ -82,7 +82,7 @@ fn a_pool_range_sum_task_fails_at_once() {
             ac_future_result(future, AC_FOREVER as i64, &mut value),
             AC_OVERFLOW
         );
-        ac_future_free(future);
+        ac_future_release(future);
     }
     assert_eq!(value, UNTOUCHED);
 }
@@ -185,7 +185,7 @@ fn default_pool(value: Option<&str>) -> (ac_status, usize) {
             return (status, 0);
         }
         assert_eq!(ac_pool_get_stats(pool, &mut stats), AC_OK);
-        ac_pool_free(pool);
+        ac_pool_release(pool);
     }
     (AC_OK, stats.workers)
 }
@@ -195,7 +195,7 @@ fn allcore_num_threads_sizes_a_default_pool() {
     in_child(|| default_pool(Some("3")) == (AC_OK, 3));
     in_child(|| default_pool(Some(" 1\n")) == (AC_OK, 1));
     // SAFETY: no arguments.
-    let cpus = unsafe { ac_available_cpus() };
+    let cpus = unsafe { ac_pool_available_cpus() };
     in_child(move || default_pool(None) == (AC_OK, cpus));
     in_child(move || default_pool(Some("")) == (AC_OK, cpus));
     for bad in ["0", "-2", "two", "1.5", "4097"] {
@@ -216,7 +216,7 @@ fn allcore_num_threads_sizes_a_default_pool() {
         // SAFETY: valid out-pointer; freed below.
         unsafe {
             let status = ac_pool_new(2, null(), &mut pool);
-            ac_pool_free(pool);
+            ac_pool_release(pool);
             status == AC_OK
         }
     });
@@ -246,7 +246,7 @@ fn a_submitted_kernel_map_checks_every_input_then_runs_on_the_workers() {
             ac_future_result(future, AC_FOREVER as i64, &mut value),
             AC_OK
         );
-        ac_future_free(future);
+        ac_future_release(future);
     }
     assert_eq!((value, output), (4, [55, 6765, 832_040, 1]));
 
@@ -302,7 +302,7 @@ fn a_submitted_kernel_map_checks_every_input_then_runs_on_the_workers() {
             AC_OK
         );
         assert_eq!(value, 0);
-        ac_future_free(future);
+        ac_future_release(future);
     }
 }
 

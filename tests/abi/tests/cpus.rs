@@ -38,7 +38,7 @@ fn default_pool_workers() -> usize {
     unsafe {
         assert_eq!(ac_pool_new(0, null(), &mut pool), AC_OK);
         assert_eq!(ac_pool_get_stats(pool, &mut stats), AC_OK);
-        ac_pool_free(pool);
+        ac_pool_release(pool);
     }
     stats.workers
 }
@@ -54,7 +54,7 @@ fn affinity_mask_limits_the_default_worker_count() {
                 libc::sched_setaffinity(0, std::mem::size_of_val(&set), &set),
                 0
             );
-            ac_available_cpus() == 1 && default_pool_workers() == 1
+            ac_pool_available_cpus() == 1 && default_pool_workers() == 1
         }
     });
 }
@@ -101,7 +101,7 @@ impl Drop for OneCpuCgroup {
 #[test]
 fn cgroup_quota_limits_the_default_worker_count() {
     // SAFETY: no arguments.
-    if unsafe { ac_available_cpus() } < 2 {
+    if unsafe { ac_pool_available_cpus() } < 2 {
         // With one CPU a one-CPU quota changes nothing observable; the
         // affinity test above covers the restriction path.
         return;
@@ -116,7 +116,7 @@ fn cgroup_quota_limits_the_default_worker_count() {
     in_child(move || {
         std::fs::write(&procs, std::process::id().to_string()).is_ok()
             // SAFETY: no arguments.
-            && unsafe { ac_available_cpus() } == 1
+            && unsafe { ac_pool_available_cpus() } == 1
             && default_pool_workers() == 1
     });
 }

@@ -33,7 +33,7 @@ impl Pool {
 impl Drop for Pool {
     fn drop(&mut self) {
         // SAFETY: the pool is live and freed once.
-        unsafe { ac_pool_free(self.0) };
+        unsafe { ac_pool_release(self.0) };
     }
 }
 
@@ -68,7 +68,7 @@ fn submit_c_task_and_read_result() {
         let mut cancelled = true;
         assert_eq!(ac_future_cancel(future, &mut cancelled), AC_OK);
         assert!(!cancelled, "cancel after completion changes nothing");
-        ac_future_free(future);
+        ac_future_release(future);
     }
     assert!(pool.stats().completed >= 1);
     assert_eq!(pool.stats().workers, 2);
@@ -102,7 +102,7 @@ fn kernels_and_calls_on_the_pool() {
         );
         assert!(future.is_null());
         for f in futures {
-            ac_future_free(f);
+            ac_future_release(f);
         }
     }
 }
@@ -197,7 +197,7 @@ fn parallel_map_for_and_sum() {
 fn zero_workers_is_every_available_cpu() {
     let pool = Pool::new(0);
     // SAFETY: no arguments.
-    let cpus = unsafe { ac_available_cpus() };
+    let cpus = unsafe { ac_pool_available_cpus() };
     assert!(cpus >= 1);
     assert_eq!(pool.stats().workers, cpus);
 }
@@ -237,11 +237,11 @@ fn cancel_callbacks_and_wait_any() {
         let both = [blocker.cast_const(), queued.cast_const()];
         let mut index = 99;
         assert_eq!(
-            ac_futures_wait_any(both.as_ptr(), 2, 0, &mut index),
+            ac_future_wait_any(both.as_ptr(), 2, 0, &mut index),
             AC_WOULD_BLOCK
         );
         assert_eq!(
-            ac_futures_wait_any(both.as_ptr(), 2, 5_000_000, &mut index),
+            ac_future_wait_any(both.as_ptr(), 2, 5_000_000, &mut index),
             AC_TIMEOUT
         );
         assert_eq!(ac_future_wait(blocker, 0), AC_WOULD_BLOCK);
@@ -252,7 +252,7 @@ fn cancel_callbacks_and_wait_any() {
         assert_eq!(outcome.calls.load(Ordering::SeqCst), 1);
         assert_eq!(outcome.status, AC_CANCELLED);
         assert_eq!(
-            ac_futures_wait_any(both.as_ptr(), 2, AC_FOREVER as i64, &mut index),
+            ac_future_wait_any(both.as_ptr(), 2, AC_FOREVER as i64, &mut index),
             AC_OK
         );
         assert_eq!(index, 1);
@@ -260,7 +260,7 @@ fn cancel_callbacks_and_wait_any() {
 
         flag.store(1, Ordering::SeqCst);
         assert_eq!(
-            ac_futures_wait_all(both.as_ptr(), 2, AC_FOREVER as i64),
+            ac_future_wait_all(both.as_ptr(), 2, AC_FOREVER as i64),
             AC_OK
         );
         assert_eq!(result(blocker), (AC_OK, 42));
@@ -275,8 +275,8 @@ fn cancel_callbacks_and_wait_any() {
             (late.calls.load(Ordering::SeqCst), late.status, late.value),
             (1, AC_OK, 42)
         );
-        ac_future_free(blocker);
-        ac_future_free(queued);
+        ac_future_release(blocker);
+        ac_future_release(queued);
     }
 }
 
@@ -300,7 +300,7 @@ fn shutdown_resolves_every_future() {
                 AC_CANCELLED => {}
                 other => panic!("unexpected {}", status_name(other)),
             }
-            ac_future_free(f);
+            ac_future_release(f);
         }
         assert!(finished < 2000, "a cancel shutdown cancels queued tasks");
         assert_eq!(pool.stats().workers, 0, "shutdown joined the workers");
@@ -330,13 +330,13 @@ fn shutdown_resolves_every_future() {
         assert_eq!(ac_pool_shutdown(drained.0, AC_SHUTDOWN_DRAIN), AC_OK);
         for &f in &futures {
             assert_eq!(result(f), (AC_OK, 610));
-            ac_future_free(f);
+            ac_future_release(f);
         }
     }
 }
 
 #[test]
-fn freeing_a_future_wakes_its_waiters_with_closed() {
+fn closing_a_future_wakes_its_waiters_with_closed() {
     let pool = Pool::new(1);
     let flag = AtomicI32::new(0);
     let mut future = null_mut();
@@ -350,12 +350,14 @@ fn freeing_a_future_wakes_its_waiters_with_closed() {
     }
     let address = future as usize;
     let waiter = std::thread::spawn(move || {
-        // SAFETY: the handle is live when the wait starts; free wakes it.
+        // SAFETY: the handle is live when the wait starts; close wakes it.
         unsafe { ac_future_wait(address as *mut ac_future, AC_FOREVER as i64) }
     });
     std::thread::sleep(std::time::Duration::from_millis(50));
-    // SAFETY: the waiter holds its own reference for the duration of its call.
-    unsafe { ac_future_free(future) };
+    // SAFETY: live handle; the waiter holds its own reference for its call.
+    assert_eq!(unsafe { ac_future_close(future) }, AC_OK);
+    // SAFETY: as above; the last reference is the waiter's, dropped when it returns.
+    unsafe { ac_future_release(future) };
     assert_eq!(waiter.join().unwrap(), AC_CLOSED);
     flag.store(1, Ordering::SeqCst);
 }
@@ -406,17 +408,17 @@ fn bad_input_returns_statuses() {
         assert_eq!(ac_future_wait(null(), 0), AC_NULL_POINTER);
         assert_eq!(ac_future_result(null(), 0, &mut out), AC_NULL_POINTER);
         assert_eq!(
-            ac_futures_wait_any(null(), 0, 0, null_mut()),
+            ac_future_wait_any(null(), 0, 0, null_mut()),
             AC_NULL_POINTER
         );
         let mut index = 0;
         assert_eq!(
-            ac_futures_wait_any(null(), 0, 0, &mut index),
+            ac_future_wait_any(null(), 0, 0, &mut index),
             AC_INVALID_ARGUMENT
         );
-        assert_eq!(ac_futures_wait_all(null(), 0, 0), AC_OK);
-        ac_future_free(null_mut());
-        ac_pool_free(null_mut());
+        assert_eq!(ac_future_wait_all(null(), 0, 0), AC_OK);
+        ac_future_release(null_mut());
+        ac_pool_release(null_mut());
     }
 }
 
@@ -431,7 +433,7 @@ fn a_forked_child_can_use_a_pool_made_before_the_fork() {
             AC_OK
         );
         assert_eq!(result(future), (AC_OK, 6765));
-        ac_future_free(future);
+        ac_future_release(future);
     }
     // SAFETY: the child only calls allcore and async-signal-safe _exit.
     let child = unsafe { libc::fork() };

@@ -100,7 +100,7 @@ fn attached_gets_take_the_attachment_and_plain_gets_release_it() {
     let context = &released as *const Released as usize;
     assert!(released.lock().unwrap().iter().all(|&(c, _)| c == context));
     // SAFETY: live queue, freed once.
-    unsafe { ac_queue_free(queue) };
+    unsafe { ac_queue_release(queue) };
     assert_eq!(attachments(&released), vec![0x2000]);
 }
 
@@ -129,7 +129,7 @@ fn take_attached_takes_only_items_with_an_attachment() {
         0x30
     );
     // SAFETY: live queue, freed once.
-    unsafe { ac_queue_free(queue) };
+    unsafe { ac_queue_release(queue) };
     assert!(attachments(&released).is_empty());
 }
 
@@ -151,14 +151,14 @@ fn discarded_and_freed_items_release_their_attachments() {
     got.sort();
     assert_eq!(got, vec![1, 2, 3]);
     // SAFETY: live queue, freed once.
-    unsafe { ac_queue_free(queue) };
+    unsafe { ac_queue_release(queue) };
 
     let released = Released::default();
     let queue = new_attached(AC_QUEUE_FIFO as ac_queue_kind, 4, &released);
     assert_eq!(put_attached(queue, 7, b"left"), AC_OK);
     assert_eq!(put_attached(queue, 8, b"behind"), AC_OK);
     // SAFETY: live queue, freed once.
-    unsafe { ac_queue_free(queue) };
+    unsafe { ac_queue_release(queue) };
     assert_eq!(attachments(&released), vec![7, 8]);
 }
 
@@ -177,7 +177,7 @@ fn a_failed_put_keeps_the_attachment_with_the_caller() {
     assert_eq!(get_attached(queue), (AC_OK, 1, Vec::new()));
     assert_eq!(get_attached(queue).0, AC_CLOSED);
     // SAFETY: live queue, freed once.
-    unsafe { ac_queue_free(queue) };
+    unsafe { ac_queue_release(queue) };
     assert!(attachments(&released).is_empty());
 }
 
@@ -230,7 +230,7 @@ fn u64_gets_and_batches_release_or_hand_over_attachments() {
     assert_eq!(got[..3], sent[..]);
     assert_eq!(&buffer[..3], b"two");
     // SAFETY: live queue, freed once.
-    unsafe { ac_queue_free(queue) };
+    unsafe { ac_queue_release(queue) };
     assert_eq!(attachments(&released), vec![11]);
 }
 
@@ -294,7 +294,7 @@ fn keys_order_as_byte_strings_with_integer_priorities_among_them() {
     assert_eq!(status, AC_NULL_POINTER);
     // SAFETY: live queues, freed once.
     unsafe {
-        ac_queue_free(fifo);
-        ac_queue_free(queue);
+        ac_queue_release(fifo);
+        ac_queue_release(queue);
     }
 }

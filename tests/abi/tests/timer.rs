@@ -41,7 +41,7 @@ impl Pool {
 impl Drop for Pool {
     fn drop(&mut self) {
         // SAFETY: the pool is live and freed once.
-        unsafe { ac_pool_free(self.0) };
+        unsafe { ac_pool_release(self.0) };
     }
 }
 
@@ -68,7 +68,7 @@ fn a_timer_runs_its_task_after_the_delay() {
     assert_eq!(result(future), (AC_OK, 42));
     assert!(start.elapsed() >= Duration::from_millis(20));
     // SAFETY: the future is live and freed once.
-    unsafe { ac_future_free(future) };
+    unsafe { ac_future_release(future) };
 }
 
 #[test]
@@ -94,7 +94,7 @@ fn cancelling_the_future_stops_the_timer() {
     assert_eq!(state(future), AC_FUTURE_CANCELLED);
     assert_eq!(result(future).0, AC_CANCELLED);
     // SAFETY: the future is live and freed once.
-    unsafe { ac_future_free(future) };
+    unsafe { ac_future_release(future) };
 }
 
 #[test]
@@ -110,7 +110,7 @@ fn shutdown_cancels_pending_timers_in_either_mode() {
         for &future in &futures {
             assert_eq!(result(future).0, AC_CANCELLED);
             // SAFETY: the future is live and freed once.
-            unsafe { ac_future_free(future) };
+            unsafe { ac_future_release(future) };
         }
         let mut future = null_mut();
         // SAFETY: live (shut down) pool, valid out-pointer.
@@ -136,7 +136,7 @@ fn freeing_the_pool_cancels_pending_timers() {
     drop(pool);
     assert_eq!(result(future).0, AC_CANCELLED);
     // SAFETY: the future is live and freed once.
-    unsafe { ac_future_free(future) };
+    unsafe { ac_future_release(future) };
 }
 
 #[test]
@@ -196,7 +196,7 @@ fn a_forked_child_can_set_timers_on_a_pool_made_before_the_fork() {
     assert_eq!(result(pending).0, AC_CANCELLED);
     // SAFETY: the futures are live and freed once.
     unsafe {
-        ac_future_free(fired);
-        ac_future_free(pending);
+        ac_future_release(fired);
+        ac_future_release(pending);
     }
 }

@@ -109,7 +109,7 @@ __all__ = [
     "version",
 ]
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
 def version() -> tuple[int, int, int]:

@@ -12,7 +12,7 @@ from ._lib import library
 # Constants (#define).
 AC_FOREVER = -1
 AC_VERSION_MAJOR = 0
-AC_VERSION_MINOR = 1
+AC_VERSION_MINOR = 2
 AC_VERSION_PATCH = 0
 AC_QUEUE_DEFAULT_MAX_ITEM_SIZE = 67108864
 AC_KERNEL_FIB = 0
@@ -209,9 +209,23 @@ ac_pool_new = _declare(
         ctypes.POINTER(ctypes.POINTER(ac_pool)),
     ],
 )
-ac_pool_free = _declare(
-    "ac_pool_free",
+ac_pool_retain = _declare(
+    "ac_pool_retain",
+    ctypes.POINTER(ac_pool),
+    [
+        ctypes.POINTER(ac_pool),
+    ],
+)
+ac_pool_release = _declare(
+    "ac_pool_release",
     None,
+    [
+        ctypes.POINTER(ac_pool),
+    ],
+)
+ac_pool_close = _declare(
+    "ac_pool_close",
+    ac_status,
     [
         ctypes.POINTER(ac_pool),
     ],
@@ -328,8 +342,8 @@ ac_pool_busy_loop_for = _declare(
         ctypes.POINTER(ctypes.c_uint64),
     ],
 )
-ac_available_cpus = _declare(
-    "ac_available_cpus",
+ac_pool_available_cpus = _declare(
+    "ac_pool_available_cpus",
     ctypes.c_size_t,
     [],
 )
@@ -375,15 +389,29 @@ ac_future_on_done = _declare(
         ctypes.c_void_p,
     ],
 )
-ac_future_free = _declare(
-    "ac_future_free",
+ac_future_retain = _declare(
+    "ac_future_retain",
+    ctypes.POINTER(ac_future),
+    [
+        ctypes.POINTER(ac_future),
+    ],
+)
+ac_future_release = _declare(
+    "ac_future_release",
     None,
     [
         ctypes.POINTER(ac_future),
     ],
 )
-ac_futures_wait_any = _declare(
-    "ac_futures_wait_any",
+ac_future_close = _declare(
+    "ac_future_close",
+    ac_status,
+    [
+        ctypes.POINTER(ac_future),
+    ],
+)
+ac_future_wait_any = _declare(
+    "ac_future_wait_any",
     ac_status,
     [
         ctypes.POINTER(ctypes.POINTER(ac_future)),
@@ -392,8 +420,8 @@ ac_futures_wait_any = _declare(
         ctypes.POINTER(ctypes.c_size_t),
     ],
 )
-ac_futures_wait_all = _declare(
-    "ac_futures_wait_all",
+ac_future_wait_all = _declare(
+    "ac_future_wait_all",
     ac_status,
     [
         ctypes.POINTER(ctypes.POINTER(ac_future)),
@@ -514,9 +542,23 @@ ac_queue_get_many_attached = _declare(
         ctypes.POINTER(ctypes.c_size_t),
     ],
 )
-ac_queue_free = _declare(
-    "ac_queue_free",
+ac_queue_retain = _declare(
+    "ac_queue_retain",
+    ctypes.POINTER(ac_queue),
+    [
+        ctypes.POINTER(ac_queue),
+    ],
+)
+ac_queue_release = _declare(
+    "ac_queue_release",
     None,
+    [
+        ctypes.POINTER(ac_queue),
+    ],
+)
+ac_queue_close = _declare(
+    "ac_queue_close",
+    ac_status,
     [
         ctypes.POINTER(ac_queue),
     ],
@@ -724,8 +766,15 @@ ac_topic_new = _declare(
         ctypes.POINTER(ctypes.POINTER(ac_topic)),
     ],
 )
-ac_topic_free = _declare(
-    "ac_topic_free",
+ac_topic_retain = _declare(
+    "ac_topic_retain",
+    ctypes.POINTER(ac_topic),
+    [
+        ctypes.POINTER(ac_topic),
+    ],
+)
+ac_topic_release = _declare(
+    "ac_topic_release",
     None,
     [
         ctypes.POINTER(ac_topic),
@@ -792,9 +841,23 @@ ac_mutex_new = _declare(
         ctypes.POINTER(ctypes.POINTER(ac_mutex)),
     ],
 )
-ac_mutex_free = _declare(
-    "ac_mutex_free",
+ac_mutex_retain = _declare(
+    "ac_mutex_retain",
+    ctypes.POINTER(ac_mutex),
+    [
+        ctypes.POINTER(ac_mutex),
+    ],
+)
+ac_mutex_release = _declare(
+    "ac_mutex_release",
     None,
+    [
+        ctypes.POINTER(ac_mutex),
+    ],
+)
+ac_mutex_close = _declare(
+    "ac_mutex_close",
+    ac_status,
     [
         ctypes.POINTER(ac_mutex),
     ],
@@ -860,9 +923,23 @@ ac_rlock_new = _declare(
         ctypes.POINTER(ctypes.POINTER(ac_rlock)),
     ],
 )
-ac_rlock_free = _declare(
-    "ac_rlock_free",
+ac_rlock_retain = _declare(
+    "ac_rlock_retain",
+    ctypes.POINTER(ac_rlock),
+    [
+        ctypes.POINTER(ac_rlock),
+    ],
+)
+ac_rlock_release = _declare(
+    "ac_rlock_release",
     None,
+    [
+        ctypes.POINTER(ac_rlock),
+    ],
+)
+ac_rlock_close = _declare(
+    "ac_rlock_close",
+    ac_status,
     [
         ctypes.POINTER(ac_rlock),
     ],
@@ -961,9 +1038,23 @@ ac_rwlock_new = _declare(
         ctypes.POINTER(ctypes.POINTER(ac_rwlock)),
     ],
 )
-ac_rwlock_free = _declare(
-    "ac_rwlock_free",
+ac_rwlock_retain = _declare(
+    "ac_rwlock_retain",
+    ctypes.POINTER(ac_rwlock),
+    [
+        ctypes.POINTER(ac_rwlock),
+    ],
+)
+ac_rwlock_release = _declare(
+    "ac_rwlock_release",
     None,
+    [
+        ctypes.POINTER(ac_rwlock),
+    ],
+)
+ac_rwlock_close = _declare(
+    "ac_rwlock_close",
+    ac_status,
     [
         ctypes.POINTER(ac_rwlock),
     ],
@@ -1042,9 +1133,23 @@ ac_semaphore_new_bounded = _declare(
         ctypes.POINTER(ctypes.POINTER(ac_semaphore)),
     ],
 )
-ac_semaphore_free = _declare(
-    "ac_semaphore_free",
+ac_semaphore_retain = _declare(
+    "ac_semaphore_retain",
+    ctypes.POINTER(ac_semaphore),
+    [
+        ctypes.POINTER(ac_semaphore),
+    ],
+)
+ac_semaphore_release = _declare(
+    "ac_semaphore_release",
     None,
+    [
+        ctypes.POINTER(ac_semaphore),
+    ],
+)
+ac_semaphore_close = _declare(
+    "ac_semaphore_close",
+    ac_status,
     [
         ctypes.POINTER(ac_semaphore),
     ],
@@ -1080,15 +1185,15 @@ ac_semaphore_acquire_n = _declare(
         ctypes.c_int64,
     ],
 )
-ac_semaphore_release = _declare(
-    "ac_semaphore_release",
+ac_semaphore_post = _declare(
+    "ac_semaphore_post",
     ac_status,
     [
         ctypes.POINTER(ac_semaphore),
     ],
 )
-ac_semaphore_release_n = _declare(
-    "ac_semaphore_release_n",
+ac_semaphore_post_n = _declare(
+    "ac_semaphore_post_n",
     ac_status,
     [
         ctypes.POINTER(ac_semaphore),
@@ -1110,9 +1215,23 @@ ac_condition_new = _declare(
         ctypes.POINTER(ctypes.POINTER(ac_condition)),
     ],
 )
-ac_condition_free = _declare(
-    "ac_condition_free",
+ac_condition_retain = _declare(
+    "ac_condition_retain",
+    ctypes.POINTER(ac_condition),
+    [
+        ctypes.POINTER(ac_condition),
+    ],
+)
+ac_condition_release = _declare(
+    "ac_condition_release",
     None,
+    [
+        ctypes.POINTER(ac_condition),
+    ],
+)
+ac_condition_close = _declare(
+    "ac_condition_close",
+    ac_status,
     [
         ctypes.POINTER(ac_condition),
     ],
@@ -1157,9 +1276,23 @@ ac_event_new = _declare(
         ctypes.POINTER(ctypes.POINTER(ac_event)),
     ],
 )
-ac_event_free = _declare(
-    "ac_event_free",
+ac_event_retain = _declare(
+    "ac_event_retain",
+    ctypes.POINTER(ac_event),
+    [
+        ctypes.POINTER(ac_event),
+    ],
+)
+ac_event_release = _declare(
+    "ac_event_release",
     None,
+    [
+        ctypes.POINTER(ac_event),
+    ],
+)
+ac_event_close = _declare(
+    "ac_event_close",
+    ac_status,
     [
         ctypes.POINTER(ac_event),
     ],
@@ -1202,9 +1335,23 @@ ac_barrier_new = _declare(
         ctypes.POINTER(ctypes.POINTER(ac_barrier)),
     ],
 )
-ac_barrier_free = _declare(
-    "ac_barrier_free",
+ac_barrier_retain = _declare(
+    "ac_barrier_retain",
+    ctypes.POINTER(ac_barrier),
+    [
+        ctypes.POINTER(ac_barrier),
+    ],
+)
+ac_barrier_release = _declare(
+    "ac_barrier_release",
     None,
+    [
+        ctypes.POINTER(ac_barrier),
+    ],
+)
+ac_barrier_close = _declare(
+    "ac_barrier_close",
+    ac_status,
     [
         ctypes.POINTER(ac_barrier),
     ],
@@ -1264,9 +1411,23 @@ ac_latch_new = _declare(
         ctypes.POINTER(ctypes.POINTER(ac_latch)),
     ],
 )
-ac_latch_free = _declare(
-    "ac_latch_free",
+ac_latch_retain = _declare(
+    "ac_latch_retain",
+    ctypes.POINTER(ac_latch),
+    [
+        ctypes.POINTER(ac_latch),
+    ],
+)
+ac_latch_release = _declare(
+    "ac_latch_release",
     None,
+    [
+        ctypes.POINTER(ac_latch),
+    ],
+)
+ac_latch_close = _declare(
+    "ac_latch_close",
+    ac_status,
     [
         ctypes.POINTER(ac_latch),
     ],
@@ -1303,9 +1464,23 @@ ac_counter_new = _declare(
         ctypes.POINTER(ctypes.POINTER(ac_counter)),
     ],
 )
-ac_counter_free = _declare(
-    "ac_counter_free",
+ac_counter_retain = _declare(
+    "ac_counter_retain",
+    ctypes.POINTER(ac_counter),
+    [
+        ctypes.POINTER(ac_counter),
+    ],
+)
+ac_counter_release = _declare(
+    "ac_counter_release",
     None,
+    [
+        ctypes.POINTER(ac_counter),
+    ],
+)
+ac_counter_close = _declare(
+    "ac_counter_close",
+    ac_status,
     [
         ctypes.POINTER(ac_counter),
     ],

@@ -213,7 +213,7 @@ class KernelBatch:
             self._status = _ffi.ac_future_result(self._handle, 0, None)
             _running_batches.discard(self)
             handle, self._handle = self._handle, ctypes.POINTER(_ffi.ac_future)()
-        _ffi.ac_future_free(handle)
+        _ffi.ac_future_release(handle)
 
 
 def _kernel(

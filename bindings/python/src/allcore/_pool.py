@@ -77,7 +77,7 @@ def available_cpus() -> int:
     for CPU-bound native work (``ThreadPool()`` picks ``ThreadPoolExecutor``'s
     default, which adds room for tasks that wait on I/O).
     """
-    return int(_ffi.ac_available_cpus())
+    return int(_ffi.ac_pool_available_cpus())
 
 
 def _default_max_workers() -> int:
@@ -242,7 +242,7 @@ class _PoolFuture(concurrent.futures.Future[Any]):
 
     # Bound here, not looked up in the module, so that a future freed while
     # the interpreter exits (module globals already cleared) still frees.
-    _free = staticmethod(_ffi.ac_future_free)
+    _free = staticmethod(_ffi.ac_future_release)
 
     def __del__(self):
         handle, self._handle = getattr(self, "_handle", None), None
@@ -280,7 +280,7 @@ class ThreadPool(concurrent.futures.ThreadPoolExecutor):
 
     # Bound here, not looked up in the module, so that a pool freed while the
     # interpreter exits (module globals already cleared) still frees.
-    _free = staticmethod(_ffi.ac_pool_free)
+    _free = staticmethod(_ffi.ac_pool_release)
 
     def __init__(
         self,
@@ -417,7 +417,7 @@ class ThreadPool(concurrent.futures.ThreadPoolExecutor):
             handle, self._handle = self._handle, None
         if handle is not None:
             _live_pools.discard(self)
-            _ffi.ac_pool_free(handle)
+            _ffi.ac_pool_release(handle)
 
     def __exit__(
         self,
@@ -547,6 +547,18 @@ class ThreadPool(concurrent.futures.ThreadPoolExecutor):
         return result
 
     # -- internals ---------------------------------------------------------
+
+    @property
+    def _as_parameter_(self) -> Any:
+        """The native ``ac_pool *``, so the pool passes straight to a ctypes function."""
+        return self._live_handle()
+
+    @property
+    def handle(self) -> int:
+        """The native pool's address, to hand the pool to C or Go in this
+        process; it stays valid while the pool is open, and a receiver that
+        keeps it longer takes a reference with ``ac_pool_retain``."""
+        return ctypes.cast(self._live_handle(), ctypes.c_void_p).value
 
     def _live_handle(self):
         handle = self._handle

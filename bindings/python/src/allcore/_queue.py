@@ -272,8 +272,18 @@ _release_callback = _RELEASE(_release)
 _queue_new = _declare(
     library, "ac_queue_new_attached", ctypes.c_int32, _SIZE, _SIZE, _RELEASE, _P, _P
 )
-_queue_free = _declare(library, "ac_queue_free", _P)
-_queue_free.restype = None
+_queue_shutdown_now = _declare(library, "ac_queue_shutdown", _P, ctypes.c_bool, _P)
+_queue_close = _declare(library, "ac_queue_close", _P)
+_queue_release = _declare(library, "ac_queue_release", _P)
+_queue_release.restype = None
+
+
+def _queue_free(handle: Any) -> None:
+    """Shut the queue down discarding its items, close it and release it."""
+    _queue_shutdown_now(handle, True, None)
+    _queue_close(handle)
+    _queue_release(handle)
+
 
 # Hot: the first try of a put and of a get (PyDLL: the GIL is kept).
 #
@@ -330,8 +340,16 @@ _closed = _declare(quick_library, "ac_queue_closed", _P, _P)
 _unfinished = _declare(quick_library, "ac_queue_unfinished_tasks", _P, _P)
 
 _topic_new = _declare(library, "ac_topic_new", _P)
-_topic_free = _declare(library, "ac_topic_free", _P)
-_topic_free.restype = None
+_topic_release = _declare(library, "ac_topic_release", _P)
+_topic_release.restype = None
+
+
+def _topic_free(handle: Any) -> None:
+    """Close the topic and release it."""
+    _topic_close(handle)
+    _topic_release(handle)
+
+
 _topic_close = _declare(library, "ac_topic_close", _P)
 _topic_subscribe = _declare(library, "ac_topic_subscribe", _P, _P)
 _topic_unsubscribe = _declare(library, "ac_topic_unsubscribe", _P, _P)

@@ -180,6 +180,15 @@ def _function(name: str, restype: Any, *argtypes: Any) -> Any:
     return function
 
 
+def _disposer(kind: str) -> Callable[[Any], None]:
+    """What giving up a handle of ``ac_<kind>`` does: release Python's
+    reference. Python's own waiters have left by then (they wait in slices
+    and see :meth:`_Native.close`); C or Go code holding references of its
+    own keeps the object."""
+    release: Callable[[Any], None] = _function(f"ac_{kind}_release", None, _P)
+    return release
+
+
 def _quick_function(name: str, restype: Any, *argtypes: Any) -> Any:
     """As :func:`_function`, for a call that never blocks: it keeps the GIL."""
     function = quick_library[name]
@@ -244,6 +253,8 @@ class _Native:
     """Owns one native handle: close, finalizer, and guarded slow-path use."""
 
     _kind = "object"
+    # The C name of the object (``mutex`` for ac_mutex), for from_handle.
+    _c_name: ClassVar[str] = ""
     _free: ClassVar[Any] = None
     _fast_names: ClassVar[tuple[str, ...]] = ()
     _handle: Any
@@ -253,13 +264,41 @@ class _Native:
         self._guard = threading.Lock()
         self._users = 0
         self._closed = False
-        self._finalizer = weakref.finalize(self, type(self)._free, handle)
+        # An adopted handle is only released: its other owners keep using it.
+        release = getattr(_adopting, "release", None)
+        _adopting.release = None
+        self._finalizer = weakref.finalize(self, release or type(self)._free, handle)
+
+    @classmethod
+    def from_handle(cls, address: int, *args: Any, **kwargs: Any) -> Any:
+        """Adopt a native object made elsewhere (by C, Go, or another allcore
+        object's :attr:`handle`), taking a reference of its own.
+
+        ``args`` are the constructor's, where it needs some. :meth:`close`
+        then releases this reference only; the object stays open for its
+        other owners.
+        """
+        if not cls._c_name:
+            raise TypeError(f"{cls.__name__} cannot adopt a handle")
+        if not address:
+            raise ValueError("a NULL handle")
+        retain = _function(f"ac_{cls._c_name}_retain", _P, _P)
+        handle = _P(retain(operator.index(address)))
+        _adopting.handle = handle
+        _adopting.release = _function(f"ac_{cls._c_name}_release", None, _P)
+        try:
+            return cls(*args, **kwargs)
+        finally:
+            _adopting.handle = None
+            _adopting.release = None
 
     def close(self) -> None:
-        """Free the native object. Calling it again does nothing.
+        """Release Python's reference to the native object. Calling it again
+        does nothing.
 
         Threads waiting on it raise :class:`~allcore.ClosedError` within one
-        wait slice; the memory is freed when the last of them has left.
+        wait slice; the reference is released when the last of them has
+        left. C or Go code holding references of its own keeps the object.
         """
         with self._guard:
             if self._closed:
@@ -273,6 +312,20 @@ class _Native:
     def closed(self) -> bool:
         """Whether :meth:`close` was called."""
         return self._closed
+
+    @property
+    def _as_parameter_(self) -> Any:
+        """The native handle, so the object passes straight to a ctypes
+        function taking an ``ac_<object> *``."""
+        return self._handle_now()
+
+    @property
+    def handle(self) -> int:
+        """The native handle's address, to hand the object to C or Go in this
+        process; it stays valid while this object is open, and a receiver
+        that keeps it longer takes a reference with ``ac_<object>_retain``."""
+        handle: int = self._handle_now().value
+        return handle
 
     def _disarm(self) -> None:
         """Replace the frame-free fast callables with ones that raise."""
@@ -379,7 +432,16 @@ class _Native:
         return "open"
 
 
+# A handle being adopted by ``from_handle`` on this thread: the constructor
+# it calls takes it instead of creating a native object.
+_adopting = threading.local()
+
+
 def _new(constructor: Any, *args: Any) -> Any:
+    adopted = getattr(_adopting, "handle", None)
+    if adopted is not None:
+        _adopting.handle = None
+        return adopted
     handle = _P()
     _check(constructor(*args, ctypes.byref(handle)), constructor.__name__)
     return handle
@@ -421,7 +483,7 @@ def _address(obj: object) -> str:
 # ------------------------------------------------------------------ Lock
 
 _mutex_new = _function("ac_mutex_new", _status, _P)
-_mutex_free = _function("ac_mutex_free", None, _P)
+_mutex_free = _disposer("mutex")
 _mutex_try_lock = _handle_function(
     "ac_mutex_try_lock", _Results(True, "Lock.acquire", would_block=(_WOULD_BLOCK,)).__getitem__
 )
@@ -446,6 +508,7 @@ class Lock(_Native):
     """
 
     _kind = "Lock"
+    _c_name = "mutex"
     _free = _mutex_free
     _fast_names = ("release", "_try", "_try_status", "_entry", "_read_locked")
 
@@ -518,7 +581,7 @@ class Lock(_Native):
 # ----------------------------------------------------------------- RLock
 
 _rlock_new = _function("ac_rlock_new", _status, _P)
-_rlock_free = _function("ac_rlock_free", None, _P)
+_rlock_free = _disposer("rlock")
 _rlock_try_lock = _handle_function(
     "ac_rlock_try_lock",
     _Results(True, "RLock.acquire", would_block=(_WOULD_BLOCK,)).__getitem__,
@@ -550,6 +613,7 @@ class RLock(_Native):
     """
 
     _kind = "RLock"
+    _c_name = "rlock"
     _free = _rlock_free
     _fast_names = ("release", "_try", "_try_status", "_entry", "_read_owned")
 
@@ -651,7 +715,7 @@ class RLock(_Native):
 # ------------------------------------------------------------- Condition
 
 _condition_new = _function("ac_condition_new", _status, _P)
-_condition_free = _function("ac_condition_free", None, _P)
+_condition_free = _disposer("condition")
 _condition_wait = _function("ac_condition_wait", _status, _P, _P, _I64)
 _condition_wait_rlock = _function("ac_condition_wait_rlock", _status, _P, _P, _I64)
 _condition_notify = _quick_function("ac_condition_notify", _status, _P, _I64)
@@ -854,14 +918,14 @@ class Condition(_Native):
 
 _semaphore_new = _function("ac_semaphore_new", _status, _I64, _P)
 _semaphore_new_bounded = _function("ac_semaphore_new_bounded", _status, _I64, _P)
-_semaphore_free = _function("ac_semaphore_free", None, _P)
+_semaphore_free = _disposer("semaphore")
 _semaphore_try_acquire = _handle_function(
     "ac_semaphore_try_acquire",
     _Results(True, "Semaphore.acquire", would_block=(_WOULD_BLOCK,)).__getitem__,
 )
 _semaphore_acquire_timeout = _function("ac_semaphore_acquire_timeout", _status, _P, _I64)
-_semaphore_release = _handle_function("ac_semaphore_release", _status)
-_semaphore_release_n = _quick_function("ac_semaphore_release_n", _status, _P, _I64)
+_semaphore_release = _handle_function("ac_semaphore_post", _status)
+_semaphore_release_n = _quick_function("ac_semaphore_post_n", _status, _P, _I64)
 _semaphore_value = _handle_function("ac_semaphore_value", _status)
 
 
@@ -869,6 +933,7 @@ class Semaphore(_Native):
     """A counting semaphore (``threading.Semaphore``)."""
 
     _kind = "Semaphore"
+    _c_name = "semaphore"
     _free = _semaphore_free
     _fast_names = ("_try", "_entry", "_release_one")
     _bounded = False
@@ -968,7 +1033,7 @@ class BoundedSemaphore(Semaphore):
 # ----------------------------------------------------------------- Event
 
 _event_new = _function("ac_event_new", _status, _P)
-_event_free = _function("ac_event_free", None, _P)
+_event_free = _disposer("event")
 _event_set = _handle_function("ac_event_set", _Results(None, "Event.set").__getitem__)
 _event_clear = _handle_function("ac_event_clear", _Results(None, "Event.clear").__getitem__)
 _event_is_set = _handle_function("ac_event_is_set", _Results(None, "Event.is_set").__getitem__)
@@ -979,6 +1044,7 @@ class Event(_Native):
     """An event flag (``threading.Event``)."""
 
     _kind = "Event"
+    _c_name = "event"
     _free = _event_free
     _fast_names = ("set", "clear", "_read_flag")
 
@@ -1028,7 +1094,7 @@ class Event(_Native):
 # --------------------------------------------------------------- Barrier
 
 _barrier_new = _function("ac_barrier_new", _status, _I64, _P)
-_barrier_free = _function("ac_barrier_free", None, _P)
+_barrier_free = _disposer("barrier")
 _barrier_wait = _function("ac_barrier_wait", _status, _P, _I64, _P)
 _barrier_abort = _quick_function("ac_barrier_abort", _status, _P)
 _barrier_reset = _quick_function("ac_barrier_reset", _status, _P)
@@ -1230,7 +1296,7 @@ class Barrier:
 # ---------------------------------------------------------------- RWLock
 
 _rwlock_new = _function("ac_rwlock_new", _status, _P)
-_rwlock_free = _function("ac_rwlock_free", None, _P)
+_rwlock_free = _disposer("rwlock")
 _rwlock_try_read = _quick_function(
     "ac_rwlock_try_read_lock",
     _Results(True, "RWLock.acquire_read", would_block=(_WOULD_BLOCK,)).__getitem__,
@@ -1282,6 +1348,7 @@ class RWLock(_Native):
     """
 
     _kind = "RWLock"
+    _c_name = "rwlock"
     _free = _rwlock_free
     _fast_names = ("release_read", "release_write", "_try_read", "_try_write")
 
@@ -1333,7 +1400,7 @@ def _call_attribute(obj: object, name: str) -> Any:
 # ----------------------------------------------------------------- Latch
 
 _latch_new = _function("ac_latch_new", _status, _I64, _P)
-_latch_free = _function("ac_latch_free", None, _P)
+_latch_free = _disposer("latch")
 _latch_count_down = _quick_function("ac_latch_count_down", _status, _P, _I64)
 _latch_wait = _function("ac_latch_wait", _status, _P, _I64)
 _latch_count = _handle_function("ac_latch_count", _status)
@@ -1346,6 +1413,7 @@ class CountDownLatch(_Native):
     """
 
     _kind = "CountDownLatch"
+    _c_name = "latch"
     _free = _latch_free
 
     def __init__(self, count: int) -> None:
@@ -1380,7 +1448,7 @@ class CountDownLatch(_Native):
 # --------------------------------------------------------------- Counter
 
 _counter_new = _function("ac_counter_new", _status, _I64, _P)
-_counter_free = _function("ac_counter_free", None, _P)
+_counter_free = _disposer("counter")
 _counter_add = _quick_function("ac_counter_add", _status, _P, _I64, _P)
 _counter_load = _handle_function("ac_counter_load", _status)
 _counter_store = _quick_function("ac_counter_store", _status, _P, _I64)
@@ -1407,6 +1475,7 @@ class AtomicCounter(_Native):
     """
 
     _kind = "AtomicCounter"
+    _c_name = "counter"
     _free = _counter_free
 
     def __init__(self, value: int = 0) -> None:

@@ -55,7 +55,7 @@ def _timer_pool() -> Any:
     global _pool
     with _pool_lock:
         if _pool is None:
-            workers = max(4, _ffi.ac_available_cpus())
+            workers = max(4, _ffi.ac_pool_available_cpus())
             handle = ctypes.POINTER(_ffi.ac_pool)()
             status = _ffi.ac_pool_new(workers, b"allcore-timer", ctypes.byref(handle))
             check(status, "the Timer pool")
@@ -322,7 +322,7 @@ class Timer:
     def __del__(self) -> None:
         handle, self._handle = getattr(self, "_handle", None), None
         if handle is not None:
-            _ffi.ac_future_free(handle)
+            _ffi.ac_future_release(handle)
 
 
 def _wait_at_exit() -> None:
