@@ -41,8 +41,10 @@
 //! # Lifetime
 //!
 //! Each process maps an object once per handle chain: the core object here
-//! unmaps on drop. A named object keeps a count of the processes that
-//! opened it; when the last one drops its object, the name is unlinked.
+//! unmaps on drop. A named object records the processes that created or
+//! opened it (pid and start time) in its header; when the last live one
+//! drops its object, the name is unlinked. A user that died without
+//! dropping it is cleared by the next one that drops it.
 //! `unlink` removes a name at once (processes that mapped it keep using
 //! it). An anonymous object goes when the last process unmaps it.
 

@@ -10,12 +10,15 @@ use std::ffi::CString;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use super::identity::{alive, me};
 use crate::{Error, Result};
 
 /// "ACSHM" and the layout version, stored last when a region is ready.
 const MAGIC: u64 = 0x4143_5348_4d00_0001;
-/// Bytes before the object's state.
-pub(crate) const HEADER_SIZE: usize = 64;
+/// Bytes before the object's state: the header and its table of users.
+pub(crate) const HEADER_SIZE: usize = 4096;
+/// Processes a named region records as its users at once.
+const USER_SLOTS: usize = (HEADER_SIZE - 32) / 16;
 /// How long an opener waits for a creator to finish a region.
 const READY_WAIT: Duration = Duration::from_secs(2);
 
@@ -32,14 +35,28 @@ pub(crate) enum Kind {
     Counter = 7,
 }
 
+/// A process that created or opened a named region (pid 0 = free slot).
+#[repr(C)]
+struct User {
+    pid: AtomicU32,
+    _pad: u32,
+    start: AtomicU64,
+}
+
 #[repr(C)]
 struct Header {
     magic: AtomicU64,
     kind: AtomicU32,
-    /// Processes that opened a named region and have not dropped it.
-    users: AtomicU32,
+    _pad: u32,
     size: AtomicU64,
+    _reserved: u64,
+    /// The processes using a named region. A process that dies without
+    /// releasing stays here until the next release finds it dead; the last
+    /// live user to release removes the name.
+    users: [User; USER_SLOTS],
 }
+
+const _: () = assert!(std::mem::size_of::<Header>() <= HEADER_SIZE);
 
 /// One process's mapping of a region.
 pub(crate) struct Region {
@@ -49,6 +66,8 @@ pub(crate) struct Region {
     /// The process that mapped it: a child that inherited the mapping over
     /// `fork` does not count as a user of the name.
     mapped_by: u32,
+    /// This mapping's slot in the users table (None = not recorded).
+    slot: Option<usize>,
 }
 
 // SAFETY: the mapping is shared memory accessed only through atomics and
@@ -189,13 +208,17 @@ impl Region {
             len,
             name,
             mapped_by: std::process::id(),
+            slot: None,
         };
         init(region.body());
         let header = region.header();
         header.kind.store(kind as u32, Ordering::Relaxed);
         header.size.store(len as u64, Ordering::Relaxed);
-        header.users.store(1, Ordering::Relaxed);
         header.magic.store(MAGIC, Ordering::Release);
+        let mut region = region;
+        if region.name.is_some() {
+            region.slot = region.record_user();
+        }
         Ok(region)
     }
 
@@ -240,6 +263,7 @@ impl Region {
             len,
             name: None,
             mapped_by: std::process::id(),
+            slot: None,
         };
         let header = region.header();
         while header.magic.load(Ordering::Acquire) != MAGIC {
@@ -257,18 +281,59 @@ impl Region {
                 "the shared object is of another type",
             ));
         }
-        header.users.fetch_add(1, Ordering::Relaxed);
         region.name = Some(name);
+        region.slot = region.record_user();
         Ok(region)
+    }
+}
+
+impl Region {
+    /// Records this process in the users table (None when it is full: the
+    /// name may then go while this process still uses its mapping).
+    fn record_user(&self) -> Option<usize> {
+        let me = me();
+        self.header().users.iter().position(|user| {
+            let claimed = user
+                .pid
+                .compare_exchange(0, me.pid, Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok();
+            if claimed {
+                user.start.store(me.start, Ordering::Release);
+            }
+            claimed
+        })
+    }
+
+    /// Drops this process from the users table and clears dead users;
+    /// true when no live user is left.
+    fn forget_user(&self) -> bool {
+        let users = &self.header().users;
+        if let Some(slot) = self.slot {
+            users[slot].start.store(0, Ordering::Relaxed);
+            users[slot].pid.store(0, Ordering::Release);
+        }
+        let mut live = false;
+        for user in users {
+            let pid = user.pid.load(Ordering::Acquire);
+            if pid == 0 {
+                continue;
+            }
+            if alive(pid, user.start.load(Ordering::Acquire)) {
+                live = true;
+            } else {
+                let _ = user
+                    .pid
+                    .compare_exchange(pid, 0, Ordering::AcqRel, Ordering::Relaxed);
+            }
+        }
+        !live
     }
 }
 
 impl Drop for Region {
     fn drop(&mut self) {
         if let Some(name) = &self.name {
-            if self.mapped_by == std::process::id()
-                && self.header().users.fetch_sub(1, Ordering::AcqRel) == 1
-            {
+            if self.mapped_by == std::process::id() && self.forget_user() {
                 // SAFETY: a valid C string; it may already be unlinked.
                 unsafe { libc::shm_unlink(name.as_ptr()) };
             }
