@@ -40,7 +40,7 @@ pkg_config_files = \
 		allcore-static.pc.in > $(4)/allcore-static.pc
 export PKG_CONFIG_PATH := $(LIB_DIR)/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH))
 
-.PHONY: all deps build header python-ffi lint install test test-rust test-c test-install test-python test-package test-go demo bench clean
+.PHONY: all deps build header python-ffi lint install test test-rust test-c test-install test-python test-package test-go check-shm demo bench clean
 
 all: build
 
@@ -108,7 +108,14 @@ test-package: deps
 test-go: build
 	cd bindings/go && $(GO) test -count=1 ./...
 
-test: deps lint test-rust test-c test-install test-python test-package test-go
+# Nothing of ours may stay in /dev/shm after the suites (shared-memory
+# objects go with their last user or their unlink).
+check-shm:
+	@left=$$(ls /dev/shm 2>/dev/null | grep '^allcore-' || true); \
+	if [ -n "$$left" ]; then echo "left in /dev/shm: $$left" >&2; exit 1; fi; \
+	echo "/dev/shm: nothing left behind"
+
+test: deps lint test-rust test-c test-install test-python test-package test-go check-shm
 	@echo "all checks passed"
 
 demo: build

@@ -3,7 +3,7 @@
 // allcore.multiprocessing.Queue) until the queue is shut down, then prints
 // how many arrived and their sum.
 //
-//	go run ./examples/shm_consumer NAME
+//	go run ./cmd/shm_consumer NAME
 package main
 
 import (
