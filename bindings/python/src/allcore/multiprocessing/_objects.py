@@ -8,6 +8,7 @@ import itertools
 import os
 import queue as _stdlib_queue
 import secrets
+import struct
 import threading
 import time
 import warnings
@@ -19,7 +20,19 @@ from typing import Any
 from .. import _ffi
 from .._errors import error_for
 from .._lib import library, quick_library
-from .._queue import _MARK, _OBJECT, _PREFIX_PICKLE, ShutDown, _decode, _wire
+from .._queue import (
+    _BARE_INTS,
+    _MARK,
+    _OBJECT,
+    _PREFIX_INT,
+    _PREFIX_PICKLE,
+    _TAG_INT,
+    ShutDown,
+    _decode,
+    _pack_int64,
+    _unpack_int64,
+    _wire,
+)
 
 BrokenBarrierError = threading.BrokenBarrierError
 
@@ -183,6 +196,17 @@ def _reopen(cls: type[_Shared], name: str, state: dict[str, Any]) -> _Shared:
 
 _q_put, _q_put_wait = _both("ac_shm_queue_put", _P, _P, _SIZE, _I64)
 _q_get, _q_get_wait = _both("ac_shm_queue_get", _P, _P, _SIZE, _I64, ctypes.POINTER(_SIZE))
+# The hot first tries go without argtypes (no converter call per argument)
+# where libffi sign-extends a C int into the 64-bit register a size_t or
+# int64_t parameter reads (x86-64 and arm64, not Windows), as allcore.Queue
+# does: the handle is a ready c_void_p, the data bytes or a ctypes buffer,
+# the length and the timeout 0 small ints, the out-parameter a byref.
+if _BARE_INTS:
+    _q_try_put = _declare(quick_library, "ac_shm_queue_put")
+    _q_try_get = _declare(quick_library, "ac_shm_queue_get")
+    _q_try_put.argtypes = _q_try_get.argtypes = None
+else:
+    _q_try_put, _q_try_get = _q_put, _q_get
 _q_put_many, _q_put_many_wait = _both(
     "ac_shm_queue_put_many", _P, _P, _P, _SIZE, _I64, ctypes.POINTER(_SIZE)
 )
@@ -205,23 +229,27 @@ _q_join = _declare(library, "ac_shm_queue_join", _P, _I64)
 _q_unfinished = _declare(quick_library, "ac_shm_queue_unfinished_tasks", _P, ctypes.POINTER(_U64))
 
 
-class _Buffer(threading.local):
-    """Each thread's receive buffer: a bytearray, its memoryview, a ctypes
-    view for the native call, and the length out-parameter."""
+class _Receiver(threading.local):
+    """Each thread's receive state for one queue: a bytearray, its
+    memoryview, a ctypes view of it for the native call, the length
+    out-parameter, and the first try of a get with all of them bound."""
 
-    def __init__(self) -> None:
-        self.resize(_FIRST_BUFFER)
+    def __init__(self, handle: ctypes.c_void_p) -> None:
+        self.handle = handle
         self.length = _SIZE()
         self.length_ref = ctypes.byref(self.length)
+        self.resize(_FIRST_BUFFER)
 
     def resize(self, size: int) -> None:
         self.array = bytearray(size)
         self.view = memoryview(self.array)
         self.native = (ctypes.c_char * size).from_buffer(self.array)
         self.size = size
+        self.try_get = functools.partial(
+            _q_try_get, self.handle, self.native, size, 0, self.length_ref
+        )
 
 
-_buffers = _Buffer()
 _pickle = ForkingPickler.dumps
 
 
@@ -234,7 +262,7 @@ def _message(item: Any) -> bytes:
     return message
 
 
-def _item(buffer: _Buffer, start: int, end: int) -> Any:
+def _item(buffer: _Receiver, start: int, end: int) -> Any:
     array = buffer.array
     if end - start > 1 and array[start] == _MARK:
         return _decode(array, buffer.view, start, end)
@@ -270,8 +298,8 @@ class Queue(_Shared):
     def _setup(self) -> None:
         self._closed = False
         handle = self._handle
-        self._try_put = functools.partial(_q_put, handle)
-        self._try_get = functools.partial(_q_get, handle)
+        self._try_put = functools.partial(_q_try_put, handle)
+        self._local = _Receiver(handle)
 
     def _check(self) -> None:
         if self._closed:
@@ -284,7 +312,17 @@ class Queue(_Shared):
         at all when ``block`` is false): ``queue.Full`` when none comes."""
         if self._closed:
             self._check()
-        data = _message(obj)
+        # _message, with its most common cases inline.
+        kind = type(obj)
+        if kind is int:
+            try:
+                data = _pack_int64(_PREFIX_INT, obj)
+            except struct.error:
+                data = _message(obj)
+        elif kind is bytes and (not obj or obj[0] != _MARK):
+            data = obj
+        else:
+            data = _message(obj)
         status = self._try_put(data, len(data), 0)
         if status != _OK:
             self._put_slow(data, status, block, timeout)
@@ -351,34 +389,35 @@ class Queue(_Shared):
         all when ``block`` is false): ``queue.Empty`` when none comes."""
         if self._closed:
             self._check()
-        buffer = _buffers
-        status = self._try_get(buffer.native, buffer.size, 0, buffer.length_ref)
-        if status == _OK:
-            length = buffer.length.value
-            if length > 1 and buffer.array[0] == _MARK:
-                return _decode(buffer.array, buffer.view, 0, length)
-            return bytes(buffer.view[:length])
-        return self._get_slow(status, block, timeout)
+        local = self._local
+        if local.try_get() == _OK:
+            length = local.length.value
+            array = local.array
+            if length > 1 and array[0] == _MARK:
+                if length == 10 and array[1] == _TAG_INT:
+                    return _unpack_int64(array, 2)[0]
+                return _decode(array, local.view, 0, length)
+            return bytes(local.view[:length])
+        return self._get_slow(block, timeout)
 
-    def _get_slow(self, status: int, block: bool, timeout: float | None) -> Any:
-        buffer = _buffers
+    def _get_slow(self, block: bool, timeout: float | None) -> Any:
+        local = self._local
         handle = self._handle
         deadline = _deadline(block, timeout)
+        status = _q_get(handle, local.native, local.size, 0, local.length_ref)
         while True:
             if status == _TOO_SMALL:
-                buffer.resize(max(buffer.length.value, 2 * buffer.size))
-                status = _q_get(handle, buffer.native, buffer.size, 0, buffer.length_ref)
+                local.resize(max(local.length.value, 2 * local.size))
+                status = _q_get(handle, local.native, local.size, 0, local.length_ref)
                 continue
             if status in _GAVE_UP:
                 slice_ns = _slice(deadline)
                 if slice_ns == 0:
                     raise _stdlib_queue.Empty
-                status = _q_get_wait(
-                    handle, buffer.native, buffer.size, slice_ns, buffer.length_ref
-                )
+                status = _q_get_wait(handle, local.native, local.size, slice_ns, local.length_ref)
                 continue
             if status == _OK:
-                return _item(buffer, 0, buffer.length.value)
+                return _item(local, 0, local.length.value)
             if status == _CLOSED:
                 raise ShutDown("get from a queue that was shut down and is empty")
             _raise(status, "get failed")
@@ -395,7 +434,7 @@ class Queue(_Shared):
         self._check()
         if max_items < 1:
             raise ValueError("max_items must be at least 1")
-        buffer = _buffers
+        buffer = self._local
         lengths = (_SIZE * max_items)()
         count = _SIZE()
         deadline = _deadline(block, timeout)
