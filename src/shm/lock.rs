@@ -14,6 +14,9 @@ use super::{futex, Acquired, SLICE};
 use crate::time::Deadline;
 use crate::{Error, Result};
 
+/// Polls of a held lock before its waiter sleeps.
+const SPINS: u32 = 100;
+
 /// Set in `word` when a waiter may be sleeping on it.
 const WAITERS: u32 = 1 << 31;
 
@@ -80,6 +83,19 @@ impl RawLock {
         {
             self.claimed(me.tid, me.start);
             return Ok(Acquired::Clean);
+        }
+        // A holder keeps the lock for a copy: spin briefly before sleeping.
+        for _ in 0..SPINS {
+            std::hint::spin_loop();
+            if self.word.load(Ordering::Relaxed) == 0
+                && self
+                    .word
+                    .compare_exchange(0, me.pid, Ordering::Acquire, Ordering::Relaxed)
+                    .is_ok()
+            {
+                self.claimed(me.tid, me.start);
+                return Ok(Acquired::Clean);
+            }
         }
         loop {
             let seen = self.word.load(Ordering::Relaxed);
