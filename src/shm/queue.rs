@@ -58,7 +58,7 @@ pub struct ShmQueue {
 /// Polls of a counter before a waiter goes to sleep on it: a few
 /// microseconds, enough for a busy peer's next put or get, which then
 /// needs no futex wake.
-const SPINS: u32 = 100;
+const SPINS: u32 = 1000;
 
 /// Spins briefly while `word` still reads `seen`; true when it changed.
 fn spin_until_changed(word: &AtomicU32, seen: u32) -> bool {
