@@ -8,6 +8,7 @@ PYTHON ?= python3
 GO ?= go
 DEV_REQUIREMENTS := bindings/python/requirements-dev.txt
 DEMO_REQUIREMENTS := bindings/python/requirements-demo.txt
+BENCH_REQUIREMENTS := bindings/python/requirements-bench.txt
 # The project's environment for $(PYTHON), where lint, demo and benchmarks run.
 VENV_PYTHON = $(shell bash scripts/python-env.sh --path $(PYTHON))
 # Every CPython 3.10-3.13 the machine has (those it lacks are named when the
@@ -126,6 +127,7 @@ demo: build
 # Every benchmark, each comparing allcore with what a user would otherwise use
 # (the figures in BENCHMARKS.md come from this).
 bench: deps build
+	bash scripts/python-env.sh $(PYTHON) $(BENCH_REQUIREMENTS) >/dev/null
 	$(MAKE) -C benches all
 	$(CARGO) bench -q -p allcore --bench queue_mpmc
 	$(VENV_PYTHON) bindings/python/benchmarks/gil_escape.py
@@ -133,6 +135,7 @@ bench: deps build
 	$(VENV_PYTHON) bindings/python/benchmarks/queue_bench.py
 	$(VENV_PYTHON) bindings/python/benchmarks/timer_bench.py
 	$(VENV_PYTHON) bindings/python/benchmarks/parallel_for.py
+	$(VENV_PYTHON) bindings/python/benchmarks/shm_queue.py
 	cd bindings/go && $(GO) test -run '^$$' -bench . -count 5 .
 
 clean:
