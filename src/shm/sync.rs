@@ -288,9 +288,13 @@ struct BarrierState {
     lock: RawLock,
     parties: AtomicU32,
     arrived: AtomicU32,
-    /// Bumped each time the barrier trips or breaks (waiters sleep on it).
+    /// Bumped each time the barrier trips, breaks or is reset (waiters
+    /// sleep on it).
     generation: AtomicU32,
     broken: AtomicU32,
+    /// The last generation that ended by tripping (its waiters pass; those
+    /// of a generation ended by an abort or a reset get `Broken`).
+    tripped: AtomicU32,
 }
 
 /// A barrier for `parties` waiters across processes. A waiter that times
@@ -309,7 +313,8 @@ impl ShmBarrier {
             return Err(Error::InvalidArgument("parties must be 1 to 2^31 - 1"));
         }
         Self::make(name, |state| {
-            state.parties.store(parties, Ordering::Relaxed)
+            state.parties.store(parties, Ordering::Relaxed);
+            state.tripped.store(u32::MAX, Ordering::Relaxed);
         })
     }
 
@@ -335,6 +340,7 @@ impl ShmBarrier {
             let generation = state.generation.load(Ordering::Relaxed);
             if index + 1 == state.parties.load(Ordering::Relaxed) {
                 state.arrived.store(0, Ordering::Relaxed);
+                state.tripped.store(generation, Ordering::Relaxed);
                 state.generation.fetch_add(1, Ordering::Release);
                 return Ok((index, None));
             }
@@ -349,10 +355,10 @@ impl ShmBarrier {
         let deadline = Deadline::after(timeout);
         loop {
             if state.generation.load(Ordering::Acquire) != generation {
-                return if state.broken.load(Ordering::Acquire) != 0 {
-                    Err(Error::Broken)
-                } else {
+                return if state.tripped.load(Ordering::Acquire) == generation {
                     Ok(index)
+                } else {
+                    Err(Error::Broken)
                 };
             }
             match slice(deadline) {
@@ -389,7 +395,7 @@ impl ShmBarrier {
         futex::wake(&self.state().generation, i32::MAX);
     }
 
-    /// Mends a broken barrier (waiters still inside get `Broken`).
+    /// Mends a broken barrier; waiters still inside get `Broken`.
     pub fn reset(&self) {
         self.locked(|state| {
             state.arrived.store(0, Ordering::Relaxed);

@@ -358,6 +358,17 @@ fn rlock_semaphore_event_barrier_counter() {
     assert_eq!(barrier.wait(None), Err(Error::Broken));
     barrier.reset();
     assert!(!barrier.is_broken());
+    // A reset breaks the wait of the parties inside.
+    let pair = ShmBarrier::create(None, 2).unwrap();
+    std::thread::scope(|scope| {
+        let inside = scope.spawn(|| pair.wait(Some(Duration::from_secs(30))));
+        while pair.waiting() == 0 {
+            std::thread::yield_now();
+        }
+        pair.reset();
+        assert_eq!(inside.join().unwrap(), Err(Error::Broken));
+    });
+    assert!(!pair.is_broken());
 
     let counter = ShmCounter::create(None, 5).unwrap();
     assert_eq!(counter.add(3), 8);

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import functools
 import itertools
@@ -13,6 +14,7 @@ import threading
 import time
 import warnings
 from collections.abc import Iterable
+from multiprocessing import resource_tracker
 from multiprocessing.reduction import ForkingPickler
 from multiprocessing.util import Finalize as _Finalize
 from typing import Any
@@ -131,16 +133,20 @@ class _Shared:
     _handle: ctypes.c_void_p
     _name: str
 
-    def _adopt(self, handle: ctypes.c_void_p, name: str) -> None:
+    def _adopt(self, handle: ctypes.c_void_p, name: str, created: bool = False) -> None:
         self._handle = handle
         self._name = name
         self._pid = os.getpid()
-        release = getattr(quick_library, f"ac_shm_{self._KIND}_release")
-        release.argtypes = [_P]
-        release.restype = None
         # multiprocessing's finalizers also run when a child process ends
         # (which skips atexit), so every process drops its use of the name.
-        self._finalizer = _Finalize(self, release, (handle,), exitpriority=0)
+        self._finalizer = _Finalize(
+            self, _release, (self._KIND, handle, name, created), exitpriority=0
+        )
+        if created:
+            # The safety net for processes that end without finalizers (a
+            # SIGKILL, os._exit): multiprocessing's resource tracker removes
+            # the name, if it is still there, when the program ends.
+            resource_tracker.register(f"/{name}", "shared_memory")
 
     def _create(self, *args: tuple[Any, Any]) -> None:
         """Creates the object under a fresh name; ``args`` are the
@@ -157,7 +163,7 @@ class _Shared:
         status = create(name.encode(), *[value for _, value in args], ctypes.byref(handle))
         if status != _OK:
             _raise(status, f"cannot create a shared {self._KIND}")
-        self._adopt(handle, name)
+        self._adopt(handle, name, created=True)
 
     def _open(self, name: str) -> None:
         handle = _P()
@@ -182,6 +188,25 @@ class _Shared:
 
     def _restore(self, state: dict[str, Any]) -> None:
         pass
+
+
+_releases: dict[str, Any] = {}
+
+
+def _release(kind: str, handle: ctypes.c_void_p, name: str, created: bool) -> None:
+    """Drops this process's use of a shared object (the last one removes
+    its name) and, for the creator, tells the resource tracker when the name
+    is gone."""
+    release = _releases.get(kind)
+    if release is None:
+        release = quick_library._FuncPtr((f"ac_shm_{kind}_release", quick_library))
+        release.argtypes = [_P]
+        release.restype = None
+        _releases[kind] = release
+    release(handle)
+    if created and not os.path.exists(f"/dev/shm/{name}"):
+        with contextlib.suppress(Exception):
+            resource_tracker.unregister(f"/{name}", "shared_memory")
 
 
 def _reopen(cls: type[_Shared], name: str, state: dict[str, Any]) -> _Shared:
@@ -738,6 +763,9 @@ class Event(_Shared):
         if timeout is not None and timeout < 0:
             timeout = 0
         return _sliced(lambda ns: _e_wait(handle, ns), _deadline(True, timeout)) == _OK
+
+    def __repr__(self) -> str:
+        return f"<Event at {id(self):#x} {'set' if self.is_set() else 'unset'}>"
 
 
 _b_wait = _declare(library, "ac_shm_barrier_wait", _P, _I64, ctypes.POINTER(_U32))
