@@ -8,6 +8,7 @@ PYTHON ?= python3
 GO ?= go
 DEV_REQUIREMENTS := bindings/python/requirements-dev.txt
 DEMO_REQUIREMENTS := bindings/python/requirements-demo.txt
+BENCH_REQUIREMENTS := bindings/python/requirements-bench.txt
 # The project's environment for $(PYTHON), where lint, demo and benchmarks run.
 VENV_PYTHON = $(shell bash scripts/python-env.sh --path $(PYTHON))
 # Every CPython 3.10-3.13 the machine has (those it lacks are named when the
@@ -40,7 +41,7 @@ pkg_config_files = \
 		allcore-static.pc.in > $(4)/allcore-static.pc
 export PKG_CONFIG_PATH := $(LIB_DIR)/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH))
 
-.PHONY: all deps build header python-ffi lint install test test-rust test-c test-install test-python test-package test-go demo bench clean
+.PHONY: all deps build header python-ffi lint install test test-rust test-c test-install test-python test-package test-go check-shm demo bench clean
 
 all: build
 
@@ -108,7 +109,14 @@ test-package: deps
 test-go: build
 	cd bindings/go && $(GO) test -count=1 ./...
 
-test: deps lint test-rust test-c test-install test-python test-package test-go
+# Nothing of ours may stay in /dev/shm after the suites (shared-memory
+# objects go with their last user or their unlink).
+check-shm:
+	@left=$$(ls /dev/shm 2>/dev/null | grep '^allcore-' || true); \
+	if [ -n "$$left" ]; then echo "left in /dev/shm: $$left" >&2; exit 1; fi; \
+	echo "/dev/shm: nothing left behind"
+
+test: deps lint test-rust test-c test-install test-python test-package test-go check-shm
 	@echo "all checks passed"
 
 demo: build
@@ -119,6 +127,7 @@ demo: build
 # Every benchmark, each comparing allcore with what a user would otherwise use
 # (the figures in BENCHMARKS.md come from this).
 bench: deps build
+	bash scripts/python-env.sh $(PYTHON) $(BENCH_REQUIREMENTS) >/dev/null
 	$(MAKE) -C benches all
 	$(CARGO) bench -q -p allcore --bench queue_mpmc
 	$(VENV_PYTHON) bindings/python/benchmarks/gil_escape.py
@@ -126,6 +135,7 @@ bench: deps build
 	$(VENV_PYTHON) bindings/python/benchmarks/queue_bench.py
 	$(VENV_PYTHON) bindings/python/benchmarks/timer_bench.py
 	$(VENV_PYTHON) bindings/python/benchmarks/parallel_for.py
+	$(VENV_PYTHON) bindings/python/benchmarks/shm_queue.py
 	cd bindings/go && $(GO) test -run '^$$' -bench . -count 5 .
 
 clean:

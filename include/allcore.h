@@ -127,6 +127,12 @@ enum ac_status
    * allcore hit an internal bug and caught it; the object may be unusable.
    */
   AC_PANIC = 12,
+  /**
+   * The lock is now held by the caller, but its previous holder (another
+   * process or thread) died holding it: the state it protects may be
+   * half updated. A success for the lock itself.
+   */
+  AC_OWNER_DIED = 13,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -243,6 +249,48 @@ typedef struct ac_rwlock ac_rwlock;
  * `ac_semaphore_release`.
  */
 typedef struct ac_semaphore ac_semaphore;
+
+/**
+ * A barrier in shared memory. Create with `ac_shm_barrier_create` or open with
+ * `ac_shm_barrier_open`; drop the reference with `ac_shm_barrier_release`.
+ */
+typedef struct ac_shm_barrier ac_shm_barrier;
+
+/**
+ * A counter in shared memory. Create with `ac_shm_counter_create` or open with
+ * `ac_shm_counter_open`; drop the reference with `ac_shm_counter_release`.
+ */
+typedef struct ac_shm_counter ac_shm_counter;
+
+/**
+ * A event in shared memory. Create with `ac_shm_event_create` or open with
+ * `ac_shm_event_open`; drop the reference with `ac_shm_event_release`.
+ */
+typedef struct ac_shm_event ac_shm_event;
+
+/**
+ * A mutex in shared memory. Create with `ac_shm_mutex_create` or open with
+ * `ac_shm_mutex_open`; drop the reference with `ac_shm_mutex_release`.
+ */
+typedef struct ac_shm_mutex ac_shm_mutex;
+
+/**
+ * A FIFO queue in shared memory. Create with `ac_shm_queue_create` or open with
+ * `ac_shm_queue_open`; drop the reference with `ac_shm_queue_release`.
+ */
+typedef struct ac_shm_queue ac_shm_queue;
+
+/**
+ * A reentrant lock in shared memory. Create with `ac_shm_rlock_create` or open with
+ * `ac_shm_rlock_open`; drop the reference with `ac_shm_rlock_release`.
+ */
+typedef struct ac_shm_rlock ac_shm_rlock;
+
+/**
+ * A semaphore in shared memory. Create with `ac_shm_semaphore_create` or open with
+ * `ac_shm_semaphore_open`; drop the reference with `ac_shm_semaphore_release`.
+ */
+typedef struct ac_shm_semaphore ac_shm_semaphore;
 
 /**
  * A publish/subscribe topic that copies each message into every
@@ -946,6 +994,362 @@ ac_status ac_topic_subscribers(const ac_topic *topic, size_t *out_count);
  * when the topic is closed before or during the publish.
  */
 ac_status ac_topic_publish(const ac_topic *topic, const void *data, size_t len, int64_t timeout_ns, size_t *out_delivered);
+
+/**
+ * Adds a reference to the FIFO queue (AC_NULL_POINTER for NULL).
+ */
+ac_status ac_shm_queue_retain(const ac_shm_queue *handle);
+
+/**
+ * Drops a reference to the FIFO queue: the last in this process unmaps it, and
+ * when every process that created or opened a named one has released it,
+ * its name goes too. NULL is a no-op.
+ */
+void ac_shm_queue_release(ac_shm_queue *handle);
+
+/**
+ * Adds a reference to the mutex (AC_NULL_POINTER for NULL).
+ */
+ac_status ac_shm_mutex_retain(const ac_shm_mutex *handle);
+
+/**
+ * Drops a reference to the mutex: the last in this process unmaps it, and
+ * when every process that created or opened a named one has released it,
+ * its name goes too. NULL is a no-op.
+ */
+void ac_shm_mutex_release(ac_shm_mutex *handle);
+
+/**
+ * Adds a reference to the reentrant lock (AC_NULL_POINTER for NULL).
+ */
+ac_status ac_shm_rlock_retain(const ac_shm_rlock *handle);
+
+/**
+ * Drops a reference to the reentrant lock: the last in this process unmaps it, and
+ * when every process that created or opened a named one has released it,
+ * its name goes too. NULL is a no-op.
+ */
+void ac_shm_rlock_release(ac_shm_rlock *handle);
+
+/**
+ * Adds a reference to the semaphore (AC_NULL_POINTER for NULL).
+ */
+ac_status ac_shm_semaphore_retain(const ac_shm_semaphore *handle);
+
+/**
+ * Drops a reference to the semaphore: the last in this process unmaps it, and
+ * when every process that created or opened a named one has released it,
+ * its name goes too. NULL is a no-op.
+ */
+void ac_shm_semaphore_release(ac_shm_semaphore *handle);
+
+/**
+ * Adds a reference to the event (AC_NULL_POINTER for NULL).
+ */
+ac_status ac_shm_event_retain(const ac_shm_event *handle);
+
+/**
+ * Drops a reference to the event: the last in this process unmaps it, and
+ * when every process that created or opened a named one has released it,
+ * its name goes too. NULL is a no-op.
+ */
+void ac_shm_event_release(ac_shm_event *handle);
+
+/**
+ * Adds a reference to the barrier (AC_NULL_POINTER for NULL).
+ */
+ac_status ac_shm_barrier_retain(const ac_shm_barrier *handle);
+
+/**
+ * Drops a reference to the barrier: the last in this process unmaps it, and
+ * when every process that created or opened a named one has released it,
+ * its name goes too. NULL is a no-op.
+ */
+void ac_shm_barrier_release(ac_shm_barrier *handle);
+
+/**
+ * Adds a reference to the counter (AC_NULL_POINTER for NULL).
+ */
+ac_status ac_shm_counter_retain(const ac_shm_counter *handle);
+
+/**
+ * Drops a reference to the counter: the last in this process unmaps it, and
+ * when every process that created or opened a named one has released it,
+ * its name goes too. NULL is a no-op.
+ */
+void ac_shm_counter_release(ac_shm_counter *handle);
+
+/**
+ * Removes the name of a shared-memory object at once: processes that have
+ * it open keep using it, later opens fail. AC_INVALID_ARGUMENT when no
+ * object has that name.
+ */
+ac_status ac_shm_unlink(const char *name);
+
+/**
+ * Creates a FIFO queue of byte messages whose ring holds `capacity_bytes`
+ * bytes (at least 64; each item takes its length rounded up to 8, plus
+ * 8), holding at most `maxsize` items (0 = as many as fit). `name` NULL
+ * makes an anonymous queue, shared over `fork`. AC_INVALID_ARGUMENT when
+ * the name is malformed or taken.
+ */
+ac_status ac_shm_queue_create(const char *name, size_t capacity_bytes, size_t maxsize, ac_shm_queue **out_queue);
+
+/**
+ * Opens the queue created under `name` (by any process).
+ * AC_INVALID_ARGUMENT when there is none or it is not a queue.
+ */
+ac_status ac_shm_queue_open(const char *name, ac_shm_queue **out_queue);
+
+/**
+ * Puts one message of `len` bytes, waiting at most `timeout_ns` for room
+ * (AC_WOULD_BLOCK with 0, AC_TIMEOUT). AC_CLOSED after
+ * `ac_shm_queue_close`; AC_INVALID_ARGUMENT when it can never fit.
+ */
+ac_status ac_shm_queue_put(const ac_shm_queue *queue, const void *data, size_t len, int64_t timeout_ns);
+
+/**
+ * Puts `count` messages in order: message `i` is `lengths[i]` bytes and
+ * follows message `i - 1` in `data`. Writes how many went in to `out_put`
+ * (may be NULL): all with AC_OK, fewer when it stops with AC_TIMEOUT,
+ * AC_WOULD_BLOCK, AC_CLOSED or AC_INVALID_ARGUMENT (a message that never fits).
+ */
+ac_status ac_shm_queue_put_many(const ac_shm_queue *queue, const void *data, const size_t *lengths, size_t count, int64_t timeout_ns, size_t *out_put);
+
+/**
+ * Takes the next message into `buffer` (`capacity` bytes), waiting at most
+ * `timeout_ns`, and writes its length to `out_len`. AC_BUFFER_TOO_SMALL
+ * with the needed size in `out_len` leaves it queued. AC_CLOSED once the
+ * queue is closed and empty.
+ */
+ac_status ac_shm_queue_get(const ac_shm_queue *queue, void *buffer, size_t capacity, int64_t timeout_ns, size_t *out_len);
+
+/**
+ * Takes up to `max_items` messages one after another into `buffer`: waits
+ * at most `timeout_ns` for the first, then takes those queued while they
+ * fit. Message `i` is `lengths[i]` bytes; the number taken goes to
+ * `out_count`. When the first alone does not fit: AC_BUFFER_TOO_SMALL,
+ * `*out_count` 0 and its size in `lengths[0]`.
+ */
+ac_status ac_shm_queue_get_many(const ac_shm_queue *queue, void *buffer, size_t capacity, size_t *lengths, size_t max_items, int64_t timeout_ns, size_t *out_count);
+
+/**
+ * Closes the queue for every process: puts fail with AC_CLOSED, gets drain
+ * what is queued then return AC_CLOSED; every waiter wakes.
+ */
+ac_status ac_shm_queue_close(const ac_shm_queue *queue);
+
+/**
+ * Writes whether the queue was closed to `out_closed`.
+ */
+ac_status ac_shm_queue_closed(const ac_shm_queue *queue, bool *out_closed);
+
+/**
+ * Writes the number of queued items to `out_size`.
+ */
+ac_status ac_shm_queue_size(const ac_shm_queue *queue, size_t *out_size);
+
+/**
+ * Writes the item limit given at creation (0 = as many as fit) to `out_maxsize`.
+ */
+ac_status ac_shm_queue_maxsize(const ac_shm_queue *queue, size_t *out_maxsize);
+
+/**
+ * Writes the longest message the queue can ever hold to `out_size`.
+ */
+ac_status ac_shm_queue_max_item_size(const ac_shm_queue *queue, size_t *out_size);
+
+/**
+ * Marks `count` fetched items as processed, for `ac_shm_queue_join`.
+ * AC_INVALID_ARGUMENT when that is more than were put and not yet marked.
+ */
+ac_status ac_shm_queue_task_done(const ac_shm_queue *queue, uint64_t count);
+
+/**
+ * Waits at most `timeout_ns` until every item put was marked done.
+ */
+ac_status ac_shm_queue_join(const ac_shm_queue *queue, int64_t timeout_ns);
+
+/**
+ * Writes the number of items put and not yet marked done to `out_count`.
+ */
+ac_status ac_shm_queue_unfinished_tasks(const ac_shm_queue *queue, uint64_t *out_count);
+
+/**
+ * Creates an unlocked mutex (`name` NULL = anonymous, shared over `fork`).
+ * Any thread of any process may unlock it.
+ */
+ac_status ac_shm_mutex_create(const char *name, ac_shm_mutex **out_mutex);
+
+/**
+ * Opens the mutex created under `name`.
+ */
+ac_status ac_shm_mutex_open(const char *name, ac_shm_mutex **out_mutex);
+
+/**
+ * Locks, waiting at most `timeout_ns`. Returns AC_OK, or AC_OWNER_DIED when
+ * the lock was taken over from a holder that died (held either way).
+ */
+ac_status ac_shm_mutex_lock(const ac_shm_mutex *mutex, int64_t timeout_ns);
+
+/**
+ * Unlocks. AC_NOT_OWNER when it is not locked.
+ */
+ac_status ac_shm_mutex_unlock(const ac_shm_mutex *mutex);
+
+/**
+ * Writes whether some thread of some process holds the mutex to `out_locked`.
+ */
+ac_status ac_shm_mutex_is_locked(const ac_shm_mutex *mutex, bool *out_locked);
+
+/**
+ * Creates an unlocked reentrant lock, owned by the thread that locks it.
+ */
+ac_status ac_shm_rlock_create(const char *name, ac_shm_rlock **out_rlock);
+
+/**
+ * Opens the reentrant lock created under `name`.
+ */
+ac_status ac_shm_rlock_open(const char *name, ac_shm_rlock **out_rlock);
+
+/**
+ * Locks (once more when the calling thread holds it), waiting at most
+ * `timeout_ns`; AC_OWNER_DIED as for `ac_shm_mutex_lock` (depth 1).
+ */
+ac_status ac_shm_rlock_lock(const ac_shm_rlock *rlock, int64_t timeout_ns);
+
+/**
+ * Unlocks once. AC_NOT_OWNER unless the calling thread holds it.
+ */
+ac_status ac_shm_rlock_unlock(const ac_shm_rlock *rlock);
+
+/**
+ * Writes the calling thread's depth (0 = it does not hold it) to `out_depth`.
+ */
+ac_status ac_shm_rlock_depth(const ac_shm_rlock *rlock, uint32_t *out_depth);
+
+/**
+ * Creates a semaphore holding `value` units; `bound` > 0 makes a release
+ * beyond it fail with AC_OVERFLOW (0 = unbounded). Values up to 2^31 - 1.
+ */
+ac_status ac_shm_semaphore_create(const char *name, uint32_t value, uint32_t bound, ac_shm_semaphore **out_semaphore);
+
+/**
+ * Opens the semaphore created under `name`.
+ */
+ac_status ac_shm_semaphore_open(const char *name, ac_shm_semaphore **out_semaphore);
+
+/**
+ * Takes a unit, waiting at most `timeout_ns`.
+ */
+ac_status ac_shm_semaphore_acquire(const ac_shm_semaphore *semaphore, int64_t timeout_ns);
+
+/**
+ * Gives back `count` units (POSIX `sem_post`; `ac_shm_semaphore_release`
+ * drops a reference to the object). AC_OVERFLOW, giving nothing back,
+ * beyond the bound.
+ */
+ac_status ac_shm_semaphore_post(const ac_shm_semaphore *semaphore, uint32_t count);
+
+/**
+ * Writes the units available now to `out_value`.
+ */
+ac_status ac_shm_semaphore_value(const ac_shm_semaphore *semaphore, uint32_t *out_value);
+
+/**
+ * Creates a cleared event.
+ */
+ac_status ac_shm_event_create(const char *name, ac_shm_event **out_event);
+
+/**
+ * Opens the event created under `name`.
+ */
+ac_status ac_shm_event_open(const char *name, ac_shm_event **out_event);
+
+/**
+ * Sets the event and wakes every waiter in every process.
+ */
+ac_status ac_shm_event_set(const ac_shm_event *event);
+
+/**
+ * Clears the event.
+ */
+ac_status ac_shm_event_clear(const ac_shm_event *event);
+
+/**
+ * Writes whether the event is set to `out_set`.
+ */
+ac_status ac_shm_event_is_set(const ac_shm_event *event, bool *out_set);
+
+/**
+ * Waits at most `timeout_ns` for the event to be set.
+ */
+ac_status ac_shm_event_wait(const ac_shm_event *event, int64_t timeout_ns);
+
+/**
+ * Creates a barrier for `parties` waiters (1 to 2^31 - 1).
+ */
+ac_status ac_shm_barrier_create(const char *name, uint32_t parties, ac_shm_barrier **out_barrier);
+
+/**
+ * Opens the barrier created under `name`.
+ */
+ac_status ac_shm_barrier_open(const char *name, ac_shm_barrier **out_barrier);
+
+/**
+ * Waits at most `timeout_ns` for every party; writes this waiter's
+ * arrival index (0 = first) to `out_index` (may be NULL). AC_BROKEN when
+ * the barrier is or gets broken; a waiter that times out breaks it and
+ * gets AC_TIMEOUT (AC_BROKEN with timeout 0).
+ */
+ac_status ac_shm_barrier_wait(const ac_shm_barrier *barrier, int64_t timeout_ns, uint32_t *out_index);
+
+/**
+ * Breaks the barrier: waiters now and later get AC_BROKEN.
+ */
+ac_status ac_shm_barrier_abort(const ac_shm_barrier *barrier);
+
+/**
+ * Mends the barrier (waiters inside get AC_BROKEN).
+ */
+ac_status ac_shm_barrier_reset(const ac_shm_barrier *barrier);
+
+/**
+ * Writes the parties (`out_parties`), the parties waiting now
+ * (`out_waiting`) and whether it is broken (`out_broken`); each may be NULL.
+ */
+ac_status ac_shm_barrier_state(const ac_shm_barrier *barrier, uint32_t *out_parties, uint32_t *out_waiting, bool *out_broken);
+
+/**
+ * Creates an atomic 64-bit counter holding `value`.
+ */
+ac_status ac_shm_counter_create(const char *name, int64_t value, ac_shm_counter **out_counter);
+
+/**
+ * Opens the counter created under `name`.
+ */
+ac_status ac_shm_counter_open(const char *name, ac_shm_counter **out_counter);
+
+/**
+ * Adds `delta` (wrapping) and writes the new value to `out_value` (may be NULL).
+ */
+ac_status ac_shm_counter_add(const ac_shm_counter *counter, int64_t delta, int64_t *out_value);
+
+/**
+ * Writes the value to `out_value`.
+ */
+ac_status ac_shm_counter_get(const ac_shm_counter *counter, int64_t *out_value);
+
+/**
+ * Stores `value`.
+ */
+ac_status ac_shm_counter_set(const ac_shm_counter *counter, int64_t value);
+
+/**
+ * Stores `desired` if the value is `expected`; writes the value seen to
+ * `out_seen` (may be NULL): equal to `expected` when it stored.
+ */
+ac_status ac_shm_counter_compare_exchange(const ac_shm_counter *counter, int64_t expected, int64_t desired, int64_t *out_seen);
 
 /**
  * The name of a status (`"AC_TIMEOUT"`), as a static NUL-terminated string;

@@ -28,6 +28,8 @@ pub enum Error {
     BufferTooSmall,
     /// Memory or another resource (a thread) could not be obtained.
     NoMemory,
+    /// A lock was acquired from a holder that died holding it.
+    OwnerDied,
 }
 
 /// Result type of the safe core.
@@ -47,6 +49,7 @@ impl fmt::Display for Error {
             Error::Overflow(why) => write!(f, "overflow: {why}"),
             Error::BufferTooSmall => f.write_str("buffer too small"),
             Error::NoMemory => f.write_str("out of memory or threads"),
+            Error::OwnerDied => f.write_str("acquired from a holder that died holding it"),
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod ffi;
 pub mod kernels;
 pub mod pool;
 pub mod queue;
+pub mod shm;
 pub mod sync;
 pub mod time;
 

@@ -15,6 +15,7 @@ pub mod handle;
 pub mod kernels;
 pub mod pool;
 pub mod queue;
+pub mod shm;
 pub mod status;
 pub mod sync;
 

@@ -39,6 +39,10 @@ pub enum ac_status {
     AC_NO_MEMORY = 11,
     /// allcore hit an internal bug and caught it; the object may be unusable.
     AC_PANIC = 12,
+    /// The lock is now held by the caller, but its previous holder (another
+    /// process or thread) died holding it: the state it protects may be
+    /// half updated. A success for the lock itself.
+    AC_OWNER_DIED = 13,
 }
 
 impl From<Error> for ac_status {
@@ -55,6 +59,7 @@ impl From<Error> for ac_status {
             Error::Overflow(_) => ac_status::AC_OVERFLOW,
             Error::BufferTooSmall => ac_status::AC_BUFFER_TOO_SMALL,
             Error::NoMemory => ac_status::AC_NO_MEMORY,
+            Error::OwnerDied => ac_status::AC_OWNER_DIED,
         }
     }
 }
@@ -87,6 +92,7 @@ pub extern "C" fn ac_status_str(status: i32) -> *const c_char {
         10 => b"AC_BUFFER_TOO_SMALL\0",
         11 => b"AC_NO_MEMORY\0",
         12 => b"AC_PANIC\0",
+        13 => b"AC_OWNER_DIED\0",
         _ => b"AC_UNKNOWN\0",
     };
     name.as_ptr().cast()
@@ -108,7 +114,7 @@ mod tests {
 
     #[test]
     fn every_status_has_a_name() {
-        for value in 0..=12 {
+        for value in 0..=13 {
             // SAFETY: static C strings.
             let name = unsafe { std::ffi::CStr::from_ptr(ac_status_str(value)) };
             assert!(name.to_str().unwrap().starts_with("AC_"));

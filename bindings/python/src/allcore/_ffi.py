@@ -43,6 +43,7 @@ class Status(enum.IntEnum):
     AC_BUFFER_TOO_SMALL = 10
     AC_NO_MEMORY = 11
     AC_PANIC = 12
+    AC_OWNER_DIED = 13
 
 
 AC_OK = Status.AC_OK
@@ -58,6 +59,7 @@ AC_OVERFLOW = Status.AC_OVERFLOW
 AC_BUFFER_TOO_SMALL = Status.AC_BUFFER_TOO_SMALL
 AC_NO_MEMORY = Status.AC_NO_MEMORY
 AC_PANIC = Status.AC_PANIC
+AC_OWNER_DIED = Status.AC_OWNER_DIED
 
 
 class FutureState(enum.IntEnum):
@@ -129,6 +131,34 @@ class ac_rwlock(ctypes.Structure):
 
 class ac_semaphore(ctypes.Structure):
     """Opaque C type ``ac_semaphore``: only used through pointers."""
+
+
+class ac_shm_barrier(ctypes.Structure):
+    """Opaque C type ``ac_shm_barrier``: only used through pointers."""
+
+
+class ac_shm_counter(ctypes.Structure):
+    """Opaque C type ``ac_shm_counter``: only used through pointers."""
+
+
+class ac_shm_event(ctypes.Structure):
+    """Opaque C type ``ac_shm_event``: only used through pointers."""
+
+
+class ac_shm_mutex(ctypes.Structure):
+    """Opaque C type ``ac_shm_mutex``: only used through pointers."""
+
+
+class ac_shm_queue(ctypes.Structure):
+    """Opaque C type ``ac_shm_queue``: only used through pointers."""
+
+
+class ac_shm_rlock(ctypes.Structure):
+    """Opaque C type ``ac_shm_rlock``: only used through pointers."""
+
+
+class ac_shm_semaphore(ctypes.Structure):
+    """Opaque C type ``ac_shm_semaphore``: only used through pointers."""
 
 
 class ac_topic(ctypes.Structure):
@@ -820,6 +850,506 @@ ac_topic_publish = _declare(
         ctypes.c_size_t,
         ctypes.c_int64,
         ctypes.POINTER(ctypes.c_size_t),
+    ],
+)
+ac_shm_queue_retain = _declare(
+    "ac_shm_queue_retain",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_queue),
+    ],
+)
+ac_shm_queue_release = _declare(
+    "ac_shm_queue_release",
+    None,
+    [
+        ctypes.POINTER(ac_shm_queue),
+    ],
+)
+ac_shm_mutex_retain = _declare(
+    "ac_shm_mutex_retain",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_mutex),
+    ],
+)
+ac_shm_mutex_release = _declare(
+    "ac_shm_mutex_release",
+    None,
+    [
+        ctypes.POINTER(ac_shm_mutex),
+    ],
+)
+ac_shm_rlock_retain = _declare(
+    "ac_shm_rlock_retain",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_rlock),
+    ],
+)
+ac_shm_rlock_release = _declare(
+    "ac_shm_rlock_release",
+    None,
+    [
+        ctypes.POINTER(ac_shm_rlock),
+    ],
+)
+ac_shm_semaphore_retain = _declare(
+    "ac_shm_semaphore_retain",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_semaphore),
+    ],
+)
+ac_shm_semaphore_release = _declare(
+    "ac_shm_semaphore_release",
+    None,
+    [
+        ctypes.POINTER(ac_shm_semaphore),
+    ],
+)
+ac_shm_event_retain = _declare(
+    "ac_shm_event_retain",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_event),
+    ],
+)
+ac_shm_event_release = _declare(
+    "ac_shm_event_release",
+    None,
+    [
+        ctypes.POINTER(ac_shm_event),
+    ],
+)
+ac_shm_barrier_retain = _declare(
+    "ac_shm_barrier_retain",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_barrier),
+    ],
+)
+ac_shm_barrier_release = _declare(
+    "ac_shm_barrier_release",
+    None,
+    [
+        ctypes.POINTER(ac_shm_barrier),
+    ],
+)
+ac_shm_counter_retain = _declare(
+    "ac_shm_counter_retain",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_counter),
+    ],
+)
+ac_shm_counter_release = _declare(
+    "ac_shm_counter_release",
+    None,
+    [
+        ctypes.POINTER(ac_shm_counter),
+    ],
+)
+ac_shm_unlink = _declare(
+    "ac_shm_unlink",
+    ac_status,
+    [
+        ctypes.c_char_p,
+    ],
+)
+ac_shm_queue_create = _declare(
+    "ac_shm_queue_create",
+    ac_status,
+    [
+        ctypes.c_char_p,
+        ctypes.c_size_t,
+        ctypes.c_size_t,
+        ctypes.POINTER(ctypes.POINTER(ac_shm_queue)),
+    ],
+)
+ac_shm_queue_open = _declare(
+    "ac_shm_queue_open",
+    ac_status,
+    [
+        ctypes.c_char_p,
+        ctypes.POINTER(ctypes.POINTER(ac_shm_queue)),
+    ],
+)
+ac_shm_queue_put = _declare(
+    "ac_shm_queue_put",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_queue),
+        ctypes.c_void_p,
+        ctypes.c_size_t,
+        ctypes.c_int64,
+    ],
+)
+ac_shm_queue_put_many = _declare(
+    "ac_shm_queue_put_many",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_queue),
+        ctypes.c_void_p,
+        ctypes.POINTER(ctypes.c_size_t),
+        ctypes.c_size_t,
+        ctypes.c_int64,
+        ctypes.POINTER(ctypes.c_size_t),
+    ],
+)
+ac_shm_queue_get = _declare(
+    "ac_shm_queue_get",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_queue),
+        ctypes.c_void_p,
+        ctypes.c_size_t,
+        ctypes.c_int64,
+        ctypes.POINTER(ctypes.c_size_t),
+    ],
+)
+ac_shm_queue_get_many = _declare(
+    "ac_shm_queue_get_many",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_queue),
+        ctypes.c_void_p,
+        ctypes.c_size_t,
+        ctypes.POINTER(ctypes.c_size_t),
+        ctypes.c_size_t,
+        ctypes.c_int64,
+        ctypes.POINTER(ctypes.c_size_t),
+    ],
+)
+ac_shm_queue_close = _declare(
+    "ac_shm_queue_close",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_queue),
+    ],
+)
+ac_shm_queue_closed = _declare(
+    "ac_shm_queue_closed",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_queue),
+        ctypes.POINTER(ctypes.c_bool),
+    ],
+)
+ac_shm_queue_size = _declare(
+    "ac_shm_queue_size",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_queue),
+        ctypes.POINTER(ctypes.c_size_t),
+    ],
+)
+ac_shm_queue_maxsize = _declare(
+    "ac_shm_queue_maxsize",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_queue),
+        ctypes.POINTER(ctypes.c_size_t),
+    ],
+)
+ac_shm_queue_max_item_size = _declare(
+    "ac_shm_queue_max_item_size",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_queue),
+        ctypes.POINTER(ctypes.c_size_t),
+    ],
+)
+ac_shm_queue_task_done = _declare(
+    "ac_shm_queue_task_done",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_queue),
+        ctypes.c_uint64,
+    ],
+)
+ac_shm_queue_join = _declare(
+    "ac_shm_queue_join",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_queue),
+        ctypes.c_int64,
+    ],
+)
+ac_shm_queue_unfinished_tasks = _declare(
+    "ac_shm_queue_unfinished_tasks",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_queue),
+        ctypes.POINTER(ctypes.c_uint64),
+    ],
+)
+ac_shm_mutex_create = _declare(
+    "ac_shm_mutex_create",
+    ac_status,
+    [
+        ctypes.c_char_p,
+        ctypes.POINTER(ctypes.POINTER(ac_shm_mutex)),
+    ],
+)
+ac_shm_mutex_open = _declare(
+    "ac_shm_mutex_open",
+    ac_status,
+    [
+        ctypes.c_char_p,
+        ctypes.POINTER(ctypes.POINTER(ac_shm_mutex)),
+    ],
+)
+ac_shm_mutex_lock = _declare(
+    "ac_shm_mutex_lock",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_mutex),
+        ctypes.c_int64,
+    ],
+)
+ac_shm_mutex_unlock = _declare(
+    "ac_shm_mutex_unlock",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_mutex),
+    ],
+)
+ac_shm_mutex_is_locked = _declare(
+    "ac_shm_mutex_is_locked",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_mutex),
+        ctypes.POINTER(ctypes.c_bool),
+    ],
+)
+ac_shm_rlock_create = _declare(
+    "ac_shm_rlock_create",
+    ac_status,
+    [
+        ctypes.c_char_p,
+        ctypes.POINTER(ctypes.POINTER(ac_shm_rlock)),
+    ],
+)
+ac_shm_rlock_open = _declare(
+    "ac_shm_rlock_open",
+    ac_status,
+    [
+        ctypes.c_char_p,
+        ctypes.POINTER(ctypes.POINTER(ac_shm_rlock)),
+    ],
+)
+ac_shm_rlock_lock = _declare(
+    "ac_shm_rlock_lock",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_rlock),
+        ctypes.c_int64,
+    ],
+)
+ac_shm_rlock_unlock = _declare(
+    "ac_shm_rlock_unlock",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_rlock),
+    ],
+)
+ac_shm_rlock_depth = _declare(
+    "ac_shm_rlock_depth",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_rlock),
+        ctypes.POINTER(ctypes.c_uint32),
+    ],
+)
+ac_shm_semaphore_create = _declare(
+    "ac_shm_semaphore_create",
+    ac_status,
+    [
+        ctypes.c_char_p,
+        ctypes.c_uint32,
+        ctypes.c_uint32,
+        ctypes.POINTER(ctypes.POINTER(ac_shm_semaphore)),
+    ],
+)
+ac_shm_semaphore_open = _declare(
+    "ac_shm_semaphore_open",
+    ac_status,
+    [
+        ctypes.c_char_p,
+        ctypes.POINTER(ctypes.POINTER(ac_shm_semaphore)),
+    ],
+)
+ac_shm_semaphore_acquire = _declare(
+    "ac_shm_semaphore_acquire",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_semaphore),
+        ctypes.c_int64,
+    ],
+)
+ac_shm_semaphore_post = _declare(
+    "ac_shm_semaphore_post",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_semaphore),
+        ctypes.c_uint32,
+    ],
+)
+ac_shm_semaphore_value = _declare(
+    "ac_shm_semaphore_value",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_semaphore),
+        ctypes.POINTER(ctypes.c_uint32),
+    ],
+)
+ac_shm_event_create = _declare(
+    "ac_shm_event_create",
+    ac_status,
+    [
+        ctypes.c_char_p,
+        ctypes.POINTER(ctypes.POINTER(ac_shm_event)),
+    ],
+)
+ac_shm_event_open = _declare(
+    "ac_shm_event_open",
+    ac_status,
+    [
+        ctypes.c_char_p,
+        ctypes.POINTER(ctypes.POINTER(ac_shm_event)),
+    ],
+)
+ac_shm_event_set = _declare(
+    "ac_shm_event_set",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_event),
+    ],
+)
+ac_shm_event_clear = _declare(
+    "ac_shm_event_clear",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_event),
+    ],
+)
+ac_shm_event_is_set = _declare(
+    "ac_shm_event_is_set",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_event),
+        ctypes.POINTER(ctypes.c_bool),
+    ],
+)
+ac_shm_event_wait = _declare(
+    "ac_shm_event_wait",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_event),
+        ctypes.c_int64,
+    ],
+)
+ac_shm_barrier_create = _declare(
+    "ac_shm_barrier_create",
+    ac_status,
+    [
+        ctypes.c_char_p,
+        ctypes.c_uint32,
+        ctypes.POINTER(ctypes.POINTER(ac_shm_barrier)),
+    ],
+)
+ac_shm_barrier_open = _declare(
+    "ac_shm_barrier_open",
+    ac_status,
+    [
+        ctypes.c_char_p,
+        ctypes.POINTER(ctypes.POINTER(ac_shm_barrier)),
+    ],
+)
+ac_shm_barrier_wait = _declare(
+    "ac_shm_barrier_wait",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_barrier),
+        ctypes.c_int64,
+        ctypes.POINTER(ctypes.c_uint32),
+    ],
+)
+ac_shm_barrier_abort = _declare(
+    "ac_shm_barrier_abort",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_barrier),
+    ],
+)
+ac_shm_barrier_reset = _declare(
+    "ac_shm_barrier_reset",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_barrier),
+    ],
+)
+ac_shm_barrier_state = _declare(
+    "ac_shm_barrier_state",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_barrier),
+        ctypes.POINTER(ctypes.c_uint32),
+        ctypes.POINTER(ctypes.c_uint32),
+        ctypes.POINTER(ctypes.c_bool),
+    ],
+)
+ac_shm_counter_create = _declare(
+    "ac_shm_counter_create",
+    ac_status,
+    [
+        ctypes.c_char_p,
+        ctypes.c_int64,
+        ctypes.POINTER(ctypes.POINTER(ac_shm_counter)),
+    ],
+)
+ac_shm_counter_open = _declare(
+    "ac_shm_counter_open",
+    ac_status,
+    [
+        ctypes.c_char_p,
+        ctypes.POINTER(ctypes.POINTER(ac_shm_counter)),
+    ],
+)
+ac_shm_counter_add = _declare(
+    "ac_shm_counter_add",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_counter),
+        ctypes.c_int64,
+        ctypes.POINTER(ctypes.c_int64),
+    ],
+)
+ac_shm_counter_get = _declare(
+    "ac_shm_counter_get",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_counter),
+        ctypes.POINTER(ctypes.c_int64),
+    ],
+)
+ac_shm_counter_set = _declare(
+    "ac_shm_counter_set",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_counter),
+        ctypes.c_int64,
+    ],
+)
+ac_shm_counter_compare_exchange = _declare(
+    "ac_shm_counter_compare_exchange",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_counter),
+        ctypes.c_int64,
+        ctypes.c_int64,
+        ctypes.POINTER(ctypes.c_int64),
     ],
 )
 ac_status_str = _declare(

@@ -1,0 +1,390 @@
+package allcore
+
+/*
+#include <stdlib.h>
+#include "allcore.h"
+*/
+import "C"
+
+import (
+	"runtime"
+	"time"
+	"unsafe"
+)
+
+// ErrOwnerDied is the status of a lock taken over from a holder (another
+// process or thread) that died holding it: the lock IS held by the caller,
+// but the state it protects may be half updated.
+const ErrOwnerDied Status = C.AC_OWNER_DIED
+
+// Objects in shared memory, shared with other processes in any language:
+// each is created under a name (CreateShm...) that others open
+// (OpenShm...), or anonymous (name ""), shared with forked children. Close
+// drops this process's reference (a finalizer does it too); a named
+// object's name goes when every process that created or opened it has
+// closed it, or at once with UnlinkShm. A process that dies, even by
+// SIGKILL, never leaves the others hanging or with a corrupt queue; see
+// the ac_shm_* functions in allcore.h.
+
+func timeoutNs(timeout time.Duration) C.int64_t {
+	if timeout < 0 {
+		return C.AC_FOREVER
+	}
+	return C.int64_t(timeout)
+}
+
+func cName(name string) (*C.char, func()) {
+	if name == "" {
+		return nil, func() {}
+	}
+	native := C.CString(name)
+	return native, func() { C.free(unsafe.Pointer(native)) }
+}
+
+// UnlinkShm removes the name of a shared-memory object at once: processes
+// that opened it keep using it.
+func UnlinkShm(name string) error {
+	native, free := cName(name)
+	defer free()
+	return call("unlink shared object", func() C.ac_status { return C.ac_shm_unlink(native) })
+}
+
+// ShmQueue is a FIFO queue of byte messages in shared memory. Python's
+// allcore.multiprocessing.Queue puts bytes, str and int in allcore's wire
+// format (an int is 0xAC 'i' and 8 little-endian bytes; see DecodeWireInt).
+type ShmQueue struct {
+	ptr    *C.ac_shm_queue
+	buffer []byte
+}
+
+// CreateShmQueue creates a queue whose ring holds capacityBytes bytes,
+// holding at most maxItems items (0 = as many as fit).
+func CreateShmQueue(name string, capacityBytes, maxItems int) (*ShmQueue, error) {
+	native, free := cName(name)
+	defer free()
+	q := &ShmQueue{}
+	if err := call("create shared queue", func() C.ac_status {
+		return C.ac_shm_queue_create(native, C.size_t(capacityBytes), C.size_t(maxItems), &q.ptr)
+	}); err != nil {
+		return nil, err
+	}
+	runtime.SetFinalizer(q, (*ShmQueue).Close)
+	return q, nil
+}
+
+// OpenShmQueue opens the queue created under name by any process.
+func OpenShmQueue(name string) (*ShmQueue, error) {
+	native, free := cName(name)
+	defer free()
+	q := &ShmQueue{}
+	if err := call("open shared queue", func() C.ac_status { return C.ac_shm_queue_open(native, &q.ptr) }); err != nil {
+		return nil, err
+	}
+	runtime.SetFinalizer(q, (*ShmQueue).Close)
+	return q, nil
+}
+
+// Close drops this process's reference; the queue stays usable by others.
+func (q *ShmQueue) Close() error {
+	if q.ptr != nil {
+		C.ac_shm_queue_release(q.ptr)
+		q.ptr = nil
+	}
+	runtime.SetFinalizer(q, nil)
+	return nil
+}
+
+// Put puts one message, waiting at most timeout for room (negative =
+// forever, 0 = try): ErrTimeout, ErrWouldBlock, ErrClosed after Shutdown.
+func (q *ShmQueue) Put(message []byte, timeout time.Duration) error {
+	var data unsafe.Pointer
+	if len(message) > 0 {
+		data = unsafe.Pointer(&message[0])
+	}
+	status := C.ac_shm_queue_put(q.ptr, data, C.size_t(len(message)), timeoutNs(timeout))
+	runtime.KeepAlive(message)
+	runtime.KeepAlive(q)
+	if status != C.AC_OK {
+		return call("put", func() C.ac_status { return status })
+	}
+	return nil
+}
+
+// Get takes the next message (a fresh slice), waiting at most timeout:
+// ErrTimeout, ErrWouldBlock, or ErrClosed once shut down and drained. Not
+// safe for concurrent use by several goroutines (each opens its own ShmQueue).
+func (q *ShmQueue) Get(timeout time.Duration) ([]byte, error) {
+	if q.buffer == nil {
+		q.buffer = make([]byte, 64*1024)
+	}
+	for {
+		var length C.size_t
+		status := C.ac_shm_queue_get(q.ptr, unsafe.Pointer(&q.buffer[0]), C.size_t(len(q.buffer)), timeoutNs(timeout), &length)
+		runtime.KeepAlive(q)
+		switch status {
+		case C.AC_OK:
+			return append([]byte(nil), q.buffer[:length]...), nil
+		case C.AC_BUFFER_TOO_SMALL:
+			q.buffer = make([]byte, int(length))
+		default:
+			return nil, call("get", func() C.ac_status { return status })
+		}
+	}
+}
+
+// Shutdown closes the queue for every process: puts fail with ErrClosed;
+// gets drain what is queued, then fail with ErrClosed.
+func (q *ShmQueue) Shutdown() error {
+	defer runtime.KeepAlive(q)
+	return call("shut down", func() C.ac_status { return C.ac_shm_queue_close(q.ptr) })
+}
+
+// Len returns the number of queued items.
+func (q *ShmQueue) Len() int {
+	var size C.size_t
+	C.ac_shm_queue_size(q.ptr, &size)
+	runtime.KeepAlive(q)
+	return int(size)
+}
+
+// DecodeWireInt returns the integer in a message put as a Python int (or
+// by C in the same format) and whether the message is one.
+func DecodeWireInt(message []byte) (int64, bool) {
+	if len(message) != 10 || message[0] != 0xAC || message[1] != 'i' {
+		return 0, false
+	}
+	var value uint64
+	for i := 7; i >= 0; i-- {
+		value = value<<8 | uint64(message[2+i])
+	}
+	return int64(value), true
+}
+
+// EncodeWireInt returns the wire-format message of an integer, which
+// Python gets back as an int.
+func EncodeWireInt(value int64) []byte {
+	message := []byte{0xAC, 'i', 0, 0, 0, 0, 0, 0, 0, 0}
+	for i := 0; i < 8; i++ {
+		message[2+i] = byte(uint64(value) >> (8 * i))
+	}
+	return message
+}
+
+// ShmMutex is a mutex in shared memory: any goroutine of any process may
+// unlock it. A lock taken over from a holder that died reports ErrOwnerDied
+// from LockTimeout (the lock is held then); Lock ignores that.
+type ShmMutex struct{ ptr *C.ac_shm_mutex }
+
+// CreateShmMutex creates an unlocked mutex.
+func CreateShmMutex(name string) (*ShmMutex, error) {
+	native, free := cName(name)
+	defer free()
+	m := &ShmMutex{}
+	if err := call("create shared mutex", func() C.ac_status { return C.ac_shm_mutex_create(native, &m.ptr) }); err != nil {
+		return nil, err
+	}
+	runtime.SetFinalizer(m, (*ShmMutex).Close)
+	return m, nil
+}
+
+// OpenShmMutex opens the mutex created under name.
+func OpenShmMutex(name string) (*ShmMutex, error) {
+	native, free := cName(name)
+	defer free()
+	m := &ShmMutex{}
+	if err := call("open shared mutex", func() C.ac_status { return C.ac_shm_mutex_open(native, &m.ptr) }); err != nil {
+		return nil, err
+	}
+	runtime.SetFinalizer(m, (*ShmMutex).Close)
+	return m, nil
+}
+
+// Close drops this process's reference.
+func (m *ShmMutex) Close() error {
+	if m.ptr != nil {
+		C.ac_shm_mutex_release(m.ptr)
+		m.ptr = nil
+	}
+	runtime.SetFinalizer(m, nil)
+	return nil
+}
+
+// LockTimeout locks, waiting at most timeout (negative = forever, 0 =
+// try). nil or ErrOwnerDied mean the lock is held.
+func (m *ShmMutex) LockTimeout(timeout time.Duration) error {
+	defer runtime.KeepAlive(m)
+	return call("lock", func() C.ac_status { return C.ac_shm_mutex_lock(m.ptr, timeoutNs(timeout)) })
+}
+
+// Lock locks, waiting as long as it takes (sync.Locker).
+func (m *ShmMutex) Lock() { _ = m.LockTimeout(-1) }
+
+// Unlock unlocks (sync.Locker); it panics when the mutex is not locked.
+func (m *ShmMutex) Unlock() {
+	defer runtime.KeepAlive(m)
+	if err := call("unlock", func() C.ac_status { return C.ac_shm_mutex_unlock(m.ptr) }); err != nil {
+		panic(err)
+	}
+}
+
+// ShmSemaphore is a counting semaphore in shared memory.
+type ShmSemaphore struct{ ptr *C.ac_shm_semaphore }
+
+// CreateShmSemaphore creates a semaphore holding value units; bound > 0
+// makes a release beyond it fail with ErrOverflow.
+func CreateShmSemaphore(name string, value, bound uint32) (*ShmSemaphore, error) {
+	native, free := cName(name)
+	defer free()
+	s := &ShmSemaphore{}
+	if err := call("create shared semaphore", func() C.ac_status {
+		return C.ac_shm_semaphore_create(native, C.uint32_t(value), C.uint32_t(bound), &s.ptr)
+	}); err != nil {
+		return nil, err
+	}
+	runtime.SetFinalizer(s, (*ShmSemaphore).Close)
+	return s, nil
+}
+
+// OpenShmSemaphore opens the semaphore created under name.
+func OpenShmSemaphore(name string) (*ShmSemaphore, error) {
+	native, free := cName(name)
+	defer free()
+	s := &ShmSemaphore{}
+	if err := call("open shared semaphore", func() C.ac_status { return C.ac_shm_semaphore_open(native, &s.ptr) }); err != nil {
+		return nil, err
+	}
+	runtime.SetFinalizer(s, (*ShmSemaphore).Close)
+	return s, nil
+}
+
+// Close drops this process's reference.
+func (s *ShmSemaphore) Close() error {
+	if s.ptr != nil {
+		C.ac_shm_semaphore_release(s.ptr)
+		s.ptr = nil
+	}
+	runtime.SetFinalizer(s, nil)
+	return nil
+}
+
+// Acquire takes a unit, waiting at most timeout.
+func (s *ShmSemaphore) Acquire(timeout time.Duration) error {
+	defer runtime.KeepAlive(s)
+	return call("acquire", func() C.ac_status { return C.ac_shm_semaphore_acquire(s.ptr, timeoutNs(timeout)) })
+}
+
+// Release gives back count units.
+func (s *ShmSemaphore) Release(count uint32) error {
+	defer runtime.KeepAlive(s)
+	return call("release", func() C.ac_status { return C.ac_shm_semaphore_post(s.ptr, C.uint32_t(count)) })
+}
+
+// ShmEvent is an event in shared memory.
+type ShmEvent struct{ ptr *C.ac_shm_event }
+
+// CreateShmEvent creates a cleared event.
+func CreateShmEvent(name string) (*ShmEvent, error) {
+	native, free := cName(name)
+	defer free()
+	e := &ShmEvent{}
+	if err := call("create shared event", func() C.ac_status { return C.ac_shm_event_create(native, &e.ptr) }); err != nil {
+		return nil, err
+	}
+	runtime.SetFinalizer(e, (*ShmEvent).Close)
+	return e, nil
+}
+
+// OpenShmEvent opens the event created under name.
+func OpenShmEvent(name string) (*ShmEvent, error) {
+	native, free := cName(name)
+	defer free()
+	e := &ShmEvent{}
+	if err := call("open shared event", func() C.ac_status { return C.ac_shm_event_open(native, &e.ptr) }); err != nil {
+		return nil, err
+	}
+	runtime.SetFinalizer(e, (*ShmEvent).Close)
+	return e, nil
+}
+
+// Close drops this process's reference.
+func (e *ShmEvent) Close() error {
+	if e.ptr != nil {
+		C.ac_shm_event_release(e.ptr)
+		e.ptr = nil
+	}
+	runtime.SetFinalizer(e, nil)
+	return nil
+}
+
+// Set sets the event, waking every waiter in every process.
+func (e *ShmEvent) Set() {
+	C.ac_shm_event_set(e.ptr)
+	runtime.KeepAlive(e)
+}
+
+// Clear clears the event.
+func (e *ShmEvent) Clear() {
+	C.ac_shm_event_clear(e.ptr)
+	runtime.KeepAlive(e)
+}
+
+// Wait waits at most timeout for the event to be set.
+func (e *ShmEvent) Wait(timeout time.Duration) error {
+	defer runtime.KeepAlive(e)
+	return call("wait", func() C.ac_status { return C.ac_shm_event_wait(e.ptr, timeoutNs(timeout)) })
+}
+
+// ShmCounter is an atomic 64-bit counter in shared memory.
+type ShmCounter struct{ ptr *C.ac_shm_counter }
+
+// CreateShmCounter creates a counter holding value.
+func CreateShmCounter(name string, value int64) (*ShmCounter, error) {
+	native, free := cName(name)
+	defer free()
+	c := &ShmCounter{}
+	if err := call("create shared counter", func() C.ac_status {
+		return C.ac_shm_counter_create(native, C.int64_t(value), &c.ptr)
+	}); err != nil {
+		return nil, err
+	}
+	runtime.SetFinalizer(c, (*ShmCounter).Close)
+	return c, nil
+}
+
+// OpenShmCounter opens the counter created under name.
+func OpenShmCounter(name string) (*ShmCounter, error) {
+	native, free := cName(name)
+	defer free()
+	c := &ShmCounter{}
+	if err := call("open shared counter", func() C.ac_status { return C.ac_shm_counter_open(native, &c.ptr) }); err != nil {
+		return nil, err
+	}
+	runtime.SetFinalizer(c, (*ShmCounter).Close)
+	return c, nil
+}
+
+// Close drops this process's reference.
+func (c *ShmCounter) Close() error {
+	if c.ptr != nil {
+		C.ac_shm_counter_release(c.ptr)
+		c.ptr = nil
+	}
+	runtime.SetFinalizer(c, nil)
+	return nil
+}
+
+// Add adds delta and returns the new value.
+func (c *ShmCounter) Add(delta int64) int64 {
+	var value C.int64_t
+	C.ac_shm_counter_add(c.ptr, C.int64_t(delta), &value)
+	runtime.KeepAlive(c)
+	return int64(value)
+}
+
+// Load returns the value.
+func (c *ShmCounter) Load() int64 {
+	var value C.int64_t
+	C.ac_shm_counter_get(c.ptr, &value)
+	runtime.KeepAlive(c)
+	return int64(value)
+}

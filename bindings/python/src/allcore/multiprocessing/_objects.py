@@ -1,0 +1,913 @@
+"""The shared-memory objects behind ``allcore.multiprocessing``."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import functools
+import itertools
+import os
+import queue as _stdlib_queue
+import secrets
+import struct
+import threading
+import time
+import warnings
+from collections.abc import Iterable
+from multiprocessing import resource_tracker
+from multiprocessing.reduction import ForkingPickler
+from multiprocessing.util import Finalize as _Finalize
+from typing import Any
+
+from .. import _ffi
+from .._errors import error_for
+from .._lib import library, quick_library
+from .._queue import (
+    _BARE_INTS,
+    _MARK,
+    _OBJECT,
+    _PREFIX_INT,
+    _PREFIX_PICKLE,
+    _TAG_INT,
+    ShutDown,
+    _decode,
+    _pack_int64,
+    _unpack_int64,
+    _wire,
+)
+
+BrokenBarrierError = threading.BrokenBarrierError
+
+_OK = int(_ffi.AC_OK)
+_TIMEOUT = int(_ffi.AC_TIMEOUT)
+_WOULD_BLOCK = int(_ffi.AC_WOULD_BLOCK)
+_CLOSED = int(_ffi.AC_CLOSED)
+_BROKEN = int(_ffi.AC_BROKEN)
+_NOT_OWNER = int(_ffi.AC_NOT_OWNER)
+_OVERFLOW = int(_ffi.AC_OVERFLOW)
+_TOO_SMALL = int(_ffi.AC_BUFFER_TOO_SMALL)
+_OWNER_DIED = int(_ffi.AC_OWNER_DIED)
+_GAVE_UP = (_TIMEOUT, _WOULD_BLOCK)
+
+# Longest native wait, so signal handlers (Ctrl-C) run at least this often.
+_SLICE_NS = 50_000_000
+# Ring size of a queue when none is given: room for many small items and
+# for items up to this size.
+_DEFAULT_CAPACITY = 1 << 24
+_FIRST_BUFFER = 1 << 16
+
+_P = ctypes.c_void_p
+_I64 = ctypes.c_int64
+_U32 = ctypes.c_uint32
+_U64 = ctypes.c_uint64
+_SIZE = ctypes.c_size_t
+_BOOL = ctypes.c_bool
+
+
+def _declare(lib: ctypes.CDLL, name: str, *argtypes: Any) -> Any:
+    """A private function object for ``name`` in ``lib`` returning a status."""
+    function: Any = lib._FuncPtr((name, lib))
+    function.__name__ = name
+    function.restype = ctypes.c_int32
+    function.argtypes = argtypes
+    return function
+
+
+def _both(name: str, *argtypes: Any) -> tuple[Any, Any]:
+    """``name`` through the GIL-keeping library and the GIL-releasing one."""
+    return _declare(quick_library, name, *argtypes), _declare(library, name, *argtypes)
+
+
+_names = itertools.count()
+
+
+def _new_name(kind: str) -> str:
+    return f"allcore-mp-{kind}-{os.getpid()}-{next(_names)}-{secrets.token_hex(4)}"
+
+
+def _raise(status: int, what: str) -> None:
+    raise error_for(status, what)
+
+
+def _deadline(block: bool, timeout: float | None) -> float | None:
+    """``None`` = forever; else the ``time.monotonic()`` to give up at."""
+    if not block:
+        return time.monotonic()
+    if timeout is None:
+        return None
+    if timeout < 0:
+        raise ValueError("'timeout' must be a non-negative number")
+    return time.monotonic() + timeout
+
+
+def _slice(deadline: float | None) -> int:
+    """The next native wait in ns (0 once the deadline has passed)."""
+    if deadline is None:
+        return _SLICE_NS
+    left = deadline - time.monotonic()
+    return 0 if left <= 0 else min(_SLICE_NS, int(left * 1e9) + 1)
+
+
+def _sliced(call: Any, deadline: float | None) -> int:
+    """Runs ``call(timeout_ns)`` in slices until it stops giving up or the
+    deadline passes; returns the last status."""
+    while True:
+        slice_ns = _slice(deadline)
+        status = call(slice_ns)
+        if status not in _GAVE_UP or slice_ns == 0:
+            return status
+        if deadline is not None and time.monotonic() >= deadline:
+            return status
+
+
+class _Shared:
+    """A handle to a named shared-memory object of one kind.
+
+    Subclasses set ``_KIND`` (the ``ac_shm_<kind>`` prefix). ``_handle`` is a
+    ready ``c_void_p``; the handle is released when the object is collected,
+    which unmaps it in this process (and removes the name once every process
+    has done so).
+    """
+
+    _KIND = ""
+    _handle: ctypes.c_void_p
+    _name: str
+
+    def _adopt(self, handle: ctypes.c_void_p, name: str, created: bool = False) -> None:
+        self._handle = handle
+        self._name = name
+        self._pid = os.getpid()
+        # multiprocessing's finalizers also run when a child process ends
+        # (which skips atexit), so every process drops its use of the name.
+        self._finalizer = _Finalize(
+            self, _release, (self._KIND, handle, name, created), exitpriority=0
+        )
+        if created:
+            # The safety net for processes that end without finalizers (a
+            # SIGKILL, os._exit): multiprocessing's resource tracker removes
+            # the name, if it is still there, when the program ends.
+            resource_tracker.register(f"/{name}", "shared_memory")
+
+    def _create(self, *args: tuple[Any, Any]) -> None:
+        """Creates the object under a fresh name; ``args`` are the
+        (ctypes type, value) pairs after the name."""
+        name = _new_name(self._KIND)
+        create = _declare(
+            quick_library,
+            f"ac_shm_{self._KIND}_create",
+            ctypes.c_char_p,
+            *[kind for kind, _ in args],
+            ctypes.POINTER(_P),
+        )
+        handle = _P()
+        status = create(name.encode(), *[value for _, value in args], ctypes.byref(handle))
+        if status != _OK:
+            _raise(status, f"cannot create a shared {self._KIND}")
+        self._adopt(handle, name, created=True)
+
+    def _open(self, name: str) -> None:
+        handle = _P()
+        open_ = _declare(
+            quick_library, f"ac_shm_{self._KIND}_open", ctypes.c_char_p, ctypes.POINTER(_P)
+        )
+        status = open_(name.encode(), ctypes.byref(handle))
+        if status != _OK:
+            _raise(status, f"cannot open the shared {self._KIND} {name!r}")
+        self._adopt(handle, name)
+
+    @property
+    def name(self) -> str:
+        """The shared-memory name C (``ac_shm_<kind>_open``) and Go open."""
+        return self._name
+
+    def __reduce__(self) -> Any:
+        return (_reopen, (type(self), self._name, self._state()))
+
+    def _state(self) -> dict[str, Any]:
+        return {}
+
+    def _restore(self, state: dict[str, Any]) -> None:
+        pass
+
+
+_releases: dict[str, Any] = {}
+
+
+def _release(kind: str, handle: ctypes.c_void_p, name: str, created: bool) -> None:
+    """Drops this process's use of a shared object (the last one removes
+    its name) and, for the creator, tells the resource tracker when the name
+    is gone."""
+    release = _releases.get(kind)
+    if release is None:
+        release = quick_library._FuncPtr((f"ac_shm_{kind}_release", quick_library))
+        release.argtypes = [_P]
+        release.restype = None
+        _releases[kind] = release
+    release(handle)
+    if created and not os.path.exists(f"/dev/shm/{name}"):
+        with contextlib.suppress(Exception):
+            resource_tracker.unregister(f"/{name}", "shared_memory")
+
+
+def _reopen(cls: type[_Shared], name: str, state: dict[str, Any]) -> _Shared:
+    """Unpickles a shared object: opens it by name in this process."""
+    self = cls.__new__(cls)
+    self._open(name)
+    self._restore(state)
+    return self
+
+
+# ------------------------------------------------------------------ queues
+
+_q_put, _q_put_wait = _both("ac_shm_queue_put", _P, _P, _SIZE, _I64)
+_q_get, _q_get_wait = _both("ac_shm_queue_get", _P, _P, _SIZE, _I64, ctypes.POINTER(_SIZE))
+# The hot first tries go without argtypes (no converter call per argument)
+# where libffi sign-extends a C int into the 64-bit register a size_t or
+# int64_t parameter reads (x86-64 and arm64, not Windows), as allcore.Queue
+# does: the handle is a ready c_void_p, the data bytes or a ctypes buffer,
+# the length and the timeout 0 small ints, the out-parameter a byref.
+if _BARE_INTS:
+    _q_try_put = _declare(quick_library, "ac_shm_queue_put")
+    _q_try_get = _declare(quick_library, "ac_shm_queue_get")
+    _q_try_put.argtypes = _q_try_get.argtypes = None
+else:
+    _q_try_put, _q_try_get = _q_put, _q_get
+_q_put_many, _q_put_many_wait = _both(
+    "ac_shm_queue_put_many", _P, _P, _P, _SIZE, _I64, ctypes.POINTER(_SIZE)
+)
+_q_get_many, _q_get_many_wait = _both(
+    "ac_shm_queue_get_many",
+    _P,
+    _P,
+    _SIZE,
+    ctypes.POINTER(_SIZE),
+    _SIZE,
+    _I64,
+    ctypes.POINTER(_SIZE),
+)
+_q_size = _declare(quick_library, "ac_shm_queue_size", _P, ctypes.POINTER(_SIZE))
+_q_close = _declare(quick_library, "ac_shm_queue_close", _P)
+_q_closed = _declare(quick_library, "ac_shm_queue_closed", _P, ctypes.POINTER(_BOOL))
+_q_max_item = _declare(quick_library, "ac_shm_queue_max_item_size", _P, ctypes.POINTER(_SIZE))
+_q_task_done = _declare(quick_library, "ac_shm_queue_task_done", _P, _U64)
+_q_join = _declare(library, "ac_shm_queue_join", _P, _I64)
+_q_unfinished = _declare(quick_library, "ac_shm_queue_unfinished_tasks", _P, ctypes.POINTER(_U64))
+
+
+class _Receiver(threading.local):
+    """Each thread's receive state for one queue: a bytearray, its
+    memoryview, a ctypes view of it for the native call, the length
+    out-parameter, and the first try of a get with all of them bound."""
+
+    def __init__(self, handle: ctypes.c_void_p) -> None:
+        self.handle = handle
+        self.length = _SIZE()
+        self.length_ref = ctypes.byref(self.length)
+        self.resize(_FIRST_BUFFER)
+
+    def resize(self, size: int) -> None:
+        self.array = bytearray(size)
+        self.view = memoryview(self.array)
+        self.native = (ctypes.c_char * size).from_buffer(self.array)
+        self.size = size
+        self.try_get = functools.partial(
+            _q_try_get, self.handle, self.native, size, 0, self.length_ref
+        )
+
+
+_pickle = ForkingPickler.dumps
+
+
+def _message(item: Any) -> bytes:
+    """The queue message for ``item``: the wire format for bytes, str and
+    int; a pickle (as ``multiprocessing`` makes it) for anything else."""
+    message = _wire(item)
+    if message is _OBJECT:
+        return _PREFIX_PICKLE + bytes(_pickle(item))
+    return message
+
+
+def _item(buffer: _Receiver, start: int, end: int) -> Any:
+    array = buffer.array
+    if end - start > 1 and array[start] == _MARK:
+        return _decode(array, buffer.view, start, end)
+    return bytes(buffer.view[start:end])
+
+
+class Queue(_Shared):
+    """A process-shared FIFO queue, as ``multiprocessing.Queue``.
+
+    ``maxsize`` bounds the number of items (0 = as many as the ring holds);
+    ``capacity_bytes`` sizes the shared ring (each item takes its message
+    length rounded up to 8, plus 8 bytes). ``put`` blocks while it is full.
+    """
+
+    _KIND = "queue"
+
+    def __init__(
+        self, maxsize: int = 0, *, capacity_bytes: int = _DEFAULT_CAPACITY, ctx: Any = None
+    ) -> None:
+        if maxsize < 0:
+            maxsize = 0
+        self._create((_SIZE, capacity_bytes), (_SIZE, maxsize))
+        self._maxsize = maxsize
+        self._setup()
+
+    def _state(self) -> dict[str, Any]:
+        return {"maxsize": self._maxsize}
+
+    def _restore(self, state: dict[str, Any]) -> None:
+        self._maxsize = state["maxsize"]
+        self._setup()
+
+    def _setup(self) -> None:
+        self._closed = False
+        handle = self._handle
+        self._try_put = functools.partial(_q_try_put, handle)
+        self._local = _Receiver(handle)
+
+    def _check(self) -> None:
+        if self._closed:
+            raise ValueError(f"Queue {self!r} is closed")
+
+    # -- puts
+
+    def put(self, obj: Any, block: bool = True, timeout: float | None = None) -> None:
+        """Puts ``obj``, waiting for room (at most ``timeout`` seconds; not
+        at all when ``block`` is false): ``queue.Full`` when none comes."""
+        if self._closed:
+            self._check()
+        # _message, with its most common cases inline.
+        kind = type(obj)
+        if kind is int:
+            try:
+                data = _pack_int64(_PREFIX_INT, obj)
+            except struct.error:
+                data = _message(obj)
+        elif kind is bytes and (not obj or obj[0] != _MARK):
+            data = obj
+        else:
+            data = _message(obj)
+        status = self._try_put(data, len(data), 0)
+        if status != _OK:
+            self._put_slow(data, status, block, timeout)
+
+    def _put_slow(self, data: bytes, status: int, block: bool, timeout: float | None) -> None:
+        if status == _WOULD_BLOCK:
+            deadline = _deadline(block, timeout)
+            handle = self._handle
+            status = _sliced(lambda ns: _q_put_wait(handle, data, len(data), ns), deadline)
+        if status == _OK:
+            return
+        if status in _GAVE_UP:
+            raise _stdlib_queue.Full
+        if status == _CLOSED:
+            raise ShutDown("put to a queue that was shut down")
+        _raise(status, "put failed")
+
+    def put_nowait(self, obj: Any) -> None:
+        """``put(obj, False)``."""
+        self.put(obj, False)
+
+    def put_many(
+        self, items: Iterable[Any], block: bool = True, timeout: float | None = None
+    ) -> None:
+        """Puts every item in order with as few native calls as possible.
+        ``queue.Full`` when the room does not come in time; the items before
+        stay put."""
+        self._check()
+        messages = [_message(item) for item in items]
+        if not messages:
+            return
+        data = b"".join(messages)
+        lengths = (_SIZE * len(messages))(*map(len, messages))
+        put = _SIZE()
+        deadline = _deadline(block, timeout)
+        handle = self._handle
+        offset = done = 0
+        while True:
+            remaining = len(messages) - done
+            status = _q_put_many_wait(
+                handle,
+                data[offset:] if offset else data,
+                ctypes.addressof(lengths) + done * ctypes.sizeof(_SIZE),
+                remaining,
+                _slice(deadline),
+                ctypes.byref(put),
+            )
+            offset += sum(lengths[done : done + put.value])
+            done += put.value
+            if status == _OK:
+                return
+            if status in _GAVE_UP:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise _stdlib_queue.Full
+                continue
+            if status == _CLOSED:
+                raise ShutDown("put to a queue that was shut down")
+            _raise(status, "put_many failed")
+
+    # -- gets
+
+    def get(self, block: bool = True, timeout: float | None = None) -> Any:
+        """Takes the next item, waiting at most ``timeout`` seconds (not at
+        all when ``block`` is false): ``queue.Empty`` when none comes."""
+        if self._closed:
+            self._check()
+        local = self._local
+        if local.try_get() == _OK:
+            length = local.length.value
+            array = local.array
+            if length > 1 and array[0] == _MARK:
+                if length == 10 and array[1] == _TAG_INT:
+                    return _unpack_int64(array, 2)[0]
+                return _decode(array, local.view, 0, length)
+            return bytes(local.view[:length])
+        return self._get_slow(block, timeout)
+
+    def _get_slow(self, block: bool, timeout: float | None) -> Any:
+        local = self._local
+        handle = self._handle
+        deadline = _deadline(block, timeout)
+        status = _q_get(handle, local.native, local.size, 0, local.length_ref)
+        while True:
+            if status == _TOO_SMALL:
+                local.resize(max(local.length.value, 2 * local.size))
+                status = _q_get(handle, local.native, local.size, 0, local.length_ref)
+                continue
+            if status in _GAVE_UP:
+                slice_ns = _slice(deadline)
+                if slice_ns == 0:
+                    raise _stdlib_queue.Empty
+                status = _q_get_wait(handle, local.native, local.size, slice_ns, local.length_ref)
+                continue
+            if status == _OK:
+                return _item(local, 0, local.length.value)
+            if status == _CLOSED:
+                raise ShutDown("get from a queue that was shut down and is empty")
+            _raise(status, "get failed")
+
+    def get_nowait(self) -> Any:
+        """``get(False)``."""
+        return self.get(False)
+
+    def get_many(
+        self, max_items: int, block: bool = True, timeout: float | None = None
+    ) -> list[Any]:
+        """Takes up to ``max_items`` items in one native call: waits (as
+        ``get``) for the first, then takes those already queued."""
+        self._check()
+        if max_items < 1:
+            raise ValueError("max_items must be at least 1")
+        buffer = self._local
+        lengths = (_SIZE * max_items)()
+        count = _SIZE()
+        deadline = _deadline(block, timeout)
+        handle = self._handle
+        while True:
+            status = _q_get_many_wait(
+                handle,
+                buffer.native,
+                buffer.size,
+                lengths,
+                max_items,
+                _slice(deadline),
+                ctypes.byref(count),
+            )
+            if status == _OK:
+                items = []
+                start = 0
+                for length in lengths[: count.value]:
+                    items.append(_item(buffer, start, start + length))
+                    start += length
+                return items
+            if status == _TOO_SMALL:
+                buffer.resize(max(lengths[0], 2 * buffer.size))
+            elif status in _GAVE_UP:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise _stdlib_queue.Empty
+            elif status == _CLOSED:
+                raise ShutDown("get from a queue that was shut down and is empty")
+            else:
+                _raise(status, "get_many failed")
+
+    # -- state
+
+    def qsize(self) -> int:
+        """Items queued now (in every process)."""
+        self._check()
+        size = _SIZE()
+        _q_size(self._handle, ctypes.byref(size))
+        return size.value
+
+    def empty(self) -> bool:
+        """Whether no item is queued now."""
+        return self.qsize() == 0
+
+    def full(self) -> bool:
+        """Whether ``maxsize`` items are queued now."""
+        return self._maxsize > 0 and self.qsize() >= self._maxsize
+
+    def shutdown(self) -> None:
+        """Closes the queue for every process: puts raise ``ShutDown``, gets
+        drain it, then raise ``ShutDown``; every waiter wakes."""
+        self._check()
+        _q_close(self._handle)
+
+    def close(self) -> None:
+        """This process will use the queue no more (as ``multiprocessing``:
+        other processes keep using it)."""
+        self._closed = True
+
+    def join_thread(self) -> None:
+        """Nothing to wait for: puts are written by the caller (no feeder thread)."""
+
+    def cancel_join_thread(self) -> None:
+        """Nothing to cancel (no feeder thread)."""
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self._name!r}>"
+
+
+class SimpleQueue(Queue):
+    """A process-shared FIFO queue, as ``multiprocessing.SimpleQueue``."""
+
+    def __init__(self, *, capacity_bytes: int = _DEFAULT_CAPACITY, ctx: Any = None) -> None:
+        super().__init__(0, capacity_bytes=capacity_bytes)
+
+    def get(self, block: bool = True, timeout: float | None = None) -> Any:
+        return super().get(block, timeout)
+
+    def put(self, obj: Any, block: bool = True, timeout: float | None = None) -> None:
+        super().put(obj, block, timeout)
+
+
+class JoinableQueue(Queue):
+    """A process-shared queue with ``task_done``/``join``, as
+    ``multiprocessing.JoinableQueue``."""
+
+    def task_done(self) -> None:
+        """Marks one fetched item as processed: ValueError when called more
+        times than items were put."""
+        status = _q_task_done(self._handle, 1)
+        if status != _OK:
+            raise ValueError("task_done() called too many times")
+
+    def join(self) -> None:
+        """Waits until every item put has been marked done."""
+        handle = self._handle
+        _sliced(lambda ns: _q_join(handle, ns), None)
+
+
+# ------------------------------------------------------------------ locks
+
+
+class OwnerDiedWarning(RuntimeWarning):
+    """A lock was acquired from a process or thread that died holding it."""
+
+
+_m_lock, _m_lock_wait = _both("ac_shm_mutex_lock", _P, _I64)
+_m_unlock = _declare(quick_library, "ac_shm_mutex_unlock", _P)
+_m_locked = _declare(quick_library, "ac_shm_mutex_is_locked", _P, ctypes.POINTER(_BOOL))
+_r_lock, _r_lock_wait = _both("ac_shm_rlock_lock", _P, _I64)
+_r_unlock = _declare(quick_library, "ac_shm_rlock_unlock", _P)
+_r_depth = _declare(quick_library, "ac_shm_rlock_depth", _P, ctypes.POINTER(_U32))
+
+
+class _Lockish(_Shared):
+    _try: Any
+    _wait: Any
+    owner_died: bool
+
+    def acquire(self, block: bool = True, timeout: float | None = None) -> bool:
+        """Takes the lock, waiting at most ``timeout`` seconds (forever for
+        ``None``; not at all when ``block`` is false). True once held. When
+        the previous holder died holding it, still True, with
+        :attr:`owner_died` set and an :class:`OwnerDiedWarning`."""
+        status = self._try(self._handle, 0)
+        if status == _WOULD_BLOCK and block:
+            if timeout is not None and timeout < 0:
+                timeout = None
+            handle = self._handle
+            wait = self._wait
+            status = _sliced(lambda ns: wait(handle, ns), _deadline(True, timeout))
+        if status == _OK:
+            return True
+        if status in _GAVE_UP:
+            return False
+        if status == _OWNER_DIED:
+            self.owner_died = True
+            warnings.warn(
+                f"{self!r} was acquired from a holder that died holding it",
+                OwnerDiedWarning,
+                stacklevel=2,
+            )
+            return True
+        _raise(status, "acquire failed")
+        return False
+
+    def _restore(self, state: dict[str, Any]) -> None:
+        self.owner_died = False
+
+    def __enter__(self) -> bool:
+        return self.acquire()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.release()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self._name!r}>"
+
+
+class Lock(_Lockish):
+    """A process-shared lock, as ``multiprocessing.Lock``: any process or
+    thread may release it. ``owner_died`` tells whether an acquire took it
+    from a holder that died."""
+
+    _KIND = "mutex"
+    _try = staticmethod(_m_lock)
+    _wait = staticmethod(_m_lock_wait)
+
+    def __init__(self, *, ctx: Any = None) -> None:
+        self._create()
+        self.owner_died = False
+
+    def release(self) -> None:
+        """Releases the lock: ValueError when it is not locked."""
+        if _m_unlock(self._handle) != _OK:
+            raise ValueError("semaphore or lock released too many times")
+
+    def locked(self) -> bool:
+        """Whether some process holds it now."""
+        flag = _BOOL()
+        _m_locked(self._handle, ctypes.byref(flag))
+        return flag.value
+
+
+class RLock(_Lockish):
+    """A process-shared reentrant lock, as ``multiprocessing.RLock``: owned by
+    the thread that acquired it."""
+
+    _KIND = "rlock"
+    _try = staticmethod(_r_lock)
+    _wait = staticmethod(_r_lock_wait)
+
+    def __init__(self, *, ctx: Any = None) -> None:
+        self._create()
+        self.owner_died = False
+
+    def release(self) -> None:
+        """Releases once: AssertionError unless the calling thread holds it
+        (as ``multiprocessing.RLock``)."""
+        if _r_unlock(self._handle) != _OK:
+            raise AssertionError("attempt to release recursive lock not owned by thread")
+
+    def _is_owned(self) -> bool:
+        depth = _U32()
+        _r_depth(self._handle, ctypes.byref(depth))
+        return depth.value > 0
+
+
+# ------------------------------------------------------- semaphores, events
+
+_s_acquire, _s_acquire_wait = _both("ac_shm_semaphore_acquire", _P, _I64)
+_s_post = _declare(quick_library, "ac_shm_semaphore_post", _P, _U32)
+_s_value = _declare(quick_library, "ac_shm_semaphore_value", _P, ctypes.POINTER(_U32))
+
+
+class Semaphore(_Shared):
+    """A process-shared semaphore, as ``multiprocessing.Semaphore``."""
+
+    _KIND = "semaphore"
+    _BOUNDED = False
+
+    def __init__(self, value: int = 1, *, ctx: Any = None) -> None:
+        if value < 0:
+            raise ValueError("semaphore initial value must be >= 0")
+        self._create((_U32, value), (_U32, value if self._BOUNDED else 0))
+
+    def acquire(self, block: bool = True, timeout: float | None = None) -> bool:
+        """Takes a unit, waiting at most ``timeout`` seconds; True if taken."""
+        status = _s_acquire(self._handle, 0)
+        if status == _WOULD_BLOCK and block:
+            handle = self._handle
+            status = _sliced(lambda ns: _s_acquire_wait(handle, ns), _deadline(True, timeout))
+        if status == _OK:
+            return True
+        if status in _GAVE_UP:
+            return False
+        _raise(status, "acquire failed")
+        return False
+
+    def release(self) -> None:
+        """Gives a unit back (ValueError beyond a bounded semaphore's value)."""
+        status = _s_post(self._handle, 1)
+        if status == _OVERFLOW:
+            raise ValueError("semaphore or lock released too many times")
+        if status != _OK:
+            _raise(status, "release failed")
+
+    def get_value(self) -> int:
+        """Units available now."""
+        value = _U32()
+        _s_value(self._handle, ctypes.byref(value))
+        return value.value
+
+    __enter__ = acquire
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.release()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}(value={self.get_value()}) {self._name!r}>"
+
+
+class BoundedSemaphore(Semaphore):
+    """A semaphore that refuses to go above its initial value, as
+    ``multiprocessing.BoundedSemaphore``."""
+
+    _BOUNDED = True
+
+
+_e_set = _declare(quick_library, "ac_shm_event_set", _P)
+_e_clear = _declare(quick_library, "ac_shm_event_clear", _P)
+_e_is_set = _declare(quick_library, "ac_shm_event_is_set", _P, ctypes.POINTER(_BOOL))
+_e_wait = _declare(library, "ac_shm_event_wait", _P, _I64)
+
+
+class Event(_Shared):
+    """A process-shared event, as ``multiprocessing.Event``."""
+
+    _KIND = "event"
+
+    def __init__(self, *, ctx: Any = None) -> None:
+        self._create()
+
+    def is_set(self) -> bool:
+        """Whether the flag is set."""
+        flag = _BOOL()
+        _e_is_set(self._handle, ctypes.byref(flag))
+        return flag.value
+
+    def set(self) -> None:
+        """Sets the flag and wakes every waiter, in every process."""
+        _e_set(self._handle)
+
+    def clear(self) -> None:
+        """Clears the flag."""
+        _e_clear(self._handle)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Waits at most ``timeout`` seconds for the flag; returns it."""
+        handle = self._handle
+        if timeout is not None and timeout < 0:
+            timeout = 0
+        return _sliced(lambda ns: _e_wait(handle, ns), _deadline(True, timeout)) == _OK
+
+    def __repr__(self) -> str:
+        return f"<Event at {id(self):#x} {'set' if self.is_set() else 'unset'}>"
+
+
+_b_wait = _declare(library, "ac_shm_barrier_wait", _P, _I64, ctypes.POINTER(_U32))
+_b_abort = _declare(quick_library, "ac_shm_barrier_abort", _P)
+_b_reset = _declare(quick_library, "ac_shm_barrier_reset", _P)
+_b_state = _declare(
+    quick_library,
+    "ac_shm_barrier_state",
+    _P,
+    ctypes.POINTER(_U32),
+    ctypes.POINTER(_U32),
+    ctypes.POINTER(_BOOL),
+)
+
+
+class Barrier(_Shared):
+    """A process-shared barrier, as ``multiprocessing.Barrier``. ``wait``
+    returns the arrival index (0 for the first); ``action`` runs in the
+    last party to arrive, once the barrier has tripped. A wait that times
+    out breaks the barrier (``BrokenBarrierError``), so a party that died
+    never leaves the others waiting past their timeouts."""
+
+    _KIND = "barrier"
+
+    def __init__(
+        self, parties: int, action: Any = None, timeout: float | None = None, *, ctx: Any = None
+    ) -> None:
+        if parties < 1:
+            raise ValueError("parties must be > 0")
+        self._create((_U32, parties))
+        self._action = action
+        self._timeout = timeout
+
+    def _state(self) -> dict[str, Any]:
+        return {"action": self._action, "timeout": self._timeout}
+
+    def _restore(self, state: dict[str, Any]) -> None:
+        self._action = state["action"]
+        self._timeout = state["timeout"]
+
+    def _get(self) -> tuple[int, int, bool]:
+        parties, waiting, broken = _U32(), _U32(), _BOOL()
+        _b_state(self._handle, ctypes.byref(parties), ctypes.byref(waiting), ctypes.byref(broken))
+        return parties.value, waiting.value, broken.value
+
+    def wait(self, timeout: float | None = None) -> int:
+        """Waits for every party; BrokenBarrierError when broken or on timeout."""
+        if timeout is None:
+            timeout = self._timeout
+        timeout_ns = -1 if timeout is None else max(0, int(timeout * 1e9))
+        index = _U32()
+        status = _b_wait(self._handle, timeout_ns, ctypes.byref(index))
+        if status != _OK:
+            raise BrokenBarrierError
+        if index.value == self.parties - 1 and self._action is not None:
+            try:
+                self._action()
+            except BaseException:
+                self.abort()
+                raise
+        return index.value
+
+    def abort(self) -> None:
+        """Breaks the barrier for every waiter."""
+        _b_abort(self._handle)
+
+    def reset(self) -> None:
+        """Mends the barrier."""
+        _b_reset(self._handle)
+
+    @property
+    def parties(self) -> int:
+        """Parties needed to trip the barrier."""
+        return self._get()[0]
+
+    @property
+    def n_waiting(self) -> int:
+        """Parties waiting now."""
+        return self._get()[1]
+
+    @property
+    def broken(self) -> bool:
+        """Whether the barrier is broken."""
+        return self._get()[2]
+
+
+# ------------------------------------------------------------------ values
+
+_c_get = _declare(quick_library, "ac_shm_counter_get", _P, ctypes.POINTER(_I64))
+_c_set = _declare(quick_library, "ac_shm_counter_set", _P, _I64)
+
+_INTEGER_CODES = {"b", "B", "h", "H", "i", "I", "l", "L", "q", "Q"}
+
+
+class Value(_Shared):
+    """A process-shared integer, as ``multiprocessing.Value`` for the
+    integer type codes (``'i'``, ``'l'``, ``'q'``, ...; held as 64 bits).
+    ``get_lock()`` returns its :class:`RLock` (``lock=True``) or the lock
+    given."""
+
+    _KIND = "counter"
+
+    def __init__(
+        self, typecode_or_type: Any, *args: int, lock: Any = True, ctx: Any = None
+    ) -> None:
+        if typecode_or_type not in _INTEGER_CODES:
+            raise TypeError("allcore.multiprocessing.Value holds integer type codes only")
+        self._create((_I64, int(args[0]) if args else 0))
+        self._typecode = typecode_or_type
+        self._lock = RLock() if lock is True else lock
+
+    def _state(self) -> dict[str, Any]:
+        return {"typecode": self._typecode, "lock": self._lock}
+
+    def _restore(self, state: dict[str, Any]) -> None:
+        self._typecode = state["typecode"]
+        self._lock = state["lock"]
+
+    @property
+    def value(self) -> int:
+        """The value now."""
+        value = _I64()
+        _c_get(self._handle, ctypes.byref(value))
+        return value.value
+
+    @value.setter
+    def value(self, value: int) -> None:
+        _c_set(self._handle, int(value))
+
+    def get_lock(self) -> Any:
+        """The lock guarding read-modify-write sequences."""
+        return self._lock
+
+    def get_obj(self) -> int:
+        """The value (``multiprocessing`` returns the ctypes object)."""
+        return self.value
+
+    def __enter__(self) -> Any:
+        return self._lock.__enter__()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._lock.__exit__(*exc_info)
+
+    def __repr__(self) -> str:
+        return f"<Value({self._typecode!r}, {self.value})>"

@@ -1,0 +1,272 @@
+"""allcore.multiprocessing across real processes, under every start method,
+including processes killed with SIGKILL while they put, get or hold a lock."""
+
+import multiprocessing
+import os
+import pickle
+import queue
+import signal
+import time
+import warnings
+
+import pytest
+
+from allcore import multiprocessing as amp
+from allcore._queue import ShutDown
+
+METHODS = [
+    m for m in ("fork", "spawn", "forkserver") if m in multiprocessing.get_all_start_methods()
+]
+
+
+@pytest.fixture(params=METHODS)
+def context(request):
+    return multiprocessing.get_context(request.param)
+
+
+def _producer(q, start, count):
+    for i in range(start, start + count):
+        q.put(i)
+
+
+def _echo(inbox, outbox):
+    while True:
+        item = inbox.get()
+        if item is None:
+            return
+        outbox.put(item)
+
+
+def _locker(lock, counter, rounds):
+    for _ in range(rounds):
+        with lock, counter.get_lock():
+            counter.value = counter.value + 1
+
+
+def _hold_forever(lock, ready):
+    lock.acquire()
+    ready.set()
+    time.sleep(60)
+
+
+def _init_worker(q):
+    global _worker_queue
+    _worker_queue = q
+
+
+def _pool_task(x):
+    _worker_queue.put(x * x)
+    return x
+
+
+def _barrier_party(barrier, results):
+    results.put(barrier.wait(timeout=30))
+
+
+def _joinable_worker(q):
+    while True:
+        item = q.get()
+        q.task_done()
+        if item is None:
+            return
+
+
+def test_items_travel_as_multiprocessing_sends_them(context):
+    inbox, outbox = amp.Queue(), amp.Queue()
+    process = context.Process(target=_echo, args=(inbox, outbox))
+    process.start()
+    items = [1, -(2**70), "text", b"\xacbytes", b"raw", {"a": [1, 2]}, (None, 1.5), True]
+    for item in items:
+        inbox.put(item)
+    inbox.put(None)
+    got = [outbox.get(timeout=30) for _ in items]
+    process.join(30)
+    assert got == items
+    assert [type(item) for item in got] == [type(item) for item in items]
+
+
+def test_many_producers_keep_their_order(context):
+    q = amp.Queue(maxsize=100)
+    processes = [context.Process(target=_producer, args=(q, p * 10_000, 2000)) for p in range(3)]
+    for process in processes:
+        process.start()
+    last = {}
+    for _ in range(6000):
+        value = q.get(timeout=30)
+        producer = value // 10_000
+        assert value > last.get(producer, -1)
+        last[producer] = value
+    for process in processes:
+        process.join(30)
+        assert process.exitcode == 0
+    with pytest.raises(queue.Empty):
+        q.get(timeout=0.01)
+
+
+def test_locks_and_values_across_processes(context):
+    lock = amp.Lock()
+    counter = amp.Value("i", 0)
+    processes = [context.Process(target=_locker, args=(lock, counter, 200)) for _ in range(3)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(60)
+        assert process.exitcode == 0
+    assert counter.value == 600
+
+
+def test_pool_initializer_gets_a_queue(context):
+    q = amp.Queue()
+    with context.Pool(2, initializer=_init_worker, initargs=(q,)) as pool:
+        assert sorted(pool.map(_pool_task, range(10))) == list(range(10))
+    assert sorted(q.get(timeout=30) for _ in range(10)) == [x * x for x in range(10)]
+
+
+def test_barrier_and_joinable_queue(context):
+    barrier = amp.Barrier(3)
+    results = amp.Queue()
+    processes = [context.Process(target=_barrier_party, args=(barrier, results)) for _ in range(2)]
+    for process in processes:
+        process.start()
+    mine = barrier.wait(timeout=30)
+    indices = sorted([mine, results.get(timeout=30), results.get(timeout=30)])
+    assert indices == [0, 1, 2]
+    for process in processes:
+        process.join(30)
+    q = amp.JoinableQueue()
+    worker = context.Process(target=_joinable_worker, args=(q,))
+    worker.start()
+    for i in range(100):
+        q.put(i)
+    q.put(None)
+    q.join()
+    worker.join(30)
+    with pytest.raises(ValueError):
+        q.task_done()
+
+
+def test_lock_of_a_killed_holder_is_acquired_with_a_warning(context):
+    lock = amp.Lock()
+    ready = amp.Event()
+    process = context.Process(target=_hold_forever, args=(lock, ready))
+    process.start()
+    assert ready.wait(30)
+    assert not lock.acquire(timeout=0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.join(30)
+    with pytest.warns(amp.OwnerDiedWarning):
+        assert lock.acquire(timeout=30)
+    assert lock.owner_died
+    lock.release()
+
+
+def _put_forever(q):
+    i = 0
+    while True:
+        q.put(("item", i, "x" * (i % 50)))
+        i += 1
+
+
+def _get_forever(q, record):
+    while True:
+        record.put(q.get())
+
+
+def test_killed_putters_and_getters_leave_a_whole_queue():
+    q = amp.Queue(capacity_bytes=4096)
+    record = amp.Queue()
+    context = multiprocessing.get_context("fork")
+    for round_ in range(10):
+        putter = context.Process(target=_put_forever, args=(q,))
+        getter = context.Process(target=_get_forever, args=(q, record))
+        putter.start()
+        getter.start()
+        time.sleep(0.02 + 0.005 * round_)
+        os.kill(putter.pid, signal.SIGKILL)
+        os.kill(getter.pid, signal.SIGKILL)
+        putter.join()
+        getter.join()
+    seen = []
+    for source in (record, q):
+        while True:
+            try:
+                seen.append(source.get_nowait())
+            except queue.Empty:
+                break
+    assert seen
+    for tag, i, text in seen:
+        assert tag == "item" and text == "x" * (i % 50)
+    q.put("still works")
+    assert q.get(timeout=5) == "still works"
+
+
+def test_batches_bounds_and_shutdown():
+    q = amp.Queue(maxsize=3)
+    q.put_many([1, "two", b"three"])
+    assert q.full() and q.qsize() == 3
+    with pytest.raises(queue.Full):
+        q.put(4, timeout=0.01)
+    with pytest.raises(queue.Full):
+        q.put_nowait(4)
+    assert q.get_many(10) == [1, "two", b"three"]
+    with pytest.raises(queue.Empty):
+        q.get_nowait()
+    big = amp.Queue()
+    items = [bytes(range(256)) * 100, "é" * 10_000, list(range(1000))]
+    big.put_many(items)
+    assert big.get_many(10) == items
+    q.put("last")
+    q.shutdown()
+    with pytest.raises(ShutDown):
+        q.put(1)
+    assert q.get() == "last"
+    with pytest.raises(ShutDown):
+        q.get()
+    q.close()
+    with pytest.raises(ValueError):
+        q.get()
+
+
+def test_sync_objects_in_one_process():
+    semaphore = amp.BoundedSemaphore(2)
+    assert semaphore.acquire() and semaphore.acquire()
+    assert not semaphore.acquire(timeout=0.01)
+    semaphore.release()
+    semaphore.release()
+    with pytest.raises(ValueError):
+        semaphore.release()
+    assert amp.Semaphore(0).get_value() == 0
+    rlock = amp.RLock()
+    with rlock, rlock:
+        assert rlock._is_owned()
+    with pytest.raises(AssertionError):
+        rlock.release()
+    lock = amp.Lock()
+    with pytest.raises(ValueError):
+        lock.release()
+    event = amp.Event()
+    assert not event.wait(0.01)
+    event.set()
+    assert event.wait() and event.is_set()
+    barrier = amp.Barrier(2, timeout=0.01)
+    with pytest.raises(amp.BrokenBarrierError):
+        barrier.wait()
+    assert barrier.broken
+    barrier.reset()
+    assert not barrier.broken and barrier.parties == 2
+
+
+def test_objects_pickle_by_name_and_go_with_their_last_user():
+    q = amp.Queue()
+    name = q.name
+    other = pickle.loads(pickle.dumps(q))
+    other.put(5)
+    assert q.get() == 5
+    assert os.path.exists(f"/dev/shm/{name}")
+    del q, other
+    assert not os.path.exists(f"/dev/shm/{name}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        lock = amp.Lock()
+        assert lock.acquire()
+        assert not lock.owner_died

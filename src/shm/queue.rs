@@ -1,0 +1,539 @@
+//! A FIFO queue of byte messages in a fixed-size shared region.
+//!
+//! Layout: [`State`], then a ring of `capacity` bytes (a multiple of 8).
+//! An item is a record at byte position `p` (ring offset `p % capacity`):
+//! its length as a `u32`, 4 spare bytes, the message, padding to 8. A
+//! record never wraps: when it does not fit before the ring's end, a
+//! [`WRAP`] marker fills the rest and the record starts at offset 0.
+//! `head` and `tail` only grow; the queued records lie between them.
+//!
+//! Every change happens under the region's robust lock, committed by one
+//! store (see the module docs of `shm`): a put writes past `tail` and then
+//! moves `tail`; a get copies out and then moves `head`. `count` is kept
+//! after the commit and recounted when a dead holder's lock is taken over.
+
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+
+use super::lock::RawLock;
+use super::region::{Kind, Region};
+use super::{futex, Acquired, SLICE};
+use crate::queue::Received;
+use crate::time::Deadline;
+use crate::{Error, Result};
+
+/// Length of a record that only skips to the ring's start.
+const WRAP: u32 = u32::MAX;
+/// Bytes of a record before its message.
+const RECORD_HEADER: usize = 8;
+/// Offset of the ring after the state.
+const RING_OFFSET: usize = 192;
+
+#[repr(C)]
+struct State {
+    lock: RawLock,
+    closed: AtomicU32,
+    /// Bumped by every put (getters sleep on it).
+    puts: AtomicU32,
+    /// Bumped by every get (putters sleep on it).
+    gets: AtomicU32,
+    getters_waiting: AtomicU32,
+    putters_waiting: AtomicU32,
+    /// Bumped when `unfinished` reaches 0 (joiners sleep on it).
+    done: AtomicU32,
+    head: AtomicU64,
+    tail: AtomicU64,
+    count: AtomicU64,
+    capacity: AtomicU64,
+    maxsize: AtomicU64,
+    unfinished: AtomicU64,
+}
+
+const _: () = assert!(std::mem::size_of::<State>() <= RING_OFFSET);
+
+/// A shared-memory FIFO queue (see the module docs).
+pub struct ShmQueue {
+    region: Region,
+}
+
+/// Polls of a counter before a waiter goes to sleep on it: a few
+/// microseconds, enough for a busy peer's next put or get, which then
+/// needs no futex wake.
+const SPINS: u32 = 1000;
+
+/// Spins briefly while `word` still reads `seen`; true when it changed.
+fn spin_until_changed(word: &AtomicU32, seen: u32) -> bool {
+    for _ in 0..SPINS {
+        std::hint::spin_loop();
+        if word.load(Ordering::Acquire) != seen {
+            return true;
+        }
+    }
+    false
+}
+
+fn record_size(len: usize) -> usize {
+    RECORD_HEADER + len.div_ceil(8) * 8
+}
+
+/// The lock of a queue, released on drop.
+struct Guard<'a> {
+    state: &'a State,
+}
+
+impl Drop for Guard<'_> {
+    fn drop(&mut self) {
+        let _ = self.state.lock.unlock();
+    }
+}
+
+impl ShmQueue {
+    /// Creates a queue whose ring holds `capacity_bytes` bytes of records
+    /// (rounded up to 8; at least 64), holding at most `maxsize` items (0 =
+    /// as many as fit). Named (`Some`) or anonymous (shared over `fork`).
+    pub fn create(name: Option<&str>, capacity_bytes: usize, maxsize: usize) -> Result<ShmQueue> {
+        let capacity = capacity_bytes
+            .max(64)
+            .checked_next_multiple_of(8)
+            .ok_or(Error::Overflow("capacity too large"))?;
+        let body = RING_OFFSET
+            .checked_add(capacity)
+            .ok_or(Error::Overflow("capacity too large"))?;
+        let region = Region::create(name, Kind::Queue, body, |body| {
+            // SAFETY: the zeroed, exclusively owned state of a new region.
+            let state = unsafe { &*body.cast::<State>() };
+            state.capacity.store(capacity as u64, Ordering::Relaxed);
+            state.maxsize.store(maxsize as u64, Ordering::Relaxed);
+        })?;
+        Ok(ShmQueue { region })
+    }
+
+    /// Opens the named queue.
+    pub fn open(name: &str) -> Result<ShmQueue> {
+        Ok(ShmQueue {
+            region: Region::open(name, Kind::Queue)?,
+        })
+    }
+
+    /// The name (None for an anonymous queue).
+    pub fn name(&self) -> Option<&str> {
+        self.region.name()
+    }
+
+    fn state(&self) -> &State {
+        // SAFETY: the region starts with a State and outlives self.
+        unsafe { &*self.region.body().cast::<State>() }
+    }
+
+    fn capacity(&self) -> usize {
+        self.state().capacity.load(Ordering::Relaxed) as usize
+    }
+
+    fn ring(&self) -> *mut u8 {
+        // SAFETY: the ring follows the state inside the region.
+        unsafe { self.region.body().add(RING_OFFSET) }
+    }
+
+    /// The longest message the ring can ever hold.
+    pub fn max_item_size(&self) -> usize {
+        self.capacity() - RECORD_HEADER
+    }
+
+    fn lock(&self) -> Guard<'_> {
+        let state = self.state();
+        // The lock is held only for a copy, so it is always waited for; a
+        // dead holder's lock comes back after a slice.
+        if state.lock.lock(Deadline::Never) == Ok(Acquired::OwnerDied) {
+            self.recount();
+        }
+        Guard { state }
+    }
+
+    /// Re-derives `count` from the committed records (after a holder died
+    /// between a commit and the count's update).
+    fn recount(&self) {
+        let state = self.state();
+        let capacity = self.capacity() as u64;
+        let (mut at, tail) = (
+            state.head.load(Ordering::Relaxed),
+            state.tail.load(Ordering::Relaxed),
+        );
+        let mut count = 0;
+        while at < tail {
+            let len = self.read_len(at);
+            if len == WRAP {
+                at += capacity - at % capacity;
+            } else {
+                at += record_size(len as usize) as u64;
+                count += 1;
+            }
+        }
+        state.count.store(count, Ordering::Relaxed);
+    }
+
+    fn read_len(&self, at: u64) -> u32 {
+        let offset = (at % self.capacity() as u64) as usize;
+        // SAFETY: offset + 4 is within the ring (records are 8-aligned).
+        unsafe { self.ring().add(offset).cast::<u32>().read_volatile() }
+    }
+
+    /// Appends one message under the lock: `Ok(false)` when it does not fit now.
+    fn push_locked(&self, message: &[u8]) -> Result<bool> {
+        let state = self.state();
+        let capacity = self.capacity() as u64;
+        let size = record_size(message.len()) as u64;
+        if size > capacity {
+            return Err(Error::InvalidArgument("message larger than the queue"));
+        }
+        let maxsize = state.maxsize.load(Ordering::Relaxed);
+        let count = state.count.load(Ordering::Relaxed);
+        if maxsize != 0 && count >= maxsize {
+            return Ok(false);
+        }
+        let head = state.head.load(Ordering::Relaxed);
+        let tail = state.tail.load(Ordering::Relaxed);
+        let offset = tail % capacity;
+        let skip = if offset + size > capacity {
+            capacity - offset
+        } else {
+            0
+        };
+        if (tail - head) + skip + size > capacity {
+            return Ok(false);
+        }
+        let ring = self.ring();
+        // Reserve and write: all past `tail`, invisible until it moves.
+        // SAFETY: the room [tail, tail + skip + size) is free ring space
+        // that only the lock holder touches; records are 8-aligned.
+        unsafe {
+            if skip != 0 {
+                ring.add(offset as usize).cast::<u32>().write_volatile(WRAP);
+            }
+            let at = ring.add(((offset + skip) % capacity) as usize);
+            at.cast::<u32>().write_volatile(message.len() as u32);
+            std::ptr::copy_nonoverlapping(message.as_ptr(), at.add(RECORD_HEADER), message.len());
+        }
+        // Publish.
+        state.tail.store(tail + skip + size, Ordering::Release);
+        state.count.store(count + 1, Ordering::Relaxed);
+        state.unfinished.fetch_add(1, Ordering::Relaxed);
+        state.puts.fetch_add(1, Ordering::Release);
+        Ok(true)
+    }
+
+    /// The next record under the lock: its position and length (None = empty).
+    fn front_locked(&self) -> Option<(u64, usize)> {
+        let state = self.state();
+        let capacity = self.capacity() as u64;
+        let mut head = state.head.load(Ordering::Relaxed);
+        let tail = state.tail.load(Ordering::Acquire);
+        if head == tail {
+            return None;
+        }
+        let mut len = self.read_len(head);
+        if len == WRAP {
+            head += capacity - head % capacity;
+            // Consuming the marker is a commit of its own.
+            state.head.store(head, Ordering::Release);
+            len = self.read_len(head);
+        }
+        Some((head, len as usize))
+    }
+
+    fn copy_out(&self, at: u64, len: usize, into: &mut [u8]) {
+        let offset = (at % self.capacity() as u64) as usize + RECORD_HEADER;
+        // SAFETY: a committed record of `len` bytes; `into` holds `len`.
+        unsafe { std::ptr::copy_nonoverlapping(self.ring().add(offset), into.as_mut_ptr(), len) };
+    }
+
+    fn wake_getters(&self, all: bool) {
+        let state = self.state();
+        if state.getters_waiting.load(Ordering::Acquire) != 0 {
+            futex::wake(&state.puts, if all { i32::MAX } else { 1 });
+        }
+    }
+
+    fn wake_putters(&self, all: bool) {
+        let state = self.state();
+        if state.putters_waiting.load(Ordering::Acquire) != 0 {
+            futex::wake(&state.gets, if all { i32::MAX } else { 1 });
+        }
+    }
+
+    /// Sleeps on `word` (last seen as `seen`) for at most a slice of the
+    /// time left; `Err` once the deadline has passed.
+    fn sleep(word: &AtomicU32, seen: u32, waiting: &AtomicU32, deadline: Deadline) -> Result<()> {
+        let slice = match deadline.remaining() {
+            Some(left) if left.is_zero() => return Err(deadline.expired_error()),
+            Some(left) => left.min(SLICE),
+            None => SLICE,
+        };
+        futex::wait(word, seen, Some(slice));
+        waiting.fetch_sub(1, Ordering::Release);
+        Ok(())
+    }
+
+    /// Puts one message, waiting until `timeout` for room (None = forever).
+    pub fn put(&self, message: &[u8], timeout: Option<std::time::Duration>) -> Result<()> {
+        let (put, outcome) = self.put_many(std::iter::once(message), timeout);
+        debug_assert!(put <= 1);
+        outcome
+    }
+
+    /// Puts messages in order, as many as fit at each lock hold, waiting for
+    /// room until `timeout`. Returns how many went in and why it stopped.
+    pub fn put_many<'a>(
+        &self,
+        messages: impl IntoIterator<Item = &'a [u8]>,
+        timeout: Option<std::time::Duration>,
+    ) -> (usize, Result<()>) {
+        let state = self.state();
+        let mut messages = messages.into_iter().peekable();
+        let mut put = 0;
+        let mut deadline = None;
+        loop {
+            let guard = self.lock();
+            if state.closed.load(Ordering::Relaxed) != 0 {
+                return (put, Err(Error::Closed));
+            }
+            let before = put;
+            while let Some(message) = messages.peek() {
+                match self.push_locked(message) {
+                    Ok(true) => {
+                        put += 1;
+                        messages.next();
+                    }
+                    Ok(false) => break,
+                    Err(error) => {
+                        drop(guard);
+                        self.wake_getters(put - before > 1);
+                        return (put, Err(error));
+                    }
+                }
+            }
+            let seen = state.gets.load(Ordering::Relaxed);
+            let finished = messages.peek().is_none();
+            drop(guard);
+            if put > before {
+                self.wake_getters(put - before > 1);
+            }
+            if finished {
+                return (put, Ok(()));
+            }
+            if timeout == Some(std::time::Duration::ZERO) {
+                return (put, Err(Error::WouldBlock));
+            }
+            if spin_until_changed(&state.gets, seen) {
+                continue;
+            }
+            let guard = self.lock();
+            if state.gets.load(Ordering::Relaxed) != seen
+                || state.closed.load(Ordering::Relaxed) != 0
+            {
+                continue;
+            }
+            state.putters_waiting.fetch_add(1, Ordering::Relaxed);
+            drop(guard);
+            let deadline = *deadline.get_or_insert_with(|| Deadline::after(timeout));
+            if let Err(error) = Self::sleep(&state.gets, seen, &state.putters_waiting, deadline) {
+                state.putters_waiting.fetch_sub(1, Ordering::Release);
+                return (put, Err(error));
+            }
+        }
+    }
+
+    /// Waits until an item is queued (holding the lock then) or the queue is
+    /// closed and empty.
+    fn wait_front(
+        &self,
+        deadline: &mut Option<Deadline>,
+        timeout: Option<std::time::Duration>,
+    ) -> Result<(Guard<'_>, u64, usize)> {
+        let state = self.state();
+        loop {
+            let guard = self.lock();
+            if let Some((at, len)) = self.front_locked() {
+                return Ok((guard, at, len));
+            }
+            if state.closed.load(Ordering::Relaxed) != 0 {
+                return Err(Error::Closed);
+            }
+            let seen = state.puts.load(Ordering::Relaxed);
+            if timeout == Some(std::time::Duration::ZERO) {
+                return Err(Error::WouldBlock);
+            }
+            drop(guard);
+            if spin_until_changed(&state.puts, seen) {
+                continue;
+            }
+            let guard = self.lock();
+            if state.puts.load(Ordering::Relaxed) != seen
+                || state.closed.load(Ordering::Relaxed) != 0
+            {
+                continue;
+            }
+            state.getters_waiting.fetch_add(1, Ordering::Relaxed);
+            drop(guard);
+            let deadline = *deadline.get_or_insert_with(|| Deadline::after(timeout));
+            if let Err(error) = Self::sleep(&state.puts, seen, &state.getters_waiting, deadline) {
+                state.getters_waiting.fetch_sub(1, Ordering::Release);
+                return Err(error);
+            }
+        }
+    }
+
+    /// Consumes records up to `new_head` (`taken` items) under the lock.
+    fn consume_locked(&self, new_head: u64, taken: u64) {
+        let state = self.state();
+        state.head.store(new_head, Ordering::Release);
+        let count = state.count.load(Ordering::Relaxed);
+        state
+            .count
+            .store(count.saturating_sub(taken), Ordering::Relaxed);
+        state.gets.fetch_add(1, Ordering::Release);
+    }
+
+    /// Takes the next message into `buffer`, waiting until `timeout`. An
+    /// item longer than the buffer stays queued (`TooSmall` with its size).
+    /// `Closed` once the queue is closed and empty.
+    pub fn get_into(
+        &self,
+        buffer: &mut [u8],
+        timeout: Option<std::time::Duration>,
+    ) -> Result<Received> {
+        let (guard, at, len) = self.wait_front(&mut None, timeout)?;
+        if len > buffer.len() {
+            return Ok(Received::TooSmall(len));
+        }
+        self.copy_out(at, len, &mut buffer[..len]);
+        self.consume_locked(at + record_size(len) as u64, 1);
+        drop(guard);
+        self.wake_putters(false);
+        Ok(Received::Copied(len))
+    }
+
+    /// Takes up to `lengths.len()` messages one after another into `buffer`:
+    /// waits until `timeout` for the first, then takes those queued while
+    /// they fit. `TooSmall` when the first alone does not fit.
+    pub fn get_many_into(
+        &self,
+        buffer: &mut [u8],
+        lengths: &mut [usize],
+        timeout: Option<std::time::Duration>,
+    ) -> Result<Received> {
+        if lengths.is_empty() {
+            return Err(Error::InvalidArgument("max_items is 0"));
+        }
+        let (guard, mut at, mut len) = self.wait_front(&mut None, timeout)?;
+        if len > buffer.len() {
+            return Ok(Received::TooSmall(len));
+        }
+        let state = self.state();
+        let capacity = self.capacity() as u64;
+        let tail = state.tail.load(Ordering::Acquire);
+        let (mut taken, mut filled) = (0, 0);
+        loop {
+            self.copy_out(at, len, &mut buffer[filled..filled + len]);
+            lengths[taken] = len;
+            taken += 1;
+            filled += len;
+            at += record_size(len) as u64;
+            if taken == lengths.len() || at == tail {
+                break;
+            }
+            let mut next = at;
+            let mut next_len = self.read_len(next);
+            if next_len == WRAP {
+                next += capacity - next % capacity;
+                next_len = self.read_len(next);
+            }
+            if filled + next_len as usize > buffer.len() {
+                break;
+            }
+            at = next;
+            len = next_len as usize;
+        }
+        self.consume_locked(at, taken as u64);
+        drop(guard);
+        self.wake_putters(taken > 1);
+        Ok(Received::Copied(taken))
+    }
+
+    /// Closes the queue: puts fail with `Closed`, gets drain what is queued
+    /// and then fail with `Closed`; every waiter wakes.
+    pub fn close(&self) {
+        let state = self.state();
+        let guard = self.lock();
+        state.closed.store(1, Ordering::Relaxed);
+        state.puts.fetch_add(1, Ordering::Release);
+        state.gets.fetch_add(1, Ordering::Release);
+        drop(guard);
+        futex::wake(&state.puts, i32::MAX);
+        futex::wake(&state.gets, i32::MAX);
+        state.done.fetch_add(1, Ordering::Release);
+        futex::wake(&state.done, i32::MAX);
+    }
+
+    /// Whether `close` was called.
+    pub fn is_closed(&self) -> bool {
+        self.state().closed.load(Ordering::Relaxed) != 0
+    }
+
+    /// Items queued now.
+    pub fn len(&self) -> usize {
+        let _guard = self.lock();
+        self.state().count.load(Ordering::Relaxed) as usize
+    }
+
+    /// Whether no item is queued now.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The item limit given at creation (0 = as many as fit).
+    pub fn maxsize(&self) -> usize {
+        self.state().maxsize.load(Ordering::Relaxed) as usize
+    }
+
+    /// Marks `count` fetched items as processed, for `join`.
+    /// `InvalidArgument` when more than were put.
+    pub fn task_done(&self, count: u64) -> Result<()> {
+        let state = self.state();
+        let left = state
+            .unfinished
+            .fetch_update(Ordering::AcqRel, Ordering::Relaxed, |left| {
+                left.checked_sub(count)
+            })
+            .map_err(|_| {
+                Error::InvalidArgument("task_done called more times than items were put")
+            })?
+            - count;
+        if left == 0 {
+            state.done.fetch_add(1, Ordering::Release);
+            futex::wake(&state.done, i32::MAX);
+        }
+        Ok(())
+    }
+
+    /// Items put and not yet marked done.
+    pub fn unfinished(&self) -> u64 {
+        self.state().unfinished.load(Ordering::Relaxed)
+    }
+
+    /// Waits until every item put has been marked done.
+    pub fn join(&self, timeout: Option<std::time::Duration>) -> Result<()> {
+        let state = self.state();
+        let deadline = Deadline::after(timeout);
+        loop {
+            let seen = state.done.load(Ordering::Acquire);
+            if state.unfinished.load(Ordering::Acquire) == 0 {
+                return Ok(());
+            }
+            let slice = match deadline.remaining() {
+                Some(left) if left.is_zero() => return Err(deadline.expired_error()),
+                Some(left) => left.min(SLICE),
+                None => SLICE,
+            };
+            futex::wait(&state.done, seen, Some(slice));
+        }
+    }
+}
