@@ -996,9 +996,9 @@ ac_status ac_topic_subscribers(const ac_topic *topic, size_t *out_count);
 ac_status ac_topic_publish(const ac_topic *topic, const void *data, size_t len, int64_t timeout_ns, size_t *out_delivered);
 
 /**
- * Adds a reference to the FIFO queue (AC_NULL_POINTER for NULL).
+ * Adds a reference to the FIFO queue; returns `handle` (NULL stays NULL).
  */
-ac_status ac_shm_queue_retain(const ac_shm_queue *handle);
+ac_shm_queue *ac_shm_queue_retain(ac_shm_queue *handle);
 
 /**
  * Drops a reference to the FIFO queue: the last in this process unmaps it, and
@@ -1008,9 +1008,9 @@ ac_status ac_shm_queue_retain(const ac_shm_queue *handle);
 void ac_shm_queue_release(ac_shm_queue *handle);
 
 /**
- * Adds a reference to the mutex (AC_NULL_POINTER for NULL).
+ * Adds a reference to the mutex; returns `handle` (NULL stays NULL).
  */
-ac_status ac_shm_mutex_retain(const ac_shm_mutex *handle);
+ac_shm_mutex *ac_shm_mutex_retain(ac_shm_mutex *handle);
 
 /**
  * Drops a reference to the mutex: the last in this process unmaps it, and
@@ -1020,9 +1020,9 @@ ac_status ac_shm_mutex_retain(const ac_shm_mutex *handle);
 void ac_shm_mutex_release(ac_shm_mutex *handle);
 
 /**
- * Adds a reference to the reentrant lock (AC_NULL_POINTER for NULL).
+ * Adds a reference to the reentrant lock; returns `handle` (NULL stays NULL).
  */
-ac_status ac_shm_rlock_retain(const ac_shm_rlock *handle);
+ac_shm_rlock *ac_shm_rlock_retain(ac_shm_rlock *handle);
 
 /**
  * Drops a reference to the reentrant lock: the last in this process unmaps it, and
@@ -1032,9 +1032,9 @@ ac_status ac_shm_rlock_retain(const ac_shm_rlock *handle);
 void ac_shm_rlock_release(ac_shm_rlock *handle);
 
 /**
- * Adds a reference to the semaphore (AC_NULL_POINTER for NULL).
+ * Adds a reference to the semaphore; returns `handle` (NULL stays NULL).
  */
-ac_status ac_shm_semaphore_retain(const ac_shm_semaphore *handle);
+ac_shm_semaphore *ac_shm_semaphore_retain(ac_shm_semaphore *handle);
 
 /**
  * Drops a reference to the semaphore: the last in this process unmaps it, and
@@ -1044,9 +1044,9 @@ ac_status ac_shm_semaphore_retain(const ac_shm_semaphore *handle);
 void ac_shm_semaphore_release(ac_shm_semaphore *handle);
 
 /**
- * Adds a reference to the event (AC_NULL_POINTER for NULL).
+ * Adds a reference to the event; returns `handle` (NULL stays NULL).
  */
-ac_status ac_shm_event_retain(const ac_shm_event *handle);
+ac_shm_event *ac_shm_event_retain(ac_shm_event *handle);
 
 /**
  * Drops a reference to the event: the last in this process unmaps it, and
@@ -1056,9 +1056,9 @@ ac_status ac_shm_event_retain(const ac_shm_event *handle);
 void ac_shm_event_release(ac_shm_event *handle);
 
 /**
- * Adds a reference to the barrier (AC_NULL_POINTER for NULL).
+ * Adds a reference to the barrier; returns `handle` (NULL stays NULL).
  */
-ac_status ac_shm_barrier_retain(const ac_shm_barrier *handle);
+ac_shm_barrier *ac_shm_barrier_retain(ac_shm_barrier *handle);
 
 /**
  * Drops a reference to the barrier: the last in this process unmaps it, and
@@ -1068,9 +1068,9 @@ ac_status ac_shm_barrier_retain(const ac_shm_barrier *handle);
 void ac_shm_barrier_release(ac_shm_barrier *handle);
 
 /**
- * Adds a reference to the counter (AC_NULL_POINTER for NULL).
+ * Adds a reference to the counter; returns `handle` (NULL stays NULL).
  */
-ac_status ac_shm_counter_retain(const ac_shm_counter *handle);
+ac_shm_counter *ac_shm_counter_retain(ac_shm_counter *handle);
 
 /**
  * Drops a reference to the counter: the last in this process unmaps it, and

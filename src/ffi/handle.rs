@@ -19,7 +19,9 @@ macro_rules! object {
     ($handle:ident, $object:ty, |$this:ident| $close:expr) => {
         impl $crate::ffi::handle::Handle for $handle {
             type Object = $object;
+        }
 
+        impl $crate::ffi::handle::Close for $handle {
             fn close($this: &Self::Object) {
                 $close
             }
@@ -51,7 +53,7 @@ pub(crate) fn release<H: Handle>(handle: *mut H) {
 
 /// `ac_<object>_close`: wakes every thread blocked on the object with
 /// AC_CLOSED and makes later blocking calls return AC_CLOSED; frees nothing.
-pub(crate) fn close<H: Handle>(handle: *const H) -> ac_status {
+pub(crate) fn close<H: Close>(handle: *const H) -> ac_status {
     boundary::status(|| {
         // SAFETY: NULL or a live handle; the reference outlives the call.
         let object = unsafe { H::acquire(handle) }?;
@@ -64,9 +66,6 @@ pub(crate) fn close<H: Handle>(handle: *const H) -> ac_status {
 /// `Arc<Self::Object>` handed out with `Arc::into_raw`.
 pub(crate) trait Handle: Sized {
     type Object: Send + Sync;
-
-    /// What `ac_<object>_close` does to the object.
-    fn close(object: &Self::Object);
 
     /// Hands `object` to C; the caller releases it with [`Handle::release`].
     fn into_raw(object: Arc<Self::Object>) -> *mut Self {
@@ -114,6 +113,11 @@ pub(crate) trait Handle: Sized {
         // SAFETY: per the contract, this gives back the count `into_raw` took.
         (!handle.is_null()).then(|| unsafe { Arc::from_raw(handle.cast::<Self::Object>()) })
     }
+}
+
+/// A handle whose object can be closed: what `ac_<object>_close` does to it.
+pub(crate) trait Close: Handle {
+    fn close(object: &Self::Object);
 }
 
 /// An out-parameter as `&mut T`, or `AC_NULL_POINTER`.

@@ -23,7 +23,7 @@ use std::ffi::{c_char, c_void, CStr};
 use std::sync::Arc;
 
 use super::boundary;
-use super::handle::{out, slice, slice_mut, write_optional, Handle};
+use super::handle::{self, out, slice, slice_mut, write_optional, Handle};
 use super::status::ac_status;
 use super::timeout;
 use crate::queue::Received;
@@ -31,24 +31,6 @@ use crate::shm::{
     self, Acquired, ShmBarrier, ShmCounter, ShmEvent, ShmMutex, ShmQueue, ShmRLock, ShmSemaphore,
 };
 use crate::{Error, Result};
-
-/// Adds a reference to a handle (AC_NULL_POINTER for NULL).
-fn retain<H: Handle>(handle: *const H) -> ac_status {
-    boundary::status(|| {
-        // SAFETY: NULL or a live handle; the new reference is the caller's.
-        let object = unsafe { H::acquire(handle) }?;
-        std::mem::forget(object);
-        Ok(())
-    })
-}
-
-/// Drops a handle's reference (NULL is a no-op).
-fn release<H: Handle>(handle: *mut H) {
-    boundary::guard((), || {
-        // SAFETY: NULL or a live handle given up by the caller.
-        drop(unsafe { H::release(handle) });
-    })
-}
 
 /// A FIFO queue in shared memory. Create with `ac_shm_queue_create` or open with
 /// `ac_shm_queue_open`; drop the reference with `ac_shm_queue_release`.
@@ -60,10 +42,10 @@ impl Handle for ac_shm_queue {
     type Object = ShmQueue;
 }
 
-/// Adds a reference to the FIFO queue (AC_NULL_POINTER for NULL).
+/// Adds a reference to the FIFO queue; returns `handle` (NULL stays NULL).
 #[no_mangle]
-pub extern "C" fn ac_shm_queue_retain(handle: *const ac_shm_queue) -> ac_status {
-    retain(handle)
+pub extern "C" fn ac_shm_queue_retain(handle: *mut ac_shm_queue) -> *mut ac_shm_queue {
+    handle::retain(handle)
 }
 
 /// Drops a reference to the FIFO queue: the last in this process unmaps it, and
@@ -71,7 +53,7 @@ pub extern "C" fn ac_shm_queue_retain(handle: *const ac_shm_queue) -> ac_status 
 /// its name goes too. NULL is a no-op.
 #[no_mangle]
 pub extern "C" fn ac_shm_queue_release(handle: *mut ac_shm_queue) {
-    release(handle)
+    handle::release(handle)
 }
 
 /// A mutex in shared memory. Create with `ac_shm_mutex_create` or open with
@@ -84,10 +66,10 @@ impl Handle for ac_shm_mutex {
     type Object = ShmMutex;
 }
 
-/// Adds a reference to the mutex (AC_NULL_POINTER for NULL).
+/// Adds a reference to the mutex; returns `handle` (NULL stays NULL).
 #[no_mangle]
-pub extern "C" fn ac_shm_mutex_retain(handle: *const ac_shm_mutex) -> ac_status {
-    retain(handle)
+pub extern "C" fn ac_shm_mutex_retain(handle: *mut ac_shm_mutex) -> *mut ac_shm_mutex {
+    handle::retain(handle)
 }
 
 /// Drops a reference to the mutex: the last in this process unmaps it, and
@@ -95,7 +77,7 @@ pub extern "C" fn ac_shm_mutex_retain(handle: *const ac_shm_mutex) -> ac_status 
 /// its name goes too. NULL is a no-op.
 #[no_mangle]
 pub extern "C" fn ac_shm_mutex_release(handle: *mut ac_shm_mutex) {
-    release(handle)
+    handle::release(handle)
 }
 
 /// A reentrant lock in shared memory. Create with `ac_shm_rlock_create` or open with
@@ -108,10 +90,10 @@ impl Handle for ac_shm_rlock {
     type Object = ShmRLock;
 }
 
-/// Adds a reference to the reentrant lock (AC_NULL_POINTER for NULL).
+/// Adds a reference to the reentrant lock; returns `handle` (NULL stays NULL).
 #[no_mangle]
-pub extern "C" fn ac_shm_rlock_retain(handle: *const ac_shm_rlock) -> ac_status {
-    retain(handle)
+pub extern "C" fn ac_shm_rlock_retain(handle: *mut ac_shm_rlock) -> *mut ac_shm_rlock {
+    handle::retain(handle)
 }
 
 /// Drops a reference to the reentrant lock: the last in this process unmaps it, and
@@ -119,7 +101,7 @@ pub extern "C" fn ac_shm_rlock_retain(handle: *const ac_shm_rlock) -> ac_status 
 /// its name goes too. NULL is a no-op.
 #[no_mangle]
 pub extern "C" fn ac_shm_rlock_release(handle: *mut ac_shm_rlock) {
-    release(handle)
+    handle::release(handle)
 }
 
 /// A semaphore in shared memory. Create with `ac_shm_semaphore_create` or open with
@@ -132,10 +114,10 @@ impl Handle for ac_shm_semaphore {
     type Object = ShmSemaphore;
 }
 
-/// Adds a reference to the semaphore (AC_NULL_POINTER for NULL).
+/// Adds a reference to the semaphore; returns `handle` (NULL stays NULL).
 #[no_mangle]
-pub extern "C" fn ac_shm_semaphore_retain(handle: *const ac_shm_semaphore) -> ac_status {
-    retain(handle)
+pub extern "C" fn ac_shm_semaphore_retain(handle: *mut ac_shm_semaphore) -> *mut ac_shm_semaphore {
+    handle::retain(handle)
 }
 
 /// Drops a reference to the semaphore: the last in this process unmaps it, and
@@ -143,7 +125,7 @@ pub extern "C" fn ac_shm_semaphore_retain(handle: *const ac_shm_semaphore) -> ac
 /// its name goes too. NULL is a no-op.
 #[no_mangle]
 pub extern "C" fn ac_shm_semaphore_release(handle: *mut ac_shm_semaphore) {
-    release(handle)
+    handle::release(handle)
 }
 
 /// A event in shared memory. Create with `ac_shm_event_create` or open with
@@ -156,10 +138,10 @@ impl Handle for ac_shm_event {
     type Object = ShmEvent;
 }
 
-/// Adds a reference to the event (AC_NULL_POINTER for NULL).
+/// Adds a reference to the event; returns `handle` (NULL stays NULL).
 #[no_mangle]
-pub extern "C" fn ac_shm_event_retain(handle: *const ac_shm_event) -> ac_status {
-    retain(handle)
+pub extern "C" fn ac_shm_event_retain(handle: *mut ac_shm_event) -> *mut ac_shm_event {
+    handle::retain(handle)
 }
 
 /// Drops a reference to the event: the last in this process unmaps it, and
@@ -167,7 +149,7 @@ pub extern "C" fn ac_shm_event_retain(handle: *const ac_shm_event) -> ac_status 
 /// its name goes too. NULL is a no-op.
 #[no_mangle]
 pub extern "C" fn ac_shm_event_release(handle: *mut ac_shm_event) {
-    release(handle)
+    handle::release(handle)
 }
 
 /// A barrier in shared memory. Create with `ac_shm_barrier_create` or open with
@@ -180,10 +162,10 @@ impl Handle for ac_shm_barrier {
     type Object = ShmBarrier;
 }
 
-/// Adds a reference to the barrier (AC_NULL_POINTER for NULL).
+/// Adds a reference to the barrier; returns `handle` (NULL stays NULL).
 #[no_mangle]
-pub extern "C" fn ac_shm_barrier_retain(handle: *const ac_shm_barrier) -> ac_status {
-    retain(handle)
+pub extern "C" fn ac_shm_barrier_retain(handle: *mut ac_shm_barrier) -> *mut ac_shm_barrier {
+    handle::retain(handle)
 }
 
 /// Drops a reference to the barrier: the last in this process unmaps it, and
@@ -191,7 +173,7 @@ pub extern "C" fn ac_shm_barrier_retain(handle: *const ac_shm_barrier) -> ac_sta
 /// its name goes too. NULL is a no-op.
 #[no_mangle]
 pub extern "C" fn ac_shm_barrier_release(handle: *mut ac_shm_barrier) {
-    release(handle)
+    handle::release(handle)
 }
 
 /// A counter in shared memory. Create with `ac_shm_counter_create` or open with
@@ -204,10 +186,10 @@ impl Handle for ac_shm_counter {
     type Object = ShmCounter;
 }
 
-/// Adds a reference to the counter (AC_NULL_POINTER for NULL).
+/// Adds a reference to the counter; returns `handle` (NULL stays NULL).
 #[no_mangle]
-pub extern "C" fn ac_shm_counter_retain(handle: *const ac_shm_counter) -> ac_status {
-    retain(handle)
+pub extern "C" fn ac_shm_counter_retain(handle: *mut ac_shm_counter) -> *mut ac_shm_counter {
+    handle::retain(handle)
 }
 
 /// Drops a reference to the counter: the last in this process unmaps it, and
@@ -215,7 +197,7 @@ pub extern "C" fn ac_shm_counter_retain(handle: *const ac_shm_counter) -> ac_sta
 /// its name goes too. NULL is a no-op.
 #[no_mangle]
 pub extern "C" fn ac_shm_counter_release(handle: *mut ac_shm_counter) {
-    release(handle)
+    handle::release(handle)
 }
 
 /// A name from C: NULL = anonymous.
@@ -231,7 +213,7 @@ fn optional_name<'a>(name: *const c_char) -> Result<Option<&'a str>> {
 }
 
 fn required_name<'a>(name: *const c_char) -> Result<&'a str> {
-    optional_name(name)?.ok_or(Error::InvalidArgument(super::status::NULL_POINTER))
+    optional_name(name)?.ok_or(Error::NullPointer)
 }
 
 fn deliver<H: Handle>(slot: *mut *mut H, object: Result<H::Object>) -> Result<()> {

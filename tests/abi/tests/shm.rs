@@ -108,7 +108,7 @@ fn a_named_queue_is_shared_by_two_handles() {
             ),
             AC_CLOSED
         );
-        ok(ac_shm_queue_retain(second));
+        assert_eq!(ac_shm_queue_retain(second), second);
         ac_shm_queue_release(second);
         ac_shm_queue_release(second);
         ac_shm_queue_release(first);

@@ -854,7 +854,7 @@ ac_topic_publish = _declare(
 )
 ac_shm_queue_retain = _declare(
     "ac_shm_queue_retain",
-    ac_status,
+    ctypes.POINTER(ac_shm_queue),
     [
         ctypes.POINTER(ac_shm_queue),
     ],
@@ -868,7 +868,7 @@ ac_shm_queue_release = _declare(
 )
 ac_shm_mutex_retain = _declare(
     "ac_shm_mutex_retain",
-    ac_status,
+    ctypes.POINTER(ac_shm_mutex),
     [
         ctypes.POINTER(ac_shm_mutex),
     ],
@@ -882,7 +882,7 @@ ac_shm_mutex_release = _declare(
 )
 ac_shm_rlock_retain = _declare(
     "ac_shm_rlock_retain",
-    ac_status,
+    ctypes.POINTER(ac_shm_rlock),
     [
         ctypes.POINTER(ac_shm_rlock),
     ],
@@ -896,7 +896,7 @@ ac_shm_rlock_release = _declare(
 )
 ac_shm_semaphore_retain = _declare(
     "ac_shm_semaphore_retain",
-    ac_status,
+    ctypes.POINTER(ac_shm_semaphore),
     [
         ctypes.POINTER(ac_shm_semaphore),
     ],
@@ -910,7 +910,7 @@ ac_shm_semaphore_release = _declare(
 )
 ac_shm_event_retain = _declare(
     "ac_shm_event_retain",
-    ac_status,
+    ctypes.POINTER(ac_shm_event),
     [
         ctypes.POINTER(ac_shm_event),
     ],
@@ -924,7 +924,7 @@ ac_shm_event_release = _declare(
 )
 ac_shm_barrier_retain = _declare(
     "ac_shm_barrier_retain",
-    ac_status,
+    ctypes.POINTER(ac_shm_barrier),
     [
         ctypes.POINTER(ac_shm_barrier),
     ],
@@ -938,7 +938,7 @@ ac_shm_barrier_release = _declare(
 )
 ac_shm_counter_retain = _declare(
     "ac_shm_counter_retain",
-    ac_status,
+    ctypes.POINTER(ac_shm_counter),
     [
         ctypes.POINTER(ac_shm_counter),
     ],
