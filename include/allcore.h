@@ -578,7 +578,7 @@ ac_status ac_pool_parallel_for(const ac_pool *pool, size_t len, size_t chunk, ac
 ac_status ac_pool_range_sum(const ac_pool *pool, int64_t start, int64_t stop, int64_t *out_sum);
 
 /**
- * Spins for `nanoseconds` on as many threads as the pool has workers
+ * Spins for `nanoseconds` on one thread per worker, up to the CPUs
  * (fills every core, then stops by itself); writes the total iteration
  * count to `out_iterations`. Returns, before spinning,
  * AC_INVALID_ARGUMENT for a negative duration and AC_NULL_POINTER when

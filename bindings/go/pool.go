@@ -375,7 +375,7 @@ func (p *Pool) RangeSum(start, stop int64) (int64, error) {
 	return int64(sum), err
 }
 
-// BusyLoopFor spins for d on as many threads as the pool has workers,
+// BusyLoopFor spins for d on one thread per worker, up to the CPUs,
 // filling every core, and returns the total iteration count. It fails with
 // ErrInvalidArgument for a negative d.
 func (p *Pool) BusyLoopFor(d time.Duration) (uint64, error) {

@@ -478,7 +478,7 @@ pub extern "C" fn ac_pool_range_sum(
     })
 }
 
-/// Spins for `nanoseconds` on as many threads as the pool has workers
+/// Spins for `nanoseconds` on one thread per worker, up to the CPUs
 /// (fills every core, then stops by itself); writes the total iteration
 /// count to `out_iterations`. Returns, before spinning,
 /// AC_INVALID_ARGUMENT for a negative duration and AC_NULL_POINTER when

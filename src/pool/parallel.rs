@@ -18,7 +18,7 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossbeam_utils::Backoff;
 
@@ -285,13 +285,17 @@ impl Pool {
         Ok(total.into_inner())
     }
 
-    /// Runs the timed busy loop for `duration` on every thread a parallel
-    /// loop uses; returns the total iterations.
+    /// Runs the timed busy loop until `duration` from now on every thread a
+    /// parallel loop uses; returns the total iterations. Each chunk spins
+    /// until the common deadline, so a thread that claims a second chunk
+    /// (another was slow to start) does not run past it.
     pub fn busy_loop_all(&self, duration: Duration) -> u64 {
         let threads = self.loop_threads;
+        let deadline = Instant::now().checked_add(duration);
         let total = AtomicU64::new(0);
         self.parallel_for(threads, 1, &|_, _| {
-            total.fetch_add(kernels::busy_loop_for(duration), Ordering::Relaxed);
+            let left = deadline.map_or(duration, |at| at.saturating_duration_since(Instant::now()));
+            total.fetch_add(kernels::busy_loop_for(left), Ordering::Relaxed);
         });
         total.into_inner()
     }

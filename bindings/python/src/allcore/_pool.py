@@ -465,7 +465,7 @@ class ThreadPool(concurrent.futures.ThreadPoolExecutor):
         return int(total.value)
 
     def busy_loop_for(self, seconds: float) -> int:
-        """Spin for ``seconds`` on as many threads as the pool has workers.
+        """Spin for ``seconds`` on one thread per worker, up to the CPUs.
 
         Fills every core, then stops by itself; returns the total iteration
         count. Blocks until done (interruptible). Raises InvalidArgumentError
