@@ -38,7 +38,8 @@ echo "built $(basename "$wheel") from $(basename "$sdist")"
 python3 - "$top/README.md" "$work/use.py" <<'PY'
 import re, sys, pathlib
 readme = pathlib.Path(sys.argv[1]).read_text()
-# The quick start itself (the numba example needs packages of its own).
+# The quick start and the shared-memory example (the numba example needs
+# packages of its own).
 blocks = [b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "numba" not in b]
 check = """
 import allcore, pathlib, sys
@@ -49,7 +50,8 @@ print(queue.get())
 """
 pathlib.Path(sys.argv[2]).write_text("\n".join(blocks) + check)
 PY
-expected=$'832040\n[832040, 1346269, 2178309]\n6\nworks'
+expected=$'832040\n[832040, 1346269, 2178309]\n6\n'\
+$'[1, \'two\', b\'three\', {\'four\': 4}] True\n5\nTrue False\nworks'
 
 for python in "$@"; do
     version=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
