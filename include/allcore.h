@@ -925,6 +925,12 @@ ac_status ac_queue_full(const ac_queue *queue, bool *out_full);
 ac_status ac_queue_maxsize(const ac_queue *queue, size_t *out_maxsize);
 
 /**
+ * Writes whether the queue's items may carry attachments (it was made by
+ * `ac_queue_new_attached`) to `out_takes`.
+ */
+ac_status ac_queue_takes_attachments(const ac_queue *queue, bool *out_takes);
+
+/**
  * Writes whether the queue has been shut down to `out_closed`.
  */
 ac_status ac_queue_closed(const ac_queue *queue, bool *out_closed);

@@ -757,6 +757,21 @@ pub extern "C" fn ac_queue_maxsize(queue: *const ac_queue, out_maxsize: *mut usi
     })
 }
 
+/// Writes whether the queue's items may carry attachments (it was made by
+/// `ac_queue_new_attached`) to `out_takes`.
+#[no_mangle]
+pub extern "C" fn ac_queue_takes_attachments(
+    queue: *const ac_queue,
+    out_takes: *mut bool,
+) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle.
+        let queue = unsafe { ac_queue::acquire(queue) }?;
+        *out(out_takes)? = queue.takes_attachments();
+        Ok(())
+    })
+}
+
 /// Writes whether the queue has been shut down to `out_closed`.
 #[no_mangle]
 pub extern "C" fn ac_queue_closed(queue: *const ac_queue, out_closed: *mut bool) -> ac_status {

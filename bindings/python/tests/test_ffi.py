@@ -29,7 +29,8 @@ def test_every_header_function_is_declared():
     for name in names:
         function = getattr(_ffi, name)
         assert isinstance(function, ctypes._CFuncPtr)
-        assert function.argtypes is not None
+        assert (function.restype, function.argtypes) == _ffi.PROTOTYPES[name]
+        assert _ffi.function(name, keep_gil=True).argtypes == function.argtypes
 
 
 def test_generator_understands_every_declaration_kind():
@@ -57,8 +58,13 @@ ac_color ac_thing_paint(const ac_thing *const *things, ac_visit_fn visit, bool a
     assert "ac_visit_fn = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.POINTER(ac_record))" in (
         source
     )
-    assert "ctypes.POINTER(ctypes.POINTER(ac_thing))," in source
-    assert "ctypes.c_bool," in source
+    # A function takes every pointer but a C string as an address.
+    assert (
+        '"ac_thing_paint": (\n        ac_color,\n        (\n            ctypes.c_void_p,\n'
+        in source
+    )
+    assert "            ac_visit_fn,\n            ctypes.c_bool,\n" in source
+    assert 'ac_thing_paint = function("ac_thing_paint")' in source
 
 
 def test_library_is_loaded_with_cdll_and_versions_match():

@@ -18,7 +18,7 @@ SHORT = 0.05
 
 
 def handle(q):
-    return ctypes.cast(q._handle, ctypes.POINTER(_ffi.ac_queue))
+    return q.handle
 
 
 def raw_put(q, data):

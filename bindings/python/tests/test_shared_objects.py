@@ -4,15 +4,17 @@ handle API every object has for it."""
 
 import ctypes
 import os
+import queue
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 import allcore
-from allcore import _lib
+from allcore import _ffi, _lib
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "shared_objects" / "shared_objects.py"
 SOURCE = Path(__file__).resolve().parents[1] / "src"
@@ -106,14 +108,102 @@ def test_from_handle_refuses_null():
         allcore.Lock.from_handle(0)
 
 
-def test_closing_a_python_lock_leaves_it_open_for_another_owner():
+def test_closing_a_python_lock_closes_it_for_every_owner_and_keeps_its_memory():
     lock = allcore.Lock()
     retain = _lib.library["ac_mutex_retain"]
     retain.restype = ctypes.c_void_p
     address = retain(lock)
     lock.close()
-    # The C owner's reference still holds an open mutex.
+    # The creator closed it: the C owner's reference holds a closed mutex.
     handle = ctypes.c_void_p(address)
-    assert _lib.library["ac_mutex_lock_timeout"](handle, ctypes.c_int64(0)) == 0
-    assert _lib.library["ac_mutex_unlock"](handle) == 0
+    assert _lib.library["ac_mutex_lock_timeout"](handle, ctypes.c_int64(0)) == _ffi.AC_CLOSED
     _lib.library["ac_mutex_release"](handle)
+
+
+def test_closing_an_adopted_lock_leaves_it_open_for_its_creator():
+    lock = allcore.Lock()
+    adopted = allcore.Lock.from_handle(lock.handle)
+    adopted.close()
+    assert lock.acquire(timeout=1)
+    lock.release()
+    lock.close()
+
+
+def test_queue_from_handle_shares_items_and_bound():
+    q = allcore.Queue(2)
+    other = allcore.Queue.from_handle(q.handle)
+    assert other.maxsize == 2
+    item = {"shared": True}
+    other.put(item)
+    assert q.get() is item  # one native queue, references kept
+    other.put(1)
+    other.put(2)
+    with pytest.raises(queue.Full):
+        other.put(3, timeout=0.01)  # the native bound holds for the adopter
+    other.close()
+    assert q.get() == 1  # closing the adopter leaves the queue to its creator
+    q.close()
+    with pytest.raises(TypeError):
+        allcore.PriorityQueue.from_handle(1)
+
+
+def test_queue_from_handle_of_a_message_queue_made_by_c():
+    handle = ctypes.c_void_p()
+    assert _ffi.ac_queue_new(_ffi.AC_QUEUE_FIFO, 0, 0, ctypes.byref(handle)) == _ffi.AC_OK
+    q = allcore.Queue.from_handle(handle.value)
+    _ffi.ac_queue_release(handle)  # the adopter's reference keeps it
+    q.put_many([b"raw", "text"])
+    q.put(7)
+    assert [q.get(), q.get(), q.get()] == [b"raw", "text", 7]
+    with pytest.raises(TypeError, match="messages only"):
+        q.put(object())
+    assert q.qsize() == 0
+    q.close()
+
+
+def test_topic_condition_and_barrier_from_handle():
+    topic = allcore.Topic()
+    subscriber = allcore.Queue()
+    allcore.Topic.from_handle(topic.handle).subscribe(subscriber)
+    assert topic.publish("news") == 1 and subscriber.get() == "news"
+
+    lock = allcore.Lock()
+    condition = allcore.Condition(lock)
+    adopted = allcore.Condition.from_handle(condition.handle, lock)
+    woke = []
+
+    def wait() -> None:
+        with adopted:
+            woke.append(adopted.wait(10))
+
+    thread = threading.Thread(target=wait)
+    thread.start()
+    while not woke and thread.is_alive():
+        with condition:
+            condition.notify()
+        thread.join(0.01)
+    assert woke == [True]
+
+    barrier = allcore.Barrier(2)
+    other = allcore.Barrier.from_handle(barrier.handle)
+    assert other.parties == 2
+    results = []
+    thread = threading.Thread(target=lambda: results.append(other.wait(10)))
+    thread.start()
+    results.append(barrier.wait(10))
+    thread.join()
+    assert sorted(results) == [0, 1]
+    with pytest.raises(TypeError):
+        _ = allcore.Barrier(2, action=lambda: None).handle
+
+
+def test_thread_pool_from_handle_runs_on_the_same_workers():
+    with allcore.ThreadPool(2) as pool:
+        adopted = allcore.ThreadPool.from_handle(pool.handle)
+        assert adopted.submit(lambda: 6 * 7).result(10) == 42
+        assert adopted.stats().workers == 2
+        adopted.shutdown()  # stops this object only
+        with pytest.raises(RuntimeError):
+            adopted.submit(int)
+        assert pool.submit(int, "5").result(10) == 5
+        adopted.close()

@@ -3,6 +3,7 @@ under waiters, Ctrl-C, RWLock, CountDownLatch, AtomicCounter and lock_all."""
 
 import ctypes
 import gc
+import itertools
 import random
 import signal
 import subprocess
@@ -471,7 +472,50 @@ def test_fast_paths_are_frame_free_callables():
     lock = allcore.Lock()
     assert type(lock.release).__name__ == "partial"
     assert type(lock._try).__name__ == "partial"
-    assert _sync._SLICE <= 0.1
+
+
+def test_waits_slice_only_in_the_main_thread():
+    from allcore import _plumbing
+
+    # The main thread runs signal handlers between slices of at most SLICE.
+    assert list(itertools.islice(_plumbing.wait_slices(None), 3)) == [_plumbing.SLICE_NS] * 3
+    assert next(_plumbing.wait_slices(0.12)) == _plumbing.SLICE_NS
+    (last,) = _plumbing.wait_slices(0.01)  # under a slice: one wait, the last
+    assert 0 < last <= 10_000_000
+    assert list(_plumbing.wait_slices(0)) == [0]
+    # Any other thread makes one native wait, which a close wakes.
+    seen = []
+
+    def wait() -> None:
+        seen.append(list(itertools.islice(_plumbing.wait_slices(None), 1)))
+        seen.append(list(_plumbing.wait_slices(5)))
+
+    thread = threading.Thread(target=wait)
+    thread.start()
+    thread.join()
+    assert seen[0] == [_plumbing.FOREVER]
+    assert len(seen[1]) == 1 and 4e9 < seen[1][0] <= 5e9
+
+
+def test_close_wakes_a_native_wait_in_another_thread():
+    lock = allcore.Lock()
+    lock.acquire()
+    raised = []
+
+    def wait() -> None:
+        try:
+            lock.acquire(timeout=30)
+        except allcore.ClosedError as error:
+            raised.append(error)
+
+    thread = threading.Thread(target=wait)
+    thread.start()
+    time.sleep(0.2)
+    started = time.monotonic()
+    lock.close()
+    thread.join(5)
+    assert not thread.is_alive() and raised
+    assert time.monotonic() - started < 5
 
 
 def test_readme_locks_and_events_example_runs(capsys):

@@ -170,6 +170,19 @@ def ctype(c_type: str, header: Header) -> str:
     return "None" if expression is None else expression
 
 
+def parameter_ctype(c_type: str, header: Header) -> str:
+    """The ctypes type a function takes or returns for a C type: as
+    :func:`ctype`, except that every pointer other than a C string is an
+    address (``ctypes.c_void_p``). Handles then travel as ready ``c_void_p``
+    objects, the cheapest argument ctypes passes, and a buffer or an
+    out-parameter is any of ``bytes``, a ctypes array or ``ctypes.byref(x)``.
+    """
+    expression = ctype(c_type, header)
+    if expression.startswith("ctypes.POINTER("):
+        return "ctypes.c_void_p"
+    return expression
+
+
 def class_name(c_name: str) -> str:
     """``ac_future_state`` -> ``FutureState``."""
     return "".join(part.title() for part in c_name.split("_")[1:])
@@ -188,7 +201,7 @@ def generate(text: str) -> str:
         "import ctypes",
         "import enum",
         "",
-        "from ._lib import library",
+        "from ._lib import library, quick_library",
         "",
         "# Constants (#define).",
     ]
@@ -212,13 +225,6 @@ def generate(text: str) -> str:
         out.append(f"{name} = {ctype(target, header)}")
     for name in sorted(enum_names - header.aliases.keys()):
         out.append(f"{name} = ctypes.c_int32")
-    for name in header.opaque:
-        out += [
-            "",
-            "",
-            f"class {name}(ctypes.Structure):",
-            f'    """Opaque C type ``{name}``: only used through pointers."""',
-        ]
     for name, fields in header.structs:
         out += [
             "",
@@ -237,22 +243,39 @@ def generate(text: str) -> str:
     out += [
         "",
         "",
-        "def _declare(name, restype, argtypes):",
-        "    function = getattr(library, name)",
-        "    function.restype = restype",
-        "    function.argtypes = argtypes",
-        "    return function",
-        "",
-        "",
-        "# Functions.",
+        "# Every function's prototype: name -> (restype, argtypes).",
+        "PROTOTYPES = {",
     ]
     for name, result, parameters in header.functions:
-        out += [f"{name} = _declare(", f'    "{name}",', f"    {ctype(result, header)},"]
-        if parameters:
-            out += ["    ["] + [f"        {ctype(p, header)}," for p in parameters] + ["    ],"]
+        out += [f'    "{name}": (', f"        {parameter_ctype(result, header)},"]
+        arguments = [parameter_ctype(p, header) for p in parameters]
+        if len(arguments) == 1:
+            out += [f"        ({arguments[0]},),"]
+        elif arguments:
+            out += ["        ("] + [f"            {argument}," for argument in arguments]
+            out += ["        ),"]
         else:
-            out += ["    [],"]
-        out += [")"]
+            out += ["        (),"]
+        out += ["    ),"]
+    out += [
+        "}",
+        "",
+        "",
+        "def function(name, keep_gil=False):",
+        '    """A private function object for ``name`` with its prototype (other users',
+        "    of the library keep theirs). Calls through ``library`` (CDLL) release the",
+        "    GIL; with ``keep_gil``, through ``quick_library`` (PyDLL), they keep it.",
+        '    """',
+        "    lib = quick_library if keep_gil else library",
+        "    pointer = lib._FuncPtr((name, lib))",
+        "    pointer.__name__ = name",
+        "    pointer.restype, pointer.argtypes = PROTOTYPES[name]",
+        "    return pointer",
+        "",
+        "",
+        "# Functions, each releasing the GIL while it runs.",
+    ]
+    out += [f'{name} = function("{name}")' for name, _, _ in header.functions]
     out.append("")
     return "\n".join(out)
 

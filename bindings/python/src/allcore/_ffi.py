@@ -7,7 +7,7 @@ header changes, regenerate with ``python bindings/python/tools/gen_ffi.py``.
 import ctypes
 import enum
 
-from ._lib import library
+from ._lib import library, quick_library
 
 # Constants (#define).
 AC_FOREVER = -1
@@ -85,86 +85,6 @@ ac_kernel = ctypes.c_int32
 ac_queue_kind = ctypes.c_int32
 
 
-class ac_barrier(ctypes.Structure):
-    """Opaque C type ``ac_barrier``: only used through pointers."""
-
-
-class ac_condition(ctypes.Structure):
-    """Opaque C type ``ac_condition``: only used through pointers."""
-
-
-class ac_counter(ctypes.Structure):
-    """Opaque C type ``ac_counter``: only used through pointers."""
-
-
-class ac_event(ctypes.Structure):
-    """Opaque C type ``ac_event``: only used through pointers."""
-
-
-class ac_future(ctypes.Structure):
-    """Opaque C type ``ac_future``: only used through pointers."""
-
-
-class ac_latch(ctypes.Structure):
-    """Opaque C type ``ac_latch``: only used through pointers."""
-
-
-class ac_mutex(ctypes.Structure):
-    """Opaque C type ``ac_mutex``: only used through pointers."""
-
-
-class ac_pool(ctypes.Structure):
-    """Opaque C type ``ac_pool``: only used through pointers."""
-
-
-class ac_queue(ctypes.Structure):
-    """Opaque C type ``ac_queue``: only used through pointers."""
-
-
-class ac_rlock(ctypes.Structure):
-    """Opaque C type ``ac_rlock``: only used through pointers."""
-
-
-class ac_rwlock(ctypes.Structure):
-    """Opaque C type ``ac_rwlock``: only used through pointers."""
-
-
-class ac_semaphore(ctypes.Structure):
-    """Opaque C type ``ac_semaphore``: only used through pointers."""
-
-
-class ac_shm_barrier(ctypes.Structure):
-    """Opaque C type ``ac_shm_barrier``: only used through pointers."""
-
-
-class ac_shm_counter(ctypes.Structure):
-    """Opaque C type ``ac_shm_counter``: only used through pointers."""
-
-
-class ac_shm_event(ctypes.Structure):
-    """Opaque C type ``ac_shm_event``: only used through pointers."""
-
-
-class ac_shm_mutex(ctypes.Structure):
-    """Opaque C type ``ac_shm_mutex``: only used through pointers."""
-
-
-class ac_shm_queue(ctypes.Structure):
-    """Opaque C type ``ac_shm_queue``: only used through pointers."""
-
-
-class ac_shm_rlock(ctypes.Structure):
-    """Opaque C type ``ac_shm_rlock``: only used through pointers."""
-
-
-class ac_shm_semaphore(ctypes.Structure):
-    """Opaque C type ``ac_shm_semaphore``: only used through pointers."""
-
-
-class ac_topic(ctypes.Structure):
-    """Opaque C type ``ac_topic``: only used through pointers."""
-
-
 class ac_pool_stats(ctypes.Structure):
     """C struct ``ac_pool_stats``."""
 
@@ -184,1869 +104,1709 @@ ac_done_fn = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ac_status, ctypes.c_int64)
 ac_queue_release_fn = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
 
 
-def _declare(name, restype, argtypes):
-    function = getattr(library, name)
-    function.restype = restype
-    function.argtypes = argtypes
-    return function
+# Every function's prototype: name -> (restype, argtypes).
+PROTOTYPES = {
+    "ac_version": (
+        ctypes.c_uint32,
+        (),
+    ),
+    "ac_fib": (
+        ac_status,
+        (
+            ctypes.c_int64,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_busy_loop": (
+        ac_status,
+        (
+            ctypes.c_uint64,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_busy_loop_for": (
+        ac_status,
+        (
+            ctypes.c_int64,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_range_sum": (
+        ac_status,
+        (
+            ctypes.c_int64,
+            ctypes.c_int64,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_pool_new": (
+        ac_status,
+        (
+            ctypes.c_size_t,
+            ctypes.c_char_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_pool_retain": (
+        ctypes.c_void_p,
+        (ctypes.c_void_p,),
+    ),
+    "ac_pool_release": (
+        None,
+        (ctypes.c_void_p,),
+    ),
+    "ac_pool_close": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_pool_shutdown": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ac_shutdown,
+        ),
+    ),
+    "ac_pool_get_stats": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_pool_submit": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ac_task_fn,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_pool_submit_call": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ac_map_fn,
+            ctypes.c_int64,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_pool_submit_kernel": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ac_kernel,
+            ctypes.c_int64,
+            ctypes.c_int64,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_pool_map": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ac_map_fn,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_size_t,
+        ),
+    ),
+    "ac_pool_map_kernel": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ac_kernel,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+        ),
+    ),
+    "ac_pool_submit_map_kernel": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ac_kernel,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_pool_parallel_for": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_size_t,
+            ac_for_fn,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_pool_range_sum": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_int64,
+            ctypes.c_int64,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_pool_busy_loop_for": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_int64,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_pool_available_cpus": (
+        ctypes.c_size_t,
+        (),
+    ),
+    "ac_future_get_state": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_future_wait": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_int64,
+        ),
+    ),
+    "ac_future_result": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_int64,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_future_cancel": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_future_on_done": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ac_done_fn,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_future_retain": (
+        ctypes.c_void_p,
+        (ctypes.c_void_p,),
+    ),
+    "ac_future_release": (
+        None,
+        (ctypes.c_void_p,),
+    ),
+    "ac_future_close": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_future_wait_any": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_int64,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_future_wait_all": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_int64,
+        ),
+    ),
+    "ac_pool_submit_after": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_int64,
+            ac_task_fn,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_queue_new": (
+        ac_status,
+        (
+            ac_queue_kind,
+            ctypes.c_size_t,
+            ctypes.c_size_t,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_queue_new_u64": (
+        ac_status,
+        (
+            ac_queue_kind,
+            ctypes.c_size_t,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_queue_new_attached": (
+        ac_status,
+        (
+            ac_queue_kind,
+            ctypes.c_size_t,
+            ctypes.c_size_t,
+            ac_queue_release_fn,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_queue_put_attached": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_int64,
+        ),
+    ),
+    "ac_queue_put_keyed": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_int64,
+        ),
+    ),
+    "ac_queue_get_attached": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_int64,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_queue_take_attached": (
+        ctypes.c_void_p,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_queue_put_many_attached": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_int64,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_queue_get_many_attached": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_int64,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_queue_retain": (
+        ctypes.c_void_p,
+        (ctypes.c_void_p,),
+    ),
+    "ac_queue_release": (
+        None,
+        (ctypes.c_void_p,),
+    ),
+    "ac_queue_close": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_queue_put": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+        ),
+    ),
+    "ac_queue_put_timeout": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_int64,
+        ),
+    ),
+    "ac_queue_put_priority": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_int64,
+            ctypes.c_int64,
+        ),
+    ),
+    "ac_queue_put_u64": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_uint64,
+            ctypes.c_int64,
+        ),
+    ),
+    "ac_queue_put_many": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_int64,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_queue_put_many_u64": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_int64,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_queue_get": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_queue_get_timeout": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_int64,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_queue_get_u64": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_int64,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_queue_get_many": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_int64,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_queue_get_many_u64": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_int64,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_queue_task_done": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_queue_task_done_many": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+        ),
+    ),
+    "ac_queue_join": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_int64,
+        ),
+    ),
+    "ac_queue_shutdown": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_bool,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_queue_size": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_queue_empty": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_queue_full": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_queue_maxsize": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_queue_takes_attachments": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_queue_closed": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_queue_unfinished_tasks": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_topic_new": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_topic_retain": (
+        ctypes.c_void_p,
+        (ctypes.c_void_p,),
+    ),
+    "ac_topic_release": (
+        None,
+        (ctypes.c_void_p,),
+    ),
+    "ac_topic_close": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_topic_subscribe": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_topic_unsubscribe": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_topic_subscribers": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_topic_publish": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_int64,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_shm_queue_retain": (
+        ctypes.c_void_p,
+        (ctypes.c_void_p,),
+    ),
+    "ac_shm_queue_release": (
+        None,
+        (ctypes.c_void_p,),
+    ),
+    "ac_shm_mutex_retain": (
+        ctypes.c_void_p,
+        (ctypes.c_void_p,),
+    ),
+    "ac_shm_mutex_release": (
+        None,
+        (ctypes.c_void_p,),
+    ),
+    "ac_shm_rlock_retain": (
+        ctypes.c_void_p,
+        (ctypes.c_void_p,),
+    ),
+    "ac_shm_rlock_release": (
+        None,
+        (ctypes.c_void_p,),
+    ),
+    "ac_shm_semaphore_retain": (
+        ctypes.c_void_p,
+        (ctypes.c_void_p,),
+    ),
+    "ac_shm_semaphore_release": (
+        None,
+        (ctypes.c_void_p,),
+    ),
+    "ac_shm_event_retain": (
+        ctypes.c_void_p,
+        (ctypes.c_void_p,),
+    ),
+    "ac_shm_event_release": (
+        None,
+        (ctypes.c_void_p,),
+    ),
+    "ac_shm_barrier_retain": (
+        ctypes.c_void_p,
+        (ctypes.c_void_p,),
+    ),
+    "ac_shm_barrier_release": (
+        None,
+        (ctypes.c_void_p,),
+    ),
+    "ac_shm_counter_retain": (
+        ctypes.c_void_p,
+        (ctypes.c_void_p,),
+    ),
+    "ac_shm_counter_release": (
+        None,
+        (ctypes.c_void_p,),
+    ),
+    "ac_shm_unlink": (
+        ac_status,
+        (ctypes.c_char_p,),
+    ),
+    "ac_shm_queue_create": (
+        ac_status,
+        (
+            ctypes.c_char_p,
+            ctypes.c_size_t,
+            ctypes.c_size_t,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_shm_queue_open": (
+        ac_status,
+        (
+            ctypes.c_char_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_shm_queue_put": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_int64,
+        ),
+    ),
+    "ac_shm_queue_put_many": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_int64,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_shm_queue_get": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_int64,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_shm_queue_get_many": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_int64,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_shm_queue_close": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_shm_queue_closed": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_shm_queue_size": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_shm_queue_maxsize": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_shm_queue_max_item_size": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_shm_queue_task_done": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_uint64,
+        ),
+    ),
+    "ac_shm_queue_join": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_int64,
+        ),
+    ),
+    "ac_shm_queue_unfinished_tasks": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_shm_mutex_create": (
+        ac_status,
+        (
+            ctypes.c_char_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_shm_mutex_open": (
+        ac_status,
+        (
+            ctypes.c_char_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_shm_mutex_lock": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_int64,
+        ),
+    ),
+    "ac_shm_mutex_unlock": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_shm_mutex_is_locked": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_shm_rlock_create": (
+        ac_status,
+        (
+            ctypes.c_char_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_shm_rlock_open": (
+        ac_status,
+        (
+            ctypes.c_char_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_shm_rlock_lock": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_int64,
+        ),
+    ),
+    "ac_shm_rlock_unlock": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_shm_rlock_depth": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_shm_semaphore_create": (
+        ac_status,
+        (
+            ctypes.c_char_p,
+            ctypes.c_uint32,
+            ctypes.c_uint32,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_shm_semaphore_open": (
+        ac_status,
+        (
+            ctypes.c_char_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_shm_semaphore_acquire": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_int64,
+        ),
+    ),
+    "ac_shm_semaphore_post": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_uint32,
+        ),
+    ),
+    "ac_shm_semaphore_value": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_shm_event_create": (
+        ac_status,
+        (
+            ctypes.c_char_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_shm_event_open": (
+        ac_status,
+        (
+            ctypes.c_char_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_shm_event_set": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_shm_event_clear": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_shm_event_is_set": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_shm_event_wait": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_int64,
+        ),
+    ),
+    "ac_shm_barrier_create": (
+        ac_status,
+        (
+            ctypes.c_char_p,
+            ctypes.c_uint32,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_shm_barrier_open": (
+        ac_status,
+        (
+            ctypes.c_char_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_shm_barrier_wait": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_int64,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_shm_barrier_abort": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_shm_barrier_reset": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_shm_barrier_state": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_shm_counter_create": (
+        ac_status,
+        (
+            ctypes.c_char_p,
+            ctypes.c_int64,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_shm_counter_open": (
+        ac_status,
+        (
+            ctypes.c_char_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_shm_counter_add": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_int64,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_shm_counter_get": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_shm_counter_set": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_int64,
+        ),
+    ),
+    "ac_shm_counter_compare_exchange": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_int64,
+            ctypes.c_int64,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_status_str": (
+        ctypes.c_char_p,
+        (ctypes.c_int32,),
+    ),
+    "ac_last_error_message": (
+        ctypes.c_char_p,
+        (),
+    ),
+    "ac_mutex_new": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_mutex_retain": (
+        ctypes.c_void_p,
+        (ctypes.c_void_p,),
+    ),
+    "ac_mutex_release": (
+        None,
+        (ctypes.c_void_p,),
+    ),
+    "ac_mutex_close": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_mutex_lock": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_mutex_try_lock": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_mutex_lock_timeout": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_int64,
+        ),
+    ),
+    "ac_mutex_unlock": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_mutex_is_locked": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_mutex_lock_all": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_int64,
+        ),
+    ),
+    "ac_mutex_unlock_all": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+        ),
+    ),
+    "ac_rlock_new": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_rlock_retain": (
+        ctypes.c_void_p,
+        (ctypes.c_void_p,),
+    ),
+    "ac_rlock_release": (
+        None,
+        (ctypes.c_void_p,),
+    ),
+    "ac_rlock_close": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_rlock_lock": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_rlock_try_lock": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_rlock_lock_timeout": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_int64,
+        ),
+    ),
+    "ac_rlock_unlock": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_rlock_lock_as": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_uint64,
+            ctypes.c_int64,
+        ),
+    ),
+    "ac_rlock_unlock_as": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_uint64,
+        ),
+    ),
+    "ac_rlock_is_owned": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_rlock_is_locked": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_rlock_count": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_rlock_unlock_save": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_rlock_lock_restore": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_int64,
+            ctypes.c_int64,
+        ),
+    ),
+    "ac_rwlock_new": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_rwlock_retain": (
+        ctypes.c_void_p,
+        (ctypes.c_void_p,),
+    ),
+    "ac_rwlock_release": (
+        None,
+        (ctypes.c_void_p,),
+    ),
+    "ac_rwlock_close": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_rwlock_read_lock": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_rwlock_try_read_lock": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_rwlock_read_lock_timeout": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_int64,
+        ),
+    ),
+    "ac_rwlock_read_unlock": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_rwlock_write_lock": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_rwlock_try_write_lock": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_rwlock_write_lock_timeout": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_int64,
+        ),
+    ),
+    "ac_rwlock_write_unlock": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_semaphore_new": (
+        ac_status,
+        (
+            ctypes.c_int64,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_semaphore_new_bounded": (
+        ac_status,
+        (
+            ctypes.c_int64,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_semaphore_retain": (
+        ctypes.c_void_p,
+        (ctypes.c_void_p,),
+    ),
+    "ac_semaphore_release": (
+        None,
+        (ctypes.c_void_p,),
+    ),
+    "ac_semaphore_close": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_semaphore_acquire": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_semaphore_try_acquire": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_semaphore_acquire_timeout": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_int64,
+        ),
+    ),
+    "ac_semaphore_acquire_n": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_int64,
+            ctypes.c_int64,
+        ),
+    ),
+    "ac_semaphore_post": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_semaphore_post_n": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_int64,
+        ),
+    ),
+    "ac_semaphore_value": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_condition_new": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_condition_retain": (
+        ctypes.c_void_p,
+        (ctypes.c_void_p,),
+    ),
+    "ac_condition_release": (
+        None,
+        (ctypes.c_void_p,),
+    ),
+    "ac_condition_close": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_condition_wait": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_int64,
+        ),
+    ),
+    "ac_condition_wait_rlock": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_int64,
+        ),
+    ),
+    "ac_condition_notify": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_int64,
+        ),
+    ),
+    "ac_condition_notify_all": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_event_new": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_event_retain": (
+        ctypes.c_void_p,
+        (ctypes.c_void_p,),
+    ),
+    "ac_event_release": (
+        None,
+        (ctypes.c_void_p,),
+    ),
+    "ac_event_close": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_event_set": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_event_clear": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_event_is_set": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_event_wait": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_int64,
+        ),
+    ),
+    "ac_barrier_new": (
+        ac_status,
+        (
+            ctypes.c_int64,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_barrier_retain": (
+        ctypes.c_void_p,
+        (ctypes.c_void_p,),
+    ),
+    "ac_barrier_release": (
+        None,
+        (ctypes.c_void_p,),
+    ),
+    "ac_barrier_close": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_barrier_wait": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_int64,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_barrier_abort": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_barrier_reset": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_barrier_is_broken": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_barrier_n_waiting": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_barrier_parties": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_latch_new": (
+        ac_status,
+        (
+            ctypes.c_int64,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_latch_retain": (
+        ctypes.c_void_p,
+        (ctypes.c_void_p,),
+    ),
+    "ac_latch_release": (
+        None,
+        (ctypes.c_void_p,),
+    ),
+    "ac_latch_close": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_latch_count_down": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_int64,
+        ),
+    ),
+    "ac_latch_wait": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_int64,
+        ),
+    ),
+    "ac_latch_count": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_counter_new": (
+        ac_status,
+        (
+            ctypes.c_int64,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_counter_retain": (
+        ctypes.c_void_p,
+        (ctypes.c_void_p,),
+    ),
+    "ac_counter_release": (
+        None,
+        (ctypes.c_void_p,),
+    ),
+    "ac_counter_close": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_counter_add": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_int64,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_counter_load": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_counter_store": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_int64,
+        ),
+    ),
+    "ac_counter_compare_exchange": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_int64,
+            ctypes.c_int64,
+            ctypes.c_void_p,
+        ),
+    ),
+}
 
 
-# Functions.
-ac_version = _declare(
-    "ac_version",
-    ctypes.c_uint32,
-    [],
-)
-ac_fib = _declare(
-    "ac_fib",
-    ac_status,
-    [
-        ctypes.c_int64,
-        ctypes.POINTER(ctypes.c_int64),
-    ],
-)
-ac_busy_loop = _declare(
-    "ac_busy_loop",
-    ac_status,
-    [
-        ctypes.c_uint64,
-        ctypes.POINTER(ctypes.c_uint64),
-    ],
-)
-ac_busy_loop_for = _declare(
-    "ac_busy_loop_for",
-    ac_status,
-    [
-        ctypes.c_int64,
-        ctypes.POINTER(ctypes.c_uint64),
-    ],
-)
-ac_range_sum = _declare(
-    "ac_range_sum",
-    ac_status,
-    [
-        ctypes.c_int64,
-        ctypes.c_int64,
-        ctypes.POINTER(ctypes.c_int64),
-    ],
-)
-ac_pool_new = _declare(
-    "ac_pool_new",
-    ac_status,
-    [
-        ctypes.c_size_t,
-        ctypes.c_char_p,
-        ctypes.POINTER(ctypes.POINTER(ac_pool)),
-    ],
-)
-ac_pool_retain = _declare(
-    "ac_pool_retain",
-    ctypes.POINTER(ac_pool),
-    [
-        ctypes.POINTER(ac_pool),
-    ],
-)
-ac_pool_release = _declare(
-    "ac_pool_release",
-    None,
-    [
-        ctypes.POINTER(ac_pool),
-    ],
-)
-ac_pool_close = _declare(
-    "ac_pool_close",
-    ac_status,
-    [
-        ctypes.POINTER(ac_pool),
-    ],
-)
-ac_pool_shutdown = _declare(
-    "ac_pool_shutdown",
-    ac_status,
-    [
-        ctypes.POINTER(ac_pool),
-        ac_shutdown,
-    ],
-)
-ac_pool_get_stats = _declare(
-    "ac_pool_get_stats",
-    ac_status,
-    [
-        ctypes.POINTER(ac_pool),
-        ctypes.POINTER(ac_pool_stats),
-    ],
-)
-ac_pool_submit = _declare(
-    "ac_pool_submit",
-    ac_status,
-    [
-        ctypes.POINTER(ac_pool),
-        ac_task_fn,
-        ctypes.c_void_p,
-        ctypes.POINTER(ctypes.POINTER(ac_future)),
-    ],
-)
-ac_pool_submit_call = _declare(
-    "ac_pool_submit_call",
-    ac_status,
-    [
-        ctypes.POINTER(ac_pool),
-        ac_map_fn,
-        ctypes.c_int64,
-        ctypes.POINTER(ctypes.POINTER(ac_future)),
-    ],
-)
-ac_pool_submit_kernel = _declare(
-    "ac_pool_submit_kernel",
-    ac_status,
-    [
-        ctypes.POINTER(ac_pool),
-        ac_kernel,
-        ctypes.c_int64,
-        ctypes.c_int64,
-        ctypes.POINTER(ctypes.POINTER(ac_future)),
-    ],
-)
-ac_pool_map = _declare(
-    "ac_pool_map",
-    ac_status,
-    [
-        ctypes.POINTER(ac_pool),
-        ac_map_fn,
-        ctypes.POINTER(ctypes.c_int64),
-        ctypes.POINTER(ctypes.c_int64),
-        ctypes.c_size_t,
-        ctypes.c_size_t,
-    ],
-)
-ac_pool_map_kernel = _declare(
-    "ac_pool_map_kernel",
-    ac_status,
-    [
-        ctypes.POINTER(ac_pool),
-        ac_kernel,
-        ctypes.POINTER(ctypes.c_int64),
-        ctypes.POINTER(ctypes.c_int64),
-        ctypes.c_size_t,
-    ],
-)
-ac_pool_submit_map_kernel = _declare(
-    "ac_pool_submit_map_kernel",
-    ac_status,
-    [
-        ctypes.POINTER(ac_pool),
-        ac_kernel,
-        ctypes.POINTER(ctypes.c_int64),
-        ctypes.POINTER(ctypes.c_int64),
-        ctypes.c_size_t,
-        ctypes.POINTER(ctypes.POINTER(ac_future)),
-    ],
-)
-ac_pool_parallel_for = _declare(
-    "ac_pool_parallel_for",
-    ac_status,
-    [
-        ctypes.POINTER(ac_pool),
-        ctypes.c_size_t,
-        ctypes.c_size_t,
-        ac_for_fn,
-        ctypes.c_void_p,
-    ],
-)
-ac_pool_range_sum = _declare(
-    "ac_pool_range_sum",
-    ac_status,
-    [
-        ctypes.POINTER(ac_pool),
-        ctypes.c_int64,
-        ctypes.c_int64,
-        ctypes.POINTER(ctypes.c_int64),
-    ],
-)
-ac_pool_busy_loop_for = _declare(
-    "ac_pool_busy_loop_for",
-    ac_status,
-    [
-        ctypes.POINTER(ac_pool),
-        ctypes.c_int64,
-        ctypes.POINTER(ctypes.c_uint64),
-    ],
-)
-ac_pool_available_cpus = _declare(
-    "ac_pool_available_cpus",
-    ctypes.c_size_t,
-    [],
-)
-ac_future_get_state = _declare(
-    "ac_future_get_state",
-    ac_status,
-    [
-        ctypes.POINTER(ac_future),
-        ctypes.POINTER(ac_future_state),
-    ],
-)
-ac_future_wait = _declare(
-    "ac_future_wait",
-    ac_status,
-    [
-        ctypes.POINTER(ac_future),
-        ctypes.c_int64,
-    ],
-)
-ac_future_result = _declare(
-    "ac_future_result",
-    ac_status,
-    [
-        ctypes.POINTER(ac_future),
-        ctypes.c_int64,
-        ctypes.POINTER(ctypes.c_int64),
-    ],
-)
-ac_future_cancel = _declare(
-    "ac_future_cancel",
-    ac_status,
-    [
-        ctypes.POINTER(ac_future),
-        ctypes.POINTER(ctypes.c_bool),
-    ],
-)
-ac_future_on_done = _declare(
-    "ac_future_on_done",
-    ac_status,
-    [
-        ctypes.POINTER(ac_future),
-        ac_done_fn,
-        ctypes.c_void_p,
-    ],
-)
-ac_future_retain = _declare(
-    "ac_future_retain",
-    ctypes.POINTER(ac_future),
-    [
-        ctypes.POINTER(ac_future),
-    ],
-)
-ac_future_release = _declare(
-    "ac_future_release",
-    None,
-    [
-        ctypes.POINTER(ac_future),
-    ],
-)
-ac_future_close = _declare(
-    "ac_future_close",
-    ac_status,
-    [
-        ctypes.POINTER(ac_future),
-    ],
-)
-ac_future_wait_any = _declare(
-    "ac_future_wait_any",
-    ac_status,
-    [
-        ctypes.POINTER(ctypes.POINTER(ac_future)),
-        ctypes.c_size_t,
-        ctypes.c_int64,
-        ctypes.POINTER(ctypes.c_size_t),
-    ],
-)
-ac_future_wait_all = _declare(
-    "ac_future_wait_all",
-    ac_status,
-    [
-        ctypes.POINTER(ctypes.POINTER(ac_future)),
-        ctypes.c_size_t,
-        ctypes.c_int64,
-    ],
-)
-ac_pool_submit_after = _declare(
-    "ac_pool_submit_after",
-    ac_status,
-    [
-        ctypes.POINTER(ac_pool),
-        ctypes.c_int64,
-        ac_task_fn,
-        ctypes.c_void_p,
-        ctypes.POINTER(ctypes.POINTER(ac_future)),
-    ],
-)
-ac_queue_new = _declare(
-    "ac_queue_new",
-    ac_status,
-    [
-        ac_queue_kind,
-        ctypes.c_size_t,
-        ctypes.c_size_t,
-        ctypes.POINTER(ctypes.POINTER(ac_queue)),
-    ],
-)
-ac_queue_new_u64 = _declare(
-    "ac_queue_new_u64",
-    ac_status,
-    [
-        ac_queue_kind,
-        ctypes.c_size_t,
-        ctypes.POINTER(ctypes.POINTER(ac_queue)),
-    ],
-)
-ac_queue_new_attached = _declare(
-    "ac_queue_new_attached",
-    ac_status,
-    [
-        ac_queue_kind,
-        ctypes.c_size_t,
-        ctypes.c_size_t,
-        ac_queue_release_fn,
-        ctypes.c_void_p,
-        ctypes.POINTER(ctypes.POINTER(ac_queue)),
-    ],
-)
-ac_queue_put_attached = _declare(
-    "ac_queue_put_attached",
-    ac_status,
-    [
-        ctypes.POINTER(ac_queue),
-        ctypes.c_void_p,
-        ctypes.c_void_p,
-        ctypes.c_size_t,
-        ctypes.c_int64,
-    ],
-)
-ac_queue_put_keyed = _declare(
-    "ac_queue_put_keyed",
-    ac_status,
-    [
-        ctypes.POINTER(ac_queue),
-        ctypes.c_void_p,
-        ctypes.c_size_t,
-        ctypes.c_void_p,
-        ctypes.c_void_p,
-        ctypes.c_size_t,
-        ctypes.c_int64,
-    ],
-)
-ac_queue_get_attached = _declare(
-    "ac_queue_get_attached",
-    ac_status,
-    [
-        ctypes.POINTER(ac_queue),
-        ctypes.c_void_p,
-        ctypes.c_size_t,
-        ctypes.c_int64,
-        ctypes.POINTER(ctypes.c_size_t),
-        ctypes.POINTER(ctypes.c_void_p),
-    ],
-)
-ac_queue_take_attached = _declare(
-    "ac_queue_take_attached",
-    ctypes.c_void_p,
-    [
-        ctypes.POINTER(ac_queue),
-        ctypes.c_void_p,
-    ],
-)
-ac_queue_put_many_attached = _declare(
-    "ac_queue_put_many_attached",
-    ac_status,
-    [
-        ctypes.POINTER(ac_queue),
-        ctypes.POINTER(ctypes.c_void_p),
-        ctypes.c_void_p,
-        ctypes.POINTER(ctypes.c_size_t),
-        ctypes.c_size_t,
-        ctypes.c_int64,
-        ctypes.POINTER(ctypes.c_size_t),
-    ],
-)
-ac_queue_get_many_attached = _declare(
-    "ac_queue_get_many_attached",
-    ac_status,
-    [
-        ctypes.POINTER(ac_queue),
-        ctypes.c_void_p,
-        ctypes.c_size_t,
-        ctypes.POINTER(ctypes.c_size_t),
-        ctypes.POINTER(ctypes.c_void_p),
-        ctypes.c_size_t,
-        ctypes.c_int64,
-        ctypes.POINTER(ctypes.c_size_t),
-    ],
-)
-ac_queue_retain = _declare(
-    "ac_queue_retain",
-    ctypes.POINTER(ac_queue),
-    [
-        ctypes.POINTER(ac_queue),
-    ],
-)
-ac_queue_release = _declare(
-    "ac_queue_release",
-    None,
-    [
-        ctypes.POINTER(ac_queue),
-    ],
-)
-ac_queue_close = _declare(
-    "ac_queue_close",
-    ac_status,
-    [
-        ctypes.POINTER(ac_queue),
-    ],
-)
-ac_queue_put = _declare(
-    "ac_queue_put",
-    ac_status,
-    [
-        ctypes.POINTER(ac_queue),
-        ctypes.c_void_p,
-        ctypes.c_size_t,
-    ],
-)
-ac_queue_put_timeout = _declare(
-    "ac_queue_put_timeout",
-    ac_status,
-    [
-        ctypes.POINTER(ac_queue),
-        ctypes.c_void_p,
-        ctypes.c_size_t,
-        ctypes.c_int64,
-    ],
-)
-ac_queue_put_priority = _declare(
-    "ac_queue_put_priority",
-    ac_status,
-    [
-        ctypes.POINTER(ac_queue),
-        ctypes.c_void_p,
-        ctypes.c_size_t,
-        ctypes.c_int64,
-        ctypes.c_int64,
-    ],
-)
-ac_queue_put_u64 = _declare(
-    "ac_queue_put_u64",
-    ac_status,
-    [
-        ctypes.POINTER(ac_queue),
-        ctypes.c_uint64,
-        ctypes.c_int64,
-    ],
-)
-ac_queue_put_many = _declare(
-    "ac_queue_put_many",
-    ac_status,
-    [
-        ctypes.POINTER(ac_queue),
-        ctypes.c_void_p,
-        ctypes.POINTER(ctypes.c_size_t),
-        ctypes.c_size_t,
-        ctypes.c_int64,
-        ctypes.POINTER(ctypes.c_size_t),
-    ],
-)
-ac_queue_put_many_u64 = _declare(
-    "ac_queue_put_many_u64",
-    ac_status,
-    [
-        ctypes.POINTER(ac_queue),
-        ctypes.POINTER(ctypes.c_uint64),
-        ctypes.c_size_t,
-        ctypes.c_int64,
-        ctypes.POINTER(ctypes.c_size_t),
-    ],
-)
-ac_queue_get = _declare(
-    "ac_queue_get",
-    ac_status,
-    [
-        ctypes.POINTER(ac_queue),
-        ctypes.c_void_p,
-        ctypes.c_size_t,
-        ctypes.POINTER(ctypes.c_size_t),
-    ],
-)
-ac_queue_get_timeout = _declare(
-    "ac_queue_get_timeout",
-    ac_status,
-    [
-        ctypes.POINTER(ac_queue),
-        ctypes.c_void_p,
-        ctypes.c_size_t,
-        ctypes.c_int64,
-        ctypes.POINTER(ctypes.c_size_t),
-    ],
-)
-ac_queue_get_u64 = _declare(
-    "ac_queue_get_u64",
-    ac_status,
-    [
-        ctypes.POINTER(ac_queue),
-        ctypes.c_int64,
-        ctypes.POINTER(ctypes.c_uint64),
-    ],
-)
-ac_queue_get_many = _declare(
-    "ac_queue_get_many",
-    ac_status,
-    [
-        ctypes.POINTER(ac_queue),
-        ctypes.c_void_p,
-        ctypes.c_size_t,
-        ctypes.POINTER(ctypes.c_size_t),
-        ctypes.c_size_t,
-        ctypes.c_int64,
-        ctypes.POINTER(ctypes.c_size_t),
-    ],
-)
-ac_queue_get_many_u64 = _declare(
-    "ac_queue_get_many_u64",
-    ac_status,
-    [
-        ctypes.POINTER(ac_queue),
-        ctypes.POINTER(ctypes.c_uint64),
-        ctypes.c_size_t,
-        ctypes.c_int64,
-        ctypes.POINTER(ctypes.c_size_t),
-    ],
-)
-ac_queue_task_done = _declare(
-    "ac_queue_task_done",
-    ac_status,
-    [
-        ctypes.POINTER(ac_queue),
-    ],
-)
-ac_queue_task_done_many = _declare(
-    "ac_queue_task_done_many",
-    ac_status,
-    [
-        ctypes.POINTER(ac_queue),
-        ctypes.c_size_t,
-    ],
-)
-ac_queue_join = _declare(
-    "ac_queue_join",
-    ac_status,
-    [
-        ctypes.POINTER(ac_queue),
-        ctypes.c_int64,
-    ],
-)
-ac_queue_shutdown = _declare(
-    "ac_queue_shutdown",
-    ac_status,
-    [
-        ctypes.POINTER(ac_queue),
-        ctypes.c_bool,
-        ctypes.POINTER(ctypes.c_size_t),
-    ],
-)
-ac_queue_size = _declare(
-    "ac_queue_size",
-    ac_status,
-    [
-        ctypes.POINTER(ac_queue),
-        ctypes.POINTER(ctypes.c_size_t),
-    ],
-)
-ac_queue_empty = _declare(
-    "ac_queue_empty",
-    ac_status,
-    [
-        ctypes.POINTER(ac_queue),
-        ctypes.POINTER(ctypes.c_bool),
-    ],
-)
-ac_queue_full = _declare(
-    "ac_queue_full",
-    ac_status,
-    [
-        ctypes.POINTER(ac_queue),
-        ctypes.POINTER(ctypes.c_bool),
-    ],
-)
-ac_queue_maxsize = _declare(
-    "ac_queue_maxsize",
-    ac_status,
-    [
-        ctypes.POINTER(ac_queue),
-        ctypes.POINTER(ctypes.c_size_t),
-    ],
-)
-ac_queue_closed = _declare(
-    "ac_queue_closed",
-    ac_status,
-    [
-        ctypes.POINTER(ac_queue),
-        ctypes.POINTER(ctypes.c_bool),
-    ],
-)
-ac_queue_unfinished_tasks = _declare(
-    "ac_queue_unfinished_tasks",
-    ac_status,
-    [
-        ctypes.POINTER(ac_queue),
-        ctypes.POINTER(ctypes.c_size_t),
-    ],
-)
-ac_topic_new = _declare(
-    "ac_topic_new",
-    ac_status,
-    [
-        ctypes.POINTER(ctypes.POINTER(ac_topic)),
-    ],
-)
-ac_topic_retain = _declare(
-    "ac_topic_retain",
-    ctypes.POINTER(ac_topic),
-    [
-        ctypes.POINTER(ac_topic),
-    ],
-)
-ac_topic_release = _declare(
-    "ac_topic_release",
-    None,
-    [
-        ctypes.POINTER(ac_topic),
-    ],
-)
-ac_topic_close = _declare(
-    "ac_topic_close",
-    ac_status,
-    [
-        ctypes.POINTER(ac_topic),
-    ],
-)
-ac_topic_subscribe = _declare(
-    "ac_topic_subscribe",
-    ac_status,
-    [
-        ctypes.POINTER(ac_topic),
-        ctypes.POINTER(ac_queue),
-    ],
-)
-ac_topic_unsubscribe = _declare(
-    "ac_topic_unsubscribe",
-    ac_status,
-    [
-        ctypes.POINTER(ac_topic),
-        ctypes.POINTER(ac_queue),
-    ],
-)
-ac_topic_subscribers = _declare(
-    "ac_topic_subscribers",
-    ac_status,
-    [
-        ctypes.POINTER(ac_topic),
-        ctypes.POINTER(ctypes.c_size_t),
-    ],
-)
-ac_topic_publish = _declare(
-    "ac_topic_publish",
-    ac_status,
-    [
-        ctypes.POINTER(ac_topic),
-        ctypes.c_void_p,
-        ctypes.c_size_t,
-        ctypes.c_int64,
-        ctypes.POINTER(ctypes.c_size_t),
-    ],
-)
-ac_shm_queue_retain = _declare(
-    "ac_shm_queue_retain",
-    ctypes.POINTER(ac_shm_queue),
-    [
-        ctypes.POINTER(ac_shm_queue),
-    ],
-)
-ac_shm_queue_release = _declare(
-    "ac_shm_queue_release",
-    None,
-    [
-        ctypes.POINTER(ac_shm_queue),
-    ],
-)
-ac_shm_mutex_retain = _declare(
-    "ac_shm_mutex_retain",
-    ctypes.POINTER(ac_shm_mutex),
-    [
-        ctypes.POINTER(ac_shm_mutex),
-    ],
-)
-ac_shm_mutex_release = _declare(
-    "ac_shm_mutex_release",
-    None,
-    [
-        ctypes.POINTER(ac_shm_mutex),
-    ],
-)
-ac_shm_rlock_retain = _declare(
-    "ac_shm_rlock_retain",
-    ctypes.POINTER(ac_shm_rlock),
-    [
-        ctypes.POINTER(ac_shm_rlock),
-    ],
-)
-ac_shm_rlock_release = _declare(
-    "ac_shm_rlock_release",
-    None,
-    [
-        ctypes.POINTER(ac_shm_rlock),
-    ],
-)
-ac_shm_semaphore_retain = _declare(
-    "ac_shm_semaphore_retain",
-    ctypes.POINTER(ac_shm_semaphore),
-    [
-        ctypes.POINTER(ac_shm_semaphore),
-    ],
-)
-ac_shm_semaphore_release = _declare(
-    "ac_shm_semaphore_release",
-    None,
-    [
-        ctypes.POINTER(ac_shm_semaphore),
-    ],
-)
-ac_shm_event_retain = _declare(
-    "ac_shm_event_retain",
-    ctypes.POINTER(ac_shm_event),
-    [
-        ctypes.POINTER(ac_shm_event),
-    ],
-)
-ac_shm_event_release = _declare(
-    "ac_shm_event_release",
-    None,
-    [
-        ctypes.POINTER(ac_shm_event),
-    ],
-)
-ac_shm_barrier_retain = _declare(
-    "ac_shm_barrier_retain",
-    ctypes.POINTER(ac_shm_barrier),
-    [
-        ctypes.POINTER(ac_shm_barrier),
-    ],
-)
-ac_shm_barrier_release = _declare(
-    "ac_shm_barrier_release",
-    None,
-    [
-        ctypes.POINTER(ac_shm_barrier),
-    ],
-)
-ac_shm_counter_retain = _declare(
-    "ac_shm_counter_retain",
-    ctypes.POINTER(ac_shm_counter),
-    [
-        ctypes.POINTER(ac_shm_counter),
-    ],
-)
-ac_shm_counter_release = _declare(
-    "ac_shm_counter_release",
-    None,
-    [
-        ctypes.POINTER(ac_shm_counter),
-    ],
-)
-ac_shm_unlink = _declare(
-    "ac_shm_unlink",
-    ac_status,
-    [
-        ctypes.c_char_p,
-    ],
-)
-ac_shm_queue_create = _declare(
-    "ac_shm_queue_create",
-    ac_status,
-    [
-        ctypes.c_char_p,
-        ctypes.c_size_t,
-        ctypes.c_size_t,
-        ctypes.POINTER(ctypes.POINTER(ac_shm_queue)),
-    ],
-)
-ac_shm_queue_open = _declare(
-    "ac_shm_queue_open",
-    ac_status,
-    [
-        ctypes.c_char_p,
-        ctypes.POINTER(ctypes.POINTER(ac_shm_queue)),
-    ],
-)
-ac_shm_queue_put = _declare(
-    "ac_shm_queue_put",
-    ac_status,
-    [
-        ctypes.POINTER(ac_shm_queue),
-        ctypes.c_void_p,
-        ctypes.c_size_t,
-        ctypes.c_int64,
-    ],
-)
-ac_shm_queue_put_many = _declare(
-    "ac_shm_queue_put_many",
-    ac_status,
-    [
-        ctypes.POINTER(ac_shm_queue),
-        ctypes.c_void_p,
-        ctypes.POINTER(ctypes.c_size_t),
-        ctypes.c_size_t,
-        ctypes.c_int64,
-        ctypes.POINTER(ctypes.c_size_t),
-    ],
-)
-ac_shm_queue_get = _declare(
-    "ac_shm_queue_get",
-    ac_status,
-    [
-        ctypes.POINTER(ac_shm_queue),
-        ctypes.c_void_p,
-        ctypes.c_size_t,
-        ctypes.c_int64,
-        ctypes.POINTER(ctypes.c_size_t),
-    ],
-)
-ac_shm_queue_get_many = _declare(
-    "ac_shm_queue_get_many",
-    ac_status,
-    [
-        ctypes.POINTER(ac_shm_queue),
-        ctypes.c_void_p,
-        ctypes.c_size_t,
-        ctypes.POINTER(ctypes.c_size_t),
-        ctypes.c_size_t,
-        ctypes.c_int64,
-        ctypes.POINTER(ctypes.c_size_t),
-    ],
-)
-ac_shm_queue_close = _declare(
-    "ac_shm_queue_close",
-    ac_status,
-    [
-        ctypes.POINTER(ac_shm_queue),
-    ],
-)
-ac_shm_queue_closed = _declare(
-    "ac_shm_queue_closed",
-    ac_status,
-    [
-        ctypes.POINTER(ac_shm_queue),
-        ctypes.POINTER(ctypes.c_bool),
-    ],
-)
-ac_shm_queue_size = _declare(
-    "ac_shm_queue_size",
-    ac_status,
-    [
-        ctypes.POINTER(ac_shm_queue),
-        ctypes.POINTER(ctypes.c_size_t),
-    ],
-)
-ac_shm_queue_maxsize = _declare(
-    "ac_shm_queue_maxsize",
-    ac_status,
-    [
-        ctypes.POINTER(ac_shm_queue),
-        ctypes.POINTER(ctypes.c_size_t),
-    ],
-)
-ac_shm_queue_max_item_size = _declare(
-    "ac_shm_queue_max_item_size",
-    ac_status,
-    [
-        ctypes.POINTER(ac_shm_queue),
-        ctypes.POINTER(ctypes.c_size_t),
-    ],
-)
-ac_shm_queue_task_done = _declare(
-    "ac_shm_queue_task_done",
-    ac_status,
-    [
-        ctypes.POINTER(ac_shm_queue),
-        ctypes.c_uint64,
-    ],
-)
-ac_shm_queue_join = _declare(
-    "ac_shm_queue_join",
-    ac_status,
-    [
-        ctypes.POINTER(ac_shm_queue),
-        ctypes.c_int64,
-    ],
-)
-ac_shm_queue_unfinished_tasks = _declare(
-    "ac_shm_queue_unfinished_tasks",
-    ac_status,
-    [
-        ctypes.POINTER(ac_shm_queue),
-        ctypes.POINTER(ctypes.c_uint64),
-    ],
-)
-ac_shm_mutex_create = _declare(
-    "ac_shm_mutex_create",
-    ac_status,
-    [
-        ctypes.c_char_p,
-        ctypes.POINTER(ctypes.POINTER(ac_shm_mutex)),
-    ],
-)
-ac_shm_mutex_open = _declare(
-    "ac_shm_mutex_open",
-    ac_status,
-    [
-        ctypes.c_char_p,
-        ctypes.POINTER(ctypes.POINTER(ac_shm_mutex)),
-    ],
-)
-ac_shm_mutex_lock = _declare(
-    "ac_shm_mutex_lock",
-    ac_status,
-    [
-        ctypes.POINTER(ac_shm_mutex),
-        ctypes.c_int64,
-    ],
-)
-ac_shm_mutex_unlock = _declare(
-    "ac_shm_mutex_unlock",
-    ac_status,
-    [
-        ctypes.POINTER(ac_shm_mutex),
-    ],
-)
-ac_shm_mutex_is_locked = _declare(
-    "ac_shm_mutex_is_locked",
-    ac_status,
-    [
-        ctypes.POINTER(ac_shm_mutex),
-        ctypes.POINTER(ctypes.c_bool),
-    ],
-)
-ac_shm_rlock_create = _declare(
-    "ac_shm_rlock_create",
-    ac_status,
-    [
-        ctypes.c_char_p,
-        ctypes.POINTER(ctypes.POINTER(ac_shm_rlock)),
-    ],
-)
-ac_shm_rlock_open = _declare(
-    "ac_shm_rlock_open",
-    ac_status,
-    [
-        ctypes.c_char_p,
-        ctypes.POINTER(ctypes.POINTER(ac_shm_rlock)),
-    ],
-)
-ac_shm_rlock_lock = _declare(
-    "ac_shm_rlock_lock",
-    ac_status,
-    [
-        ctypes.POINTER(ac_shm_rlock),
-        ctypes.c_int64,
-    ],
-)
-ac_shm_rlock_unlock = _declare(
-    "ac_shm_rlock_unlock",
-    ac_status,
-    [
-        ctypes.POINTER(ac_shm_rlock),
-    ],
-)
-ac_shm_rlock_depth = _declare(
-    "ac_shm_rlock_depth",
-    ac_status,
-    [
-        ctypes.POINTER(ac_shm_rlock),
-        ctypes.POINTER(ctypes.c_uint32),
-    ],
-)
-ac_shm_semaphore_create = _declare(
-    "ac_shm_semaphore_create",
-    ac_status,
-    [
-        ctypes.c_char_p,
-        ctypes.c_uint32,
-        ctypes.c_uint32,
-        ctypes.POINTER(ctypes.POINTER(ac_shm_semaphore)),
-    ],
-)
-ac_shm_semaphore_open = _declare(
-    "ac_shm_semaphore_open",
-    ac_status,
-    [
-        ctypes.c_char_p,
-        ctypes.POINTER(ctypes.POINTER(ac_shm_semaphore)),
-    ],
-)
-ac_shm_semaphore_acquire = _declare(
-    "ac_shm_semaphore_acquire",
-    ac_status,
-    [
-        ctypes.POINTER(ac_shm_semaphore),
-        ctypes.c_int64,
-    ],
-)
-ac_shm_semaphore_post = _declare(
-    "ac_shm_semaphore_post",
-    ac_status,
-    [
-        ctypes.POINTER(ac_shm_semaphore),
-        ctypes.c_uint32,
-    ],
-)
-ac_shm_semaphore_value = _declare(
-    "ac_shm_semaphore_value",
-    ac_status,
-    [
-        ctypes.POINTER(ac_shm_semaphore),
-        ctypes.POINTER(ctypes.c_uint32),
-    ],
-)
-ac_shm_event_create = _declare(
-    "ac_shm_event_create",
-    ac_status,
-    [
-        ctypes.c_char_p,
-        ctypes.POINTER(ctypes.POINTER(ac_shm_event)),
-    ],
-)
-ac_shm_event_open = _declare(
-    "ac_shm_event_open",
-    ac_status,
-    [
-        ctypes.c_char_p,
-        ctypes.POINTER(ctypes.POINTER(ac_shm_event)),
-    ],
-)
-ac_shm_event_set = _declare(
-    "ac_shm_event_set",
-    ac_status,
-    [
-        ctypes.POINTER(ac_shm_event),
-    ],
-)
-ac_shm_event_clear = _declare(
-    "ac_shm_event_clear",
-    ac_status,
-    [
-        ctypes.POINTER(ac_shm_event),
-    ],
-)
-ac_shm_event_is_set = _declare(
-    "ac_shm_event_is_set",
-    ac_status,
-    [
-        ctypes.POINTER(ac_shm_event),
-        ctypes.POINTER(ctypes.c_bool),
-    ],
-)
-ac_shm_event_wait = _declare(
-    "ac_shm_event_wait",
-    ac_status,
-    [
-        ctypes.POINTER(ac_shm_event),
-        ctypes.c_int64,
-    ],
-)
-ac_shm_barrier_create = _declare(
-    "ac_shm_barrier_create",
-    ac_status,
-    [
-        ctypes.c_char_p,
-        ctypes.c_uint32,
-        ctypes.POINTER(ctypes.POINTER(ac_shm_barrier)),
-    ],
-)
-ac_shm_barrier_open = _declare(
-    "ac_shm_barrier_open",
-    ac_status,
-    [
-        ctypes.c_char_p,
-        ctypes.POINTER(ctypes.POINTER(ac_shm_barrier)),
-    ],
-)
-ac_shm_barrier_wait = _declare(
-    "ac_shm_barrier_wait",
-    ac_status,
-    [
-        ctypes.POINTER(ac_shm_barrier),
-        ctypes.c_int64,
-        ctypes.POINTER(ctypes.c_uint32),
-    ],
-)
-ac_shm_barrier_abort = _declare(
-    "ac_shm_barrier_abort",
-    ac_status,
-    [
-        ctypes.POINTER(ac_shm_barrier),
-    ],
-)
-ac_shm_barrier_reset = _declare(
-    "ac_shm_barrier_reset",
-    ac_status,
-    [
-        ctypes.POINTER(ac_shm_barrier),
-    ],
-)
-ac_shm_barrier_state = _declare(
-    "ac_shm_barrier_state",
-    ac_status,
-    [
-        ctypes.POINTER(ac_shm_barrier),
-        ctypes.POINTER(ctypes.c_uint32),
-        ctypes.POINTER(ctypes.c_uint32),
-        ctypes.POINTER(ctypes.c_bool),
-    ],
-)
-ac_shm_counter_create = _declare(
-    "ac_shm_counter_create",
-    ac_status,
-    [
-        ctypes.c_char_p,
-        ctypes.c_int64,
-        ctypes.POINTER(ctypes.POINTER(ac_shm_counter)),
-    ],
-)
-ac_shm_counter_open = _declare(
-    "ac_shm_counter_open",
-    ac_status,
-    [
-        ctypes.c_char_p,
-        ctypes.POINTER(ctypes.POINTER(ac_shm_counter)),
-    ],
-)
-ac_shm_counter_add = _declare(
-    "ac_shm_counter_add",
-    ac_status,
-    [
-        ctypes.POINTER(ac_shm_counter),
-        ctypes.c_int64,
-        ctypes.POINTER(ctypes.c_int64),
-    ],
-)
-ac_shm_counter_get = _declare(
-    "ac_shm_counter_get",
-    ac_status,
-    [
-        ctypes.POINTER(ac_shm_counter),
-        ctypes.POINTER(ctypes.c_int64),
-    ],
-)
-ac_shm_counter_set = _declare(
-    "ac_shm_counter_set",
-    ac_status,
-    [
-        ctypes.POINTER(ac_shm_counter),
-        ctypes.c_int64,
-    ],
-)
-ac_shm_counter_compare_exchange = _declare(
-    "ac_shm_counter_compare_exchange",
-    ac_status,
-    [
-        ctypes.POINTER(ac_shm_counter),
-        ctypes.c_int64,
-        ctypes.c_int64,
-        ctypes.POINTER(ctypes.c_int64),
-    ],
-)
-ac_status_str = _declare(
-    "ac_status_str",
-    ctypes.c_char_p,
-    [
-        ctypes.c_int32,
-    ],
-)
-ac_last_error_message = _declare(
-    "ac_last_error_message",
-    ctypes.c_char_p,
-    [],
-)
-ac_mutex_new = _declare(
-    "ac_mutex_new",
-    ac_status,
-    [
-        ctypes.POINTER(ctypes.POINTER(ac_mutex)),
-    ],
-)
-ac_mutex_retain = _declare(
-    "ac_mutex_retain",
-    ctypes.POINTER(ac_mutex),
-    [
-        ctypes.POINTER(ac_mutex),
-    ],
-)
-ac_mutex_release = _declare(
-    "ac_mutex_release",
-    None,
-    [
-        ctypes.POINTER(ac_mutex),
-    ],
-)
-ac_mutex_close = _declare(
-    "ac_mutex_close",
-    ac_status,
-    [
-        ctypes.POINTER(ac_mutex),
-    ],
-)
-ac_mutex_lock = _declare(
-    "ac_mutex_lock",
-    ac_status,
-    [
-        ctypes.POINTER(ac_mutex),
-    ],
-)
-ac_mutex_try_lock = _declare(
-    "ac_mutex_try_lock",
-    ac_status,
-    [
-        ctypes.POINTER(ac_mutex),
-    ],
-)
-ac_mutex_lock_timeout = _declare(
-    "ac_mutex_lock_timeout",
-    ac_status,
-    [
-        ctypes.POINTER(ac_mutex),
-        ctypes.c_int64,
-    ],
-)
-ac_mutex_unlock = _declare(
-    "ac_mutex_unlock",
-    ac_status,
-    [
-        ctypes.POINTER(ac_mutex),
-    ],
-)
-ac_mutex_is_locked = _declare(
-    "ac_mutex_is_locked",
-    ac_status,
-    [
-        ctypes.POINTER(ac_mutex),
-        ctypes.POINTER(ctypes.c_bool),
-    ],
-)
-ac_mutex_lock_all = _declare(
-    "ac_mutex_lock_all",
-    ac_status,
-    [
-        ctypes.POINTER(ctypes.POINTER(ac_mutex)),
-        ctypes.c_size_t,
-        ctypes.c_int64,
-    ],
-)
-ac_mutex_unlock_all = _declare(
-    "ac_mutex_unlock_all",
-    ac_status,
-    [
-        ctypes.POINTER(ctypes.POINTER(ac_mutex)),
-        ctypes.c_size_t,
-    ],
-)
-ac_rlock_new = _declare(
-    "ac_rlock_new",
-    ac_status,
-    [
-        ctypes.POINTER(ctypes.POINTER(ac_rlock)),
-    ],
-)
-ac_rlock_retain = _declare(
-    "ac_rlock_retain",
-    ctypes.POINTER(ac_rlock),
-    [
-        ctypes.POINTER(ac_rlock),
-    ],
-)
-ac_rlock_release = _declare(
-    "ac_rlock_release",
-    None,
-    [
-        ctypes.POINTER(ac_rlock),
-    ],
-)
-ac_rlock_close = _declare(
-    "ac_rlock_close",
-    ac_status,
-    [
-        ctypes.POINTER(ac_rlock),
-    ],
-)
-ac_rlock_lock = _declare(
-    "ac_rlock_lock",
-    ac_status,
-    [
-        ctypes.POINTER(ac_rlock),
-    ],
-)
-ac_rlock_try_lock = _declare(
-    "ac_rlock_try_lock",
-    ac_status,
-    [
-        ctypes.POINTER(ac_rlock),
-    ],
-)
-ac_rlock_lock_timeout = _declare(
-    "ac_rlock_lock_timeout",
-    ac_status,
-    [
-        ctypes.POINTER(ac_rlock),
-        ctypes.c_int64,
-    ],
-)
-ac_rlock_unlock = _declare(
-    "ac_rlock_unlock",
-    ac_status,
-    [
-        ctypes.POINTER(ac_rlock),
-    ],
-)
-ac_rlock_lock_as = _declare(
-    "ac_rlock_lock_as",
-    ac_status,
-    [
-        ctypes.POINTER(ac_rlock),
-        ctypes.c_uint64,
-        ctypes.c_int64,
-    ],
-)
-ac_rlock_unlock_as = _declare(
-    "ac_rlock_unlock_as",
-    ac_status,
-    [
-        ctypes.POINTER(ac_rlock),
-        ctypes.c_uint64,
-    ],
-)
-ac_rlock_is_owned = _declare(
-    "ac_rlock_is_owned",
-    ac_status,
-    [
-        ctypes.POINTER(ac_rlock),
-        ctypes.POINTER(ctypes.c_bool),
-    ],
-)
-ac_rlock_is_locked = _declare(
-    "ac_rlock_is_locked",
-    ac_status,
-    [
-        ctypes.POINTER(ac_rlock),
-        ctypes.POINTER(ctypes.c_bool),
-    ],
-)
-ac_rlock_count = _declare(
-    "ac_rlock_count",
-    ac_status,
-    [
-        ctypes.POINTER(ac_rlock),
-        ctypes.POINTER(ctypes.c_int64),
-    ],
-)
-ac_rlock_unlock_save = _declare(
-    "ac_rlock_unlock_save",
-    ac_status,
-    [
-        ctypes.POINTER(ac_rlock),
-        ctypes.POINTER(ctypes.c_int64),
-    ],
-)
-ac_rlock_lock_restore = _declare(
-    "ac_rlock_lock_restore",
-    ac_status,
-    [
-        ctypes.POINTER(ac_rlock),
-        ctypes.c_int64,
-        ctypes.c_int64,
-    ],
-)
-ac_rwlock_new = _declare(
-    "ac_rwlock_new",
-    ac_status,
-    [
-        ctypes.POINTER(ctypes.POINTER(ac_rwlock)),
-    ],
-)
-ac_rwlock_retain = _declare(
-    "ac_rwlock_retain",
-    ctypes.POINTER(ac_rwlock),
-    [
-        ctypes.POINTER(ac_rwlock),
-    ],
-)
-ac_rwlock_release = _declare(
-    "ac_rwlock_release",
-    None,
-    [
-        ctypes.POINTER(ac_rwlock),
-    ],
-)
-ac_rwlock_close = _declare(
-    "ac_rwlock_close",
-    ac_status,
-    [
-        ctypes.POINTER(ac_rwlock),
-    ],
-)
-ac_rwlock_read_lock = _declare(
-    "ac_rwlock_read_lock",
-    ac_status,
-    [
-        ctypes.POINTER(ac_rwlock),
-    ],
-)
-ac_rwlock_try_read_lock = _declare(
-    "ac_rwlock_try_read_lock",
-    ac_status,
-    [
-        ctypes.POINTER(ac_rwlock),
-    ],
-)
-ac_rwlock_read_lock_timeout = _declare(
-    "ac_rwlock_read_lock_timeout",
-    ac_status,
-    [
-        ctypes.POINTER(ac_rwlock),
-        ctypes.c_int64,
-    ],
-)
-ac_rwlock_read_unlock = _declare(
-    "ac_rwlock_read_unlock",
-    ac_status,
-    [
-        ctypes.POINTER(ac_rwlock),
-    ],
-)
-ac_rwlock_write_lock = _declare(
-    "ac_rwlock_write_lock",
-    ac_status,
-    [
-        ctypes.POINTER(ac_rwlock),
-    ],
-)
-ac_rwlock_try_write_lock = _declare(
-    "ac_rwlock_try_write_lock",
-    ac_status,
-    [
-        ctypes.POINTER(ac_rwlock),
-    ],
-)
-ac_rwlock_write_lock_timeout = _declare(
-    "ac_rwlock_write_lock_timeout",
-    ac_status,
-    [
-        ctypes.POINTER(ac_rwlock),
-        ctypes.c_int64,
-    ],
-)
-ac_rwlock_write_unlock = _declare(
-    "ac_rwlock_write_unlock",
-    ac_status,
-    [
-        ctypes.POINTER(ac_rwlock),
-    ],
-)
-ac_semaphore_new = _declare(
-    "ac_semaphore_new",
-    ac_status,
-    [
-        ctypes.c_int64,
-        ctypes.POINTER(ctypes.POINTER(ac_semaphore)),
-    ],
-)
-ac_semaphore_new_bounded = _declare(
-    "ac_semaphore_new_bounded",
-    ac_status,
-    [
-        ctypes.c_int64,
-        ctypes.POINTER(ctypes.POINTER(ac_semaphore)),
-    ],
-)
-ac_semaphore_retain = _declare(
-    "ac_semaphore_retain",
-    ctypes.POINTER(ac_semaphore),
-    [
-        ctypes.POINTER(ac_semaphore),
-    ],
-)
-ac_semaphore_release = _declare(
-    "ac_semaphore_release",
-    None,
-    [
-        ctypes.POINTER(ac_semaphore),
-    ],
-)
-ac_semaphore_close = _declare(
-    "ac_semaphore_close",
-    ac_status,
-    [
-        ctypes.POINTER(ac_semaphore),
-    ],
-)
-ac_semaphore_acquire = _declare(
-    "ac_semaphore_acquire",
-    ac_status,
-    [
-        ctypes.POINTER(ac_semaphore),
-    ],
-)
-ac_semaphore_try_acquire = _declare(
-    "ac_semaphore_try_acquire",
-    ac_status,
-    [
-        ctypes.POINTER(ac_semaphore),
-    ],
-)
-ac_semaphore_acquire_timeout = _declare(
-    "ac_semaphore_acquire_timeout",
-    ac_status,
-    [
-        ctypes.POINTER(ac_semaphore),
-        ctypes.c_int64,
-    ],
-)
-ac_semaphore_acquire_n = _declare(
-    "ac_semaphore_acquire_n",
-    ac_status,
-    [
-        ctypes.POINTER(ac_semaphore),
-        ctypes.c_int64,
-        ctypes.c_int64,
-    ],
-)
-ac_semaphore_post = _declare(
-    "ac_semaphore_post",
-    ac_status,
-    [
-        ctypes.POINTER(ac_semaphore),
-    ],
-)
-ac_semaphore_post_n = _declare(
-    "ac_semaphore_post_n",
-    ac_status,
-    [
-        ctypes.POINTER(ac_semaphore),
-        ctypes.c_int64,
-    ],
-)
-ac_semaphore_value = _declare(
-    "ac_semaphore_value",
-    ac_status,
-    [
-        ctypes.POINTER(ac_semaphore),
-        ctypes.POINTER(ctypes.c_int64),
-    ],
-)
-ac_condition_new = _declare(
-    "ac_condition_new",
-    ac_status,
-    [
-        ctypes.POINTER(ctypes.POINTER(ac_condition)),
-    ],
-)
-ac_condition_retain = _declare(
-    "ac_condition_retain",
-    ctypes.POINTER(ac_condition),
-    [
-        ctypes.POINTER(ac_condition),
-    ],
-)
-ac_condition_release = _declare(
-    "ac_condition_release",
-    None,
-    [
-        ctypes.POINTER(ac_condition),
-    ],
-)
-ac_condition_close = _declare(
-    "ac_condition_close",
-    ac_status,
-    [
-        ctypes.POINTER(ac_condition),
-    ],
-)
-ac_condition_wait = _declare(
-    "ac_condition_wait",
-    ac_status,
-    [
-        ctypes.POINTER(ac_condition),
-        ctypes.POINTER(ac_mutex),
-        ctypes.c_int64,
-    ],
-)
-ac_condition_wait_rlock = _declare(
-    "ac_condition_wait_rlock",
-    ac_status,
-    [
-        ctypes.POINTER(ac_condition),
-        ctypes.POINTER(ac_rlock),
-        ctypes.c_int64,
-    ],
-)
-ac_condition_notify = _declare(
-    "ac_condition_notify",
-    ac_status,
-    [
-        ctypes.POINTER(ac_condition),
-        ctypes.c_int64,
-    ],
-)
-ac_condition_notify_all = _declare(
-    "ac_condition_notify_all",
-    ac_status,
-    [
-        ctypes.POINTER(ac_condition),
-    ],
-)
-ac_event_new = _declare(
-    "ac_event_new",
-    ac_status,
-    [
-        ctypes.POINTER(ctypes.POINTER(ac_event)),
-    ],
-)
-ac_event_retain = _declare(
-    "ac_event_retain",
-    ctypes.POINTER(ac_event),
-    [
-        ctypes.POINTER(ac_event),
-    ],
-)
-ac_event_release = _declare(
-    "ac_event_release",
-    None,
-    [
-        ctypes.POINTER(ac_event),
-    ],
-)
-ac_event_close = _declare(
-    "ac_event_close",
-    ac_status,
-    [
-        ctypes.POINTER(ac_event),
-    ],
-)
-ac_event_set = _declare(
-    "ac_event_set",
-    ac_status,
-    [
-        ctypes.POINTER(ac_event),
-    ],
-)
-ac_event_clear = _declare(
-    "ac_event_clear",
-    ac_status,
-    [
-        ctypes.POINTER(ac_event),
-    ],
-)
-ac_event_is_set = _declare(
-    "ac_event_is_set",
-    ac_status,
-    [
-        ctypes.POINTER(ac_event),
-        ctypes.POINTER(ctypes.c_bool),
-    ],
-)
-ac_event_wait = _declare(
-    "ac_event_wait",
-    ac_status,
-    [
-        ctypes.POINTER(ac_event),
-        ctypes.c_int64,
-    ],
-)
-ac_barrier_new = _declare(
-    "ac_barrier_new",
-    ac_status,
-    [
-        ctypes.c_int64,
-        ctypes.POINTER(ctypes.POINTER(ac_barrier)),
-    ],
-)
-ac_barrier_retain = _declare(
-    "ac_barrier_retain",
-    ctypes.POINTER(ac_barrier),
-    [
-        ctypes.POINTER(ac_barrier),
-    ],
-)
-ac_barrier_release = _declare(
-    "ac_barrier_release",
-    None,
-    [
-        ctypes.POINTER(ac_barrier),
-    ],
-)
-ac_barrier_close = _declare(
-    "ac_barrier_close",
-    ac_status,
-    [
-        ctypes.POINTER(ac_barrier),
-    ],
-)
-ac_barrier_wait = _declare(
-    "ac_barrier_wait",
-    ac_status,
-    [
-        ctypes.POINTER(ac_barrier),
-        ctypes.c_int64,
-        ctypes.POINTER(ctypes.c_int64),
-    ],
-)
-ac_barrier_abort = _declare(
-    "ac_barrier_abort",
-    ac_status,
-    [
-        ctypes.POINTER(ac_barrier),
-    ],
-)
-ac_barrier_reset = _declare(
-    "ac_barrier_reset",
-    ac_status,
-    [
-        ctypes.POINTER(ac_barrier),
-    ],
-)
-ac_barrier_is_broken = _declare(
-    "ac_barrier_is_broken",
-    ac_status,
-    [
-        ctypes.POINTER(ac_barrier),
-        ctypes.POINTER(ctypes.c_bool),
-    ],
-)
-ac_barrier_n_waiting = _declare(
-    "ac_barrier_n_waiting",
-    ac_status,
-    [
-        ctypes.POINTER(ac_barrier),
-        ctypes.POINTER(ctypes.c_int64),
-    ],
-)
-ac_barrier_parties = _declare(
-    "ac_barrier_parties",
-    ac_status,
-    [
-        ctypes.POINTER(ac_barrier),
-        ctypes.POINTER(ctypes.c_int64),
-    ],
-)
-ac_latch_new = _declare(
-    "ac_latch_new",
-    ac_status,
-    [
-        ctypes.c_int64,
-        ctypes.POINTER(ctypes.POINTER(ac_latch)),
-    ],
-)
-ac_latch_retain = _declare(
-    "ac_latch_retain",
-    ctypes.POINTER(ac_latch),
-    [
-        ctypes.POINTER(ac_latch),
-    ],
-)
-ac_latch_release = _declare(
-    "ac_latch_release",
-    None,
-    [
-        ctypes.POINTER(ac_latch),
-    ],
-)
-ac_latch_close = _declare(
-    "ac_latch_close",
-    ac_status,
-    [
-        ctypes.POINTER(ac_latch),
-    ],
-)
-ac_latch_count_down = _declare(
-    "ac_latch_count_down",
-    ac_status,
-    [
-        ctypes.POINTER(ac_latch),
-        ctypes.c_int64,
-    ],
-)
-ac_latch_wait = _declare(
-    "ac_latch_wait",
-    ac_status,
-    [
-        ctypes.POINTER(ac_latch),
-        ctypes.c_int64,
-    ],
-)
-ac_latch_count = _declare(
-    "ac_latch_count",
-    ac_status,
-    [
-        ctypes.POINTER(ac_latch),
-        ctypes.POINTER(ctypes.c_int64),
-    ],
-)
-ac_counter_new = _declare(
-    "ac_counter_new",
-    ac_status,
-    [
-        ctypes.c_int64,
-        ctypes.POINTER(ctypes.POINTER(ac_counter)),
-    ],
-)
-ac_counter_retain = _declare(
-    "ac_counter_retain",
-    ctypes.POINTER(ac_counter),
-    [
-        ctypes.POINTER(ac_counter),
-    ],
-)
-ac_counter_release = _declare(
-    "ac_counter_release",
-    None,
-    [
-        ctypes.POINTER(ac_counter),
-    ],
-)
-ac_counter_close = _declare(
-    "ac_counter_close",
-    ac_status,
-    [
-        ctypes.POINTER(ac_counter),
-    ],
-)
-ac_counter_add = _declare(
-    "ac_counter_add",
-    ac_status,
-    [
-        ctypes.POINTER(ac_counter),
-        ctypes.c_int64,
-        ctypes.POINTER(ctypes.c_int64),
-    ],
-)
-ac_counter_load = _declare(
-    "ac_counter_load",
-    ac_status,
-    [
-        ctypes.POINTER(ac_counter),
-        ctypes.POINTER(ctypes.c_int64),
-    ],
-)
-ac_counter_store = _declare(
-    "ac_counter_store",
-    ac_status,
-    [
-        ctypes.POINTER(ac_counter),
-        ctypes.c_int64,
-    ],
-)
-ac_counter_compare_exchange = _declare(
-    "ac_counter_compare_exchange",
-    ac_status,
-    [
-        ctypes.POINTER(ac_counter),
-        ctypes.c_int64,
-        ctypes.c_int64,
-        ctypes.POINTER(ctypes.c_int64),
-    ],
-)
+def function(name, keep_gil=False):
+    """A private function object for ``name`` with its prototype (other users
+    of the library keep theirs). Calls through ``library`` (CDLL) release the
+    GIL; with ``keep_gil``, through ``quick_library`` (PyDLL), they keep it.
+    """
+    lib = quick_library if keep_gil else library
+    pointer = lib._FuncPtr((name, lib))
+    pointer.__name__ = name
+    pointer.restype, pointer.argtypes = PROTOTYPES[name]
+    return pointer
+
+
+# Functions, each releasing the GIL while it runs.
+ac_version = function("ac_version")
+ac_fib = function("ac_fib")
+ac_busy_loop = function("ac_busy_loop")
+ac_busy_loop_for = function("ac_busy_loop_for")
+ac_range_sum = function("ac_range_sum")
+ac_pool_new = function("ac_pool_new")
+ac_pool_retain = function("ac_pool_retain")
+ac_pool_release = function("ac_pool_release")
+ac_pool_close = function("ac_pool_close")
+ac_pool_shutdown = function("ac_pool_shutdown")
+ac_pool_get_stats = function("ac_pool_get_stats")
+ac_pool_submit = function("ac_pool_submit")
+ac_pool_submit_call = function("ac_pool_submit_call")
+ac_pool_submit_kernel = function("ac_pool_submit_kernel")
+ac_pool_map = function("ac_pool_map")
+ac_pool_map_kernel = function("ac_pool_map_kernel")
+ac_pool_submit_map_kernel = function("ac_pool_submit_map_kernel")
+ac_pool_parallel_for = function("ac_pool_parallel_for")
+ac_pool_range_sum = function("ac_pool_range_sum")
+ac_pool_busy_loop_for = function("ac_pool_busy_loop_for")
+ac_pool_available_cpus = function("ac_pool_available_cpus")
+ac_future_get_state = function("ac_future_get_state")
+ac_future_wait = function("ac_future_wait")
+ac_future_result = function("ac_future_result")
+ac_future_cancel = function("ac_future_cancel")
+ac_future_on_done = function("ac_future_on_done")
+ac_future_retain = function("ac_future_retain")
+ac_future_release = function("ac_future_release")
+ac_future_close = function("ac_future_close")
+ac_future_wait_any = function("ac_future_wait_any")
+ac_future_wait_all = function("ac_future_wait_all")
+ac_pool_submit_after = function("ac_pool_submit_after")
+ac_queue_new = function("ac_queue_new")
+ac_queue_new_u64 = function("ac_queue_new_u64")
+ac_queue_new_attached = function("ac_queue_new_attached")
+ac_queue_put_attached = function("ac_queue_put_attached")
+ac_queue_put_keyed = function("ac_queue_put_keyed")
+ac_queue_get_attached = function("ac_queue_get_attached")
+ac_queue_take_attached = function("ac_queue_take_attached")
+ac_queue_put_many_attached = function("ac_queue_put_many_attached")
+ac_queue_get_many_attached = function("ac_queue_get_many_attached")
+ac_queue_retain = function("ac_queue_retain")
+ac_queue_release = function("ac_queue_release")
+ac_queue_close = function("ac_queue_close")
+ac_queue_put = function("ac_queue_put")
+ac_queue_put_timeout = function("ac_queue_put_timeout")
+ac_queue_put_priority = function("ac_queue_put_priority")
+ac_queue_put_u64 = function("ac_queue_put_u64")
+ac_queue_put_many = function("ac_queue_put_many")
+ac_queue_put_many_u64 = function("ac_queue_put_many_u64")
+ac_queue_get = function("ac_queue_get")
+ac_queue_get_timeout = function("ac_queue_get_timeout")
+ac_queue_get_u64 = function("ac_queue_get_u64")
+ac_queue_get_many = function("ac_queue_get_many")
+ac_queue_get_many_u64 = function("ac_queue_get_many_u64")
+ac_queue_task_done = function("ac_queue_task_done")
+ac_queue_task_done_many = function("ac_queue_task_done_many")
+ac_queue_join = function("ac_queue_join")
+ac_queue_shutdown = function("ac_queue_shutdown")
+ac_queue_size = function("ac_queue_size")
+ac_queue_empty = function("ac_queue_empty")
+ac_queue_full = function("ac_queue_full")
+ac_queue_maxsize = function("ac_queue_maxsize")
+ac_queue_takes_attachments = function("ac_queue_takes_attachments")
+ac_queue_closed = function("ac_queue_closed")
+ac_queue_unfinished_tasks = function("ac_queue_unfinished_tasks")
+ac_topic_new = function("ac_topic_new")
+ac_topic_retain = function("ac_topic_retain")
+ac_topic_release = function("ac_topic_release")
+ac_topic_close = function("ac_topic_close")
+ac_topic_subscribe = function("ac_topic_subscribe")
+ac_topic_unsubscribe = function("ac_topic_unsubscribe")
+ac_topic_subscribers = function("ac_topic_subscribers")
+ac_topic_publish = function("ac_topic_publish")
+ac_shm_queue_retain = function("ac_shm_queue_retain")
+ac_shm_queue_release = function("ac_shm_queue_release")
+ac_shm_mutex_retain = function("ac_shm_mutex_retain")
+ac_shm_mutex_release = function("ac_shm_mutex_release")
+ac_shm_rlock_retain = function("ac_shm_rlock_retain")
+ac_shm_rlock_release = function("ac_shm_rlock_release")
+ac_shm_semaphore_retain = function("ac_shm_semaphore_retain")
+ac_shm_semaphore_release = function("ac_shm_semaphore_release")
+ac_shm_event_retain = function("ac_shm_event_retain")
+ac_shm_event_release = function("ac_shm_event_release")
+ac_shm_barrier_retain = function("ac_shm_barrier_retain")
+ac_shm_barrier_release = function("ac_shm_barrier_release")
+ac_shm_counter_retain = function("ac_shm_counter_retain")
+ac_shm_counter_release = function("ac_shm_counter_release")
+ac_shm_unlink = function("ac_shm_unlink")
+ac_shm_queue_create = function("ac_shm_queue_create")
+ac_shm_queue_open = function("ac_shm_queue_open")
+ac_shm_queue_put = function("ac_shm_queue_put")
+ac_shm_queue_put_many = function("ac_shm_queue_put_many")
+ac_shm_queue_get = function("ac_shm_queue_get")
+ac_shm_queue_get_many = function("ac_shm_queue_get_many")
+ac_shm_queue_close = function("ac_shm_queue_close")
+ac_shm_queue_closed = function("ac_shm_queue_closed")
+ac_shm_queue_size = function("ac_shm_queue_size")
+ac_shm_queue_maxsize = function("ac_shm_queue_maxsize")
+ac_shm_queue_max_item_size = function("ac_shm_queue_max_item_size")
+ac_shm_queue_task_done = function("ac_shm_queue_task_done")
+ac_shm_queue_join = function("ac_shm_queue_join")
+ac_shm_queue_unfinished_tasks = function("ac_shm_queue_unfinished_tasks")
+ac_shm_mutex_create = function("ac_shm_mutex_create")
+ac_shm_mutex_open = function("ac_shm_mutex_open")
+ac_shm_mutex_lock = function("ac_shm_mutex_lock")
+ac_shm_mutex_unlock = function("ac_shm_mutex_unlock")
+ac_shm_mutex_is_locked = function("ac_shm_mutex_is_locked")
+ac_shm_rlock_create = function("ac_shm_rlock_create")
+ac_shm_rlock_open = function("ac_shm_rlock_open")
+ac_shm_rlock_lock = function("ac_shm_rlock_lock")
+ac_shm_rlock_unlock = function("ac_shm_rlock_unlock")
+ac_shm_rlock_depth = function("ac_shm_rlock_depth")
+ac_shm_semaphore_create = function("ac_shm_semaphore_create")
+ac_shm_semaphore_open = function("ac_shm_semaphore_open")
+ac_shm_semaphore_acquire = function("ac_shm_semaphore_acquire")
+ac_shm_semaphore_post = function("ac_shm_semaphore_post")
+ac_shm_semaphore_value = function("ac_shm_semaphore_value")
+ac_shm_event_create = function("ac_shm_event_create")
+ac_shm_event_open = function("ac_shm_event_open")
+ac_shm_event_set = function("ac_shm_event_set")
+ac_shm_event_clear = function("ac_shm_event_clear")
+ac_shm_event_is_set = function("ac_shm_event_is_set")
+ac_shm_event_wait = function("ac_shm_event_wait")
+ac_shm_barrier_create = function("ac_shm_barrier_create")
+ac_shm_barrier_open = function("ac_shm_barrier_open")
+ac_shm_barrier_wait = function("ac_shm_barrier_wait")
+ac_shm_barrier_abort = function("ac_shm_barrier_abort")
+ac_shm_barrier_reset = function("ac_shm_barrier_reset")
+ac_shm_barrier_state = function("ac_shm_barrier_state")
+ac_shm_counter_create = function("ac_shm_counter_create")
+ac_shm_counter_open = function("ac_shm_counter_open")
+ac_shm_counter_add = function("ac_shm_counter_add")
+ac_shm_counter_get = function("ac_shm_counter_get")
+ac_shm_counter_set = function("ac_shm_counter_set")
+ac_shm_counter_compare_exchange = function("ac_shm_counter_compare_exchange")
+ac_status_str = function("ac_status_str")
+ac_last_error_message = function("ac_last_error_message")
+ac_mutex_new = function("ac_mutex_new")
+ac_mutex_retain = function("ac_mutex_retain")
+ac_mutex_release = function("ac_mutex_release")
+ac_mutex_close = function("ac_mutex_close")
+ac_mutex_lock = function("ac_mutex_lock")
+ac_mutex_try_lock = function("ac_mutex_try_lock")
+ac_mutex_lock_timeout = function("ac_mutex_lock_timeout")
+ac_mutex_unlock = function("ac_mutex_unlock")
+ac_mutex_is_locked = function("ac_mutex_is_locked")
+ac_mutex_lock_all = function("ac_mutex_lock_all")
+ac_mutex_unlock_all = function("ac_mutex_unlock_all")
+ac_rlock_new = function("ac_rlock_new")
+ac_rlock_retain = function("ac_rlock_retain")
+ac_rlock_release = function("ac_rlock_release")
+ac_rlock_close = function("ac_rlock_close")
+ac_rlock_lock = function("ac_rlock_lock")
+ac_rlock_try_lock = function("ac_rlock_try_lock")
+ac_rlock_lock_timeout = function("ac_rlock_lock_timeout")
+ac_rlock_unlock = function("ac_rlock_unlock")
+ac_rlock_lock_as = function("ac_rlock_lock_as")
+ac_rlock_unlock_as = function("ac_rlock_unlock_as")
+ac_rlock_is_owned = function("ac_rlock_is_owned")
+ac_rlock_is_locked = function("ac_rlock_is_locked")
+ac_rlock_count = function("ac_rlock_count")
+ac_rlock_unlock_save = function("ac_rlock_unlock_save")
+ac_rlock_lock_restore = function("ac_rlock_lock_restore")
+ac_rwlock_new = function("ac_rwlock_new")
+ac_rwlock_retain = function("ac_rwlock_retain")
+ac_rwlock_release = function("ac_rwlock_release")
+ac_rwlock_close = function("ac_rwlock_close")
+ac_rwlock_read_lock = function("ac_rwlock_read_lock")
+ac_rwlock_try_read_lock = function("ac_rwlock_try_read_lock")
+ac_rwlock_read_lock_timeout = function("ac_rwlock_read_lock_timeout")
+ac_rwlock_read_unlock = function("ac_rwlock_read_unlock")
+ac_rwlock_write_lock = function("ac_rwlock_write_lock")
+ac_rwlock_try_write_lock = function("ac_rwlock_try_write_lock")
+ac_rwlock_write_lock_timeout = function("ac_rwlock_write_lock_timeout")
+ac_rwlock_write_unlock = function("ac_rwlock_write_unlock")
+ac_semaphore_new = function("ac_semaphore_new")
+ac_semaphore_new_bounded = function("ac_semaphore_new_bounded")
+ac_semaphore_retain = function("ac_semaphore_retain")
+ac_semaphore_release = function("ac_semaphore_release")
+ac_semaphore_close = function("ac_semaphore_close")
+ac_semaphore_acquire = function("ac_semaphore_acquire")
+ac_semaphore_try_acquire = function("ac_semaphore_try_acquire")
+ac_semaphore_acquire_timeout = function("ac_semaphore_acquire_timeout")
+ac_semaphore_acquire_n = function("ac_semaphore_acquire_n")
+ac_semaphore_post = function("ac_semaphore_post")
+ac_semaphore_post_n = function("ac_semaphore_post_n")
+ac_semaphore_value = function("ac_semaphore_value")
+ac_condition_new = function("ac_condition_new")
+ac_condition_retain = function("ac_condition_retain")
+ac_condition_release = function("ac_condition_release")
+ac_condition_close = function("ac_condition_close")
+ac_condition_wait = function("ac_condition_wait")
+ac_condition_wait_rlock = function("ac_condition_wait_rlock")
+ac_condition_notify = function("ac_condition_notify")
+ac_condition_notify_all = function("ac_condition_notify_all")
+ac_event_new = function("ac_event_new")
+ac_event_retain = function("ac_event_retain")
+ac_event_release = function("ac_event_release")
+ac_event_close = function("ac_event_close")
+ac_event_set = function("ac_event_set")
+ac_event_clear = function("ac_event_clear")
+ac_event_is_set = function("ac_event_is_set")
+ac_event_wait = function("ac_event_wait")
+ac_barrier_new = function("ac_barrier_new")
+ac_barrier_retain = function("ac_barrier_retain")
+ac_barrier_release = function("ac_barrier_release")
+ac_barrier_close = function("ac_barrier_close")
+ac_barrier_wait = function("ac_barrier_wait")
+ac_barrier_abort = function("ac_barrier_abort")
+ac_barrier_reset = function("ac_barrier_reset")
+ac_barrier_is_broken = function("ac_barrier_is_broken")
+ac_barrier_n_waiting = function("ac_barrier_n_waiting")
+ac_barrier_parties = function("ac_barrier_parties")
+ac_latch_new = function("ac_latch_new")
+ac_latch_retain = function("ac_latch_retain")
+ac_latch_release = function("ac_latch_release")
+ac_latch_close = function("ac_latch_close")
+ac_latch_count_down = function("ac_latch_count_down")
+ac_latch_wait = function("ac_latch_wait")
+ac_latch_count = function("ac_latch_count")
+ac_counter_new = function("ac_counter_new")
+ac_counter_retain = function("ac_counter_retain")
+ac_counter_release = function("ac_counter_release")
+ac_counter_close = function("ac_counter_close")
+ac_counter_add = function("ac_counter_add")
+ac_counter_load = function("ac_counter_load")
+ac_counter_store = function("ac_counter_store")
+ac_counter_compare_exchange = function("ac_counter_compare_exchange")

@@ -135,7 +135,7 @@ class KernelBatch:
     def __init__(self, inputs: "ctypes.Array[ctypes.c_int64]", what: str) -> None:
         self._inputs = inputs
         self._outputs = (ctypes.c_int64 * len(inputs))()
-        self._handle = ctypes.POINTER(_ffi.ac_future)()
+        self._handle = ctypes.c_void_p()
         self._status: int | None = None
         self._abandoned = False
         self._what = what
@@ -212,7 +212,7 @@ class KernelBatch:
                 return
             self._status = _ffi.ac_future_result(self._handle, 0, None)
             _running_batches.discard(self)
-            handle, self._handle = self._handle, ctypes.POINTER(_ffi.ac_future)()
+            handle, self._handle = self._handle, ctypes.c_void_p()
         _ffi.ac_future_release(handle)
 
 

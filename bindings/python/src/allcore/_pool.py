@@ -34,6 +34,7 @@ import concurrent.futures
 import ctypes
 import itertools
 import logging
+import operator
 import os
 import threading
 import time
@@ -297,6 +298,42 @@ class ThreadPool(concurrent.futures.ThreadPoolExecutor):
             raise ValueError("max_workers must be greater than 0")
         if initializer is not None and not callable(initializer):
             raise TypeError("initializer must be a callable")
+        self._handle: Any = None
+        handle = ctypes.c_void_p()
+        prefix = thread_name_prefix.encode() if thread_name_prefix else None
+        check(
+            _ffi.ac_pool_new(max_workers, prefix, ctypes.byref(handle)),
+            f"ThreadPool(max_workers={max_workers!r})",
+        )
+        self._take(handle, False, initializer, initargs, thread_name_prefix)
+
+    @classmethod
+    def from_handle(cls, address: int) -> ThreadPool:
+        """Adopt a native pool made elsewhere (by C, Go, or another
+        ThreadPool's :attr:`handle`), taking a reference of its own: tasks
+        submitted here run on that pool's workers.
+
+        :meth:`shutdown` then stops this object only (it waits for the tasks
+        submitted through it and leaves the native pool running for its
+        other owners), and :meth:`close` releases this reference.
+        """
+        if not address:
+            raise ValueError("a NULL handle")
+        pool = cls.__new__(cls)
+        pool._handle = None
+        handle = ctypes.c_void_p(_ffi.ac_pool_retain(operator.index(address)))
+        pool._take(handle, True, None, (), "")
+        return pool
+
+    def _take(
+        self,
+        handle: Any,
+        adopted: bool,
+        initializer: Callable[..., object] | None,
+        initargs: tuple[Any, ...],
+        thread_name_prefix: str,
+    ) -> None:
+        """Start using the native pool ``handle`` (whose reference this owns)."""
         # typeshed declares the inherited attribute as returning None.
         self._initializer = initializer  # type: ignore[assignment]
         self._initargs = initargs
@@ -306,13 +343,7 @@ class ThreadPool(concurrent.futures.ThreadPoolExecutor):
         self._shutdown = False
         self._shutdown_lock = threading.Lock()
         self._outstanding: set[concurrent.futures.Future[Any]] = set()
-        self._handle: Any = None
-        handle = ctypes.POINTER(_ffi.ac_pool)()
-        prefix = thread_name_prefix.encode() if thread_name_prefix else None
-        check(
-            _ffi.ac_pool_new(max_workers, prefix, ctypes.byref(handle)),
-            f"ThreadPool(max_workers={max_workers!r})",
-        )
+        self._adopted = adopted
         self._handle = handle
         self._max_workers = self.stats().workers
         _live_pools.add(self)
@@ -396,6 +427,13 @@ class ThreadPool(concurrent.futures.ThreadPoolExecutor):
             self._shutdown = True
             handle = self._handle
         if handle is None:
+            return
+        if self._adopted:  # the native pool is its other owners' to shut down
+            if cancel_futures:
+                for future in list(self._outstanding):
+                    future.cancel()
+            if wait:
+                concurrent.futures.wait(list(self._outstanding))
             return
         mode = _ffi.AC_SHUTDOWN_CANCEL if cancel_futures else _ffi.AC_SHUTDOWN_DRAIN
         check(_ffi.ac_pool_shutdown(handle, mode | _ffi.AC_SHUTDOWN_NO_WAIT), "shutdown")
@@ -578,7 +616,7 @@ class ThreadPool(concurrent.futures.ThreadPoolExecutor):
     def _start(self, future, submit, arguments):
         """Queue ``future``'s task with ``submit(pool, *arguments, &out_future)``."""
         context = future._context
-        handle = ctypes.POINTER(_ffi.ac_future)()
+        handle = ctypes.c_void_p()
         with self._shutdown_lock:
             self._check_open()
             _pending_futures[context] = future

@@ -92,7 +92,6 @@ import ctypes
 import functools
 import gc
 import itertools
-import math
 import operator
 import pickle
 import platform
@@ -107,8 +106,18 @@ from typing import Any, Generic, TypeVar
 
 from . import _ffi
 from ._errors import ClosedError, error_for
-from ._lib import library, quick_library
-from ._sync import _SLICE, _SLICE_NS, _Native, _new, _raise_closed, _seconds_to_ns
+from ._plumbing import (
+    CLOSED,
+    FOREVER,
+    GAVE_UP,
+    OK,
+    _Native,
+    _new,
+    function,
+    raise_closed,
+    seconds_to_ns,
+    wait_slices,
+)
 
 __all__ = [
     "Empty",
@@ -137,14 +146,8 @@ _I64 = ctypes.c_int64
 _SIZE = ctypes.c_size_t
 _status = ctypes.c_int32
 
-_OK = int(_ffi.AC_OK)
-_TIMEOUT = int(_ffi.AC_TIMEOUT)
-_WOULD_BLOCK = int(_ffi.AC_WOULD_BLOCK)
-_CLOSED = int(_ffi.AC_CLOSED)
 _INVALID = int(_ffi.AC_INVALID_ARGUMENT)
 _TOO_SMALL = int(_ffi.AC_BUFFER_TOO_SMALL)
-_GAVE_UP = (_TIMEOUT, _WOULD_BLOCK)
-_FOREVER = -1
 
 # Receive buffers for items put by C or Go: each thread starts with a small
 # one per queue, grows it to the size the native side asks for, and drops it
@@ -232,19 +235,7 @@ def _decode(array: bytearray, view: memoryview, start: int, end: int) -> Any:
 # ------------------------------------------------------------ the C calls
 
 
-def _declare(lib: ctypes.CDLL, name: str, *argtypes: Any) -> Any:
-    """A private function object for ``name`` in ``lib`` (others keep theirs),
-    returning a status, with ``argtypes``."""
-    function: Any = lib._FuncPtr((name, lib))
-    function.__name__ = name
-    function.restype = _status
-    function.argtypes = argtypes
-    return function
-
-
 assert ctypes.sizeof(_P) == ctypes.sizeof(_SIZE)  # a batch steps both arrays alike
-
-_RELEASE = ctypes.CFUNCTYPE(None, _P, _P)
 
 
 def _release(context: int | None, address: int) -> None:
@@ -267,15 +258,12 @@ _watcher_numbers = itertools.count(1)
 
 
 # One callback for every queue, alive as long as the module.
-_release_callback = _RELEASE(_release)
+_release_callback = _ffi.ac_queue_release_fn(_release)
 
-_queue_new = _declare(
-    library, "ac_queue_new_attached", ctypes.c_int32, _SIZE, _SIZE, _RELEASE, _P, _P
-)
-_queue_shutdown_now = _declare(library, "ac_queue_shutdown", _P, ctypes.c_bool, _P)
-_queue_close = _declare(library, "ac_queue_close", _P)
-_queue_release = _declare(library, "ac_queue_release", _P)
-_queue_release.restype = None
+_queue_new = function("ac_queue_new_attached")
+_queue_shutdown_now = function("ac_queue_shutdown")
+_queue_close = function("ac_queue_close")
+_queue_release = function("ac_queue_release")
 
 
 def _queue_free(handle: Any) -> None:
@@ -299,10 +287,8 @@ _BARE_INTS = sys.platform != "win32" and platform.machine().lower() in (
     "aarch64",
     "arm64",
 )
-if _BARE_INTS:
-    _try_put = _declare(quick_library, "ac_queue_put_attached", _P, _P)
-else:
-    _try_put = _declare(quick_library, "ac_queue_put_attached", _P, _P, _P, _SIZE, _I64)
+_try_put = function("ac_queue_put_attached", keep_gil=True, declared=2 if _BARE_INTS else None)
+_try_put_message = function("ac_queue_put_attached", keep_gil=True)
 # ac_queue_take_attached(queue, otherwise) -> the attachment of the next item,
 # or ``otherwise``. With a py_object restype, ctypes returns the object and
 # takes over the reference the function returns, which is the queue's: no
@@ -310,38 +296,35 @@ else:
 # not give: a get that receives it takes one for it.
 # Both arguments are bound c_void_p objects, which ctypes passes as they are
 # (no argtypes: no converter call per argument).
-_take = quick_library._FuncPtr(("ac_queue_take_attached", quick_library))
-_take.restype = ctypes.py_object
+_take = function("ac_queue_take_attached", keep_gil=True, restype=ctypes.py_object, declared=0)
 _NOTHING = object()
 _NOTHING_ADDRESS = _P(id(_NOTHING))
 # The waits.
-_put_wait = _declare(library, "ac_queue_put_attached", _P, _P, _P, _SIZE, _I64)
+_put_wait = function("ac_queue_put_attached")
 # ac_queue_put_keyed(queue, key, key_len, attachment, data, len, timeout_ns)
-_put_keyed = _declare(quick_library, "ac_queue_put_keyed", _P, _P, _SIZE, _P, _P, _SIZE, _I64)
-_put_keyed_wait = _declare(library, "ac_queue_put_keyed", _P, _P, _SIZE, _P, _P, _SIZE, _I64)
+_put_keyed = function("ac_queue_put_keyed", keep_gil=True)
+_put_keyed_wait = function("ac_queue_put_keyed")
 # ac_queue_get_attached(queue, buffer, capacity, timeout_ns, out_len, out_attachment)
-_get_wait = _declare(library, "ac_queue_get_attached", _P, _P, _SIZE, _I64, _P, _P)
-_put_many = _declare(library, "ac_queue_put_many_attached", _P, _P, _P, _P, _SIZE, _I64, _P)
-_get_many = _declare(library, "ac_queue_get_many_attached", _P, _P, _SIZE, _P, _P, _SIZE, _I64, _P)
-_try_put_many = _declare(
-    quick_library, "ac_queue_put_many_attached", _P, _P, _P, _P, _SIZE, _I64, _P
-)
-_try_get_many = _declare(
-    quick_library, "ac_queue_get_many_attached", _P, _P, _SIZE, _P, _P, _SIZE, _I64, _P
-)
-_task_done = _declare(quick_library, "ac_queue_task_done", _P)
-_task_done_many = _declare(quick_library, "ac_queue_task_done_many", _P, _SIZE)
-_join = _declare(library, "ac_queue_join", _P, _I64)
-_shutdown = _declare(library, "ac_queue_shutdown", _P, ctypes.c_bool, _P)
-_size = _declare(quick_library, "ac_queue_size", _P, _P)
-_empty = _declare(quick_library, "ac_queue_empty", _P, _P)
-_full = _declare(quick_library, "ac_queue_full", _P, _P)
-_closed = _declare(quick_library, "ac_queue_closed", _P, _P)
-_unfinished = _declare(quick_library, "ac_queue_unfinished_tasks", _P, _P)
+_get_wait = function("ac_queue_get_attached")
+_try_get = function("ac_queue_get_attached", keep_gil=True)
+_put_many = function("ac_queue_put_many_attached")
+_get_many = function("ac_queue_get_many_attached")
+_try_put_many = function("ac_queue_put_many_attached", keep_gil=True)
+_try_get_many = function("ac_queue_get_many_attached", keep_gil=True)
+_task_done = function("ac_queue_task_done", keep_gil=True)
+_task_done_many = function("ac_queue_task_done_many", keep_gil=True)
+_join = function("ac_queue_join")
+_shutdown = function("ac_queue_shutdown")
+_size = function("ac_queue_size", keep_gil=True)
+_empty = function("ac_queue_empty", keep_gil=True)
+_full = function("ac_queue_full", keep_gil=True)
+_closed = function("ac_queue_closed", keep_gil=True)
+_unfinished = function("ac_queue_unfinished_tasks", keep_gil=True)
+_maxsize = function("ac_queue_maxsize", keep_gil=True)
+_takes_attachments = function("ac_queue_takes_attachments", keep_gil=True)
 
-_topic_new = _declare(library, "ac_topic_new", _P)
-_topic_release = _declare(library, "ac_topic_release", _P)
-_topic_release.restype = None
+_topic_new = function("ac_topic_new")
+_topic_release = function("ac_topic_release")
 
 
 def _topic_free(handle: Any) -> None:
@@ -350,11 +333,11 @@ def _topic_free(handle: Any) -> None:
     _topic_release(handle)
 
 
-_topic_close = _declare(library, "ac_topic_close", _P)
-_topic_subscribe = _declare(library, "ac_topic_subscribe", _P, _P)
-_topic_unsubscribe = _declare(library, "ac_topic_unsubscribe", _P, _P)
-_topic_subscribers = _declare(quick_library, "ac_topic_subscribers", _P, _P)
-_topic_publish = _declare(library, "ac_topic_publish", _P, _P, _SIZE, _I64, _P)
+_topic_close = function("ac_topic_close")
+_topic_subscribe = function("ac_topic_subscribe")
+_topic_unsubscribe = function("ac_topic_unsubscribe")
+_topic_subscribers = function("ac_topic_subscribers", keep_gil=True)
+_topic_publish = function("ac_topic_publish")
 
 
 def _free_queue(handle: ctypes.c_void_p) -> None:
@@ -419,11 +402,11 @@ class _ClosedLocal:
         self.kind = kind
 
     def __getattr__(self, name: str) -> Any:
-        _raise_closed(self.kind)
+        raise_closed(self.kind)
 
 
 def _report_closed(*args: Any) -> int:
-    return _CLOSED
+    return CLOSED
 
 
 def _queue_timeout(timeout: float | None) -> float | None:
@@ -433,20 +416,39 @@ def _queue_timeout(timeout: float | None) -> float | None:
     return timeout
 
 
-def _slice(deadline: float | None) -> tuple[int, float]:
-    """The next wait slice in ns, and the seconds left (inf without deadline)."""
-    if deadline is None:
-        return _SLICE_NS, math.inf
-    remaining = deadline - time.monotonic()
-    return min(_SLICE_NS, _seconds_to_ns(remaining)), remaining
-
-
 class _NativeQueue(_Native, Generic[_T]):
     """What every queue class shares: put/get (single and batch), sizes, close."""
 
     _kind = "Queue"
+    _c_name = "queue"
     _free = _free_queue  # type: ignore[assignment]
     _native_kind = _ffi.AC_QUEUE_FIFO
+
+    @classmethod
+    def from_handle(cls, address: int, *args: Any, **kwargs: Any) -> Any:
+        """Adopt a native queue made elsewhere (by C, Go, or another allcore
+        object's :attr:`handle`), taking a reference of its own; its bound is
+        the native queue's. :meth:`close` then releases this reference only.
+
+        A queue made by ``ac_queue_new`` (no attachments) carries messages
+        only: ``bytes``, ``str`` and ``int`` go in the wire format and come
+        out equal (not identical); putting any other object raises TypeError.
+        """
+        if cls is PriorityQueue:
+            raise TypeError("PriorityQueue cannot adopt a handle: it keys its own items")
+        adopted = super().from_handle(address, *args, **kwargs)
+        bound, takes = _SIZE(), ctypes.c_bool()
+        status = _maxsize(adopted._handle, ctypes.byref(bound)) or _takes_attachments(
+            adopted._handle, ctypes.byref(takes)
+        )
+        if status:
+            raise adopted._error(status, "from_handle")
+        if not takes.value:
+            adopted._carry_messages_only()
+        adopted._bounded = bound.value > 0
+        if "maxsize" in vars(adopted):
+            adopted.maxsize = bound.value
+        return adopted
 
     def _open(self, maxsize: int, context: int | None = None) -> None:
         handle = _new(_queue_new, self._native_kind, maxsize, 0, _release_callback, context)
@@ -457,13 +459,43 @@ class _NativeQueue(_Native, Generic[_T]):
         # status; get's () -> the object, or _NOTHING.
         self._try_put: Any = functools.partial(_try_put, handle)
         self._take: Any = functools.partial(_take, handle, _NOTHING_ADDRESS)
+        self._messages_only = False
+
+    def _carry_messages_only(self) -> None:
+        """Put into this (adopted) queue without attachments: it was made by
+        ``ac_queue_new``, whose items carry bytes only."""
+        self._messages_only = True
+        self._try_put = self._put_message
+
+    def _put_message(self, token: int, data: bytes, length: int, ns: int) -> int:
+        """The first try of a put into a queue of messages only, the
+        reference put took for the item (at ``token``) dropped if it went in."""
+        if data is _OBJECT:
+            return _INVALID
+        status: int = _try_put_message(self._handle, None, data, length, ns)
+        if status == OK:
+            _decref(_from_address(token))
+        return status
+
+    def _not_a_message(self, item: object, what: str) -> TypeError:
+        return TypeError(
+            f"{what}: this queue carries messages only (it was made without "
+            f"attachments): bytes, str or int, not {type(item).__qualname__}"
+        )
 
     def _disarm(self) -> None:
         # The first try of a put now reports AC_CLOSED, so that put drops
         # the reference it took.
         self._try_put = _report_closed
-        self._take = functools.partial(_raise_closed, self._kind)
+        self._take = functools.partial(raise_closed, self._kind)
         self._tls = _ClosedLocal(self._kind)
+        self._wake_for_close()
+
+    def _wake_for_close(self) -> None:
+        # Waiters wake with AC_CLOSED (no draining: the items are dropped).
+        if not self._adopted:
+            _queue_shutdown_now(self._handle, True, None)
+            _queue_close(self._handle)
 
     def _receiver(self, capacity: int = _FIRST_CAPACITY) -> _Receiver:
         receiver = _Receiver(self._handle, capacity)
@@ -471,9 +503,9 @@ class _NativeQueue(_Native, Generic[_T]):
         return receiver
 
     def _error(self, status: int, what: str) -> Exception:
-        if self._handle.value is None or (status == _CLOSED and self._closed):
-            return ClosedError(f"this allcore {self._kind} is closed", _CLOSED)
-        if status == _CLOSED:
+        if self._handle.value is None or (status == CLOSED and self._closed):
+            return ClosedError(f"this allcore {self._kind} is closed", CLOSED)
+        if status == CLOSED:
             return ShutDown()
         if status == _INVALID and what.endswith(".put"):
             return ValueError(
@@ -536,33 +568,35 @@ class _NativeQueue(_Native, Generic[_T]):
         ``put`` says. The reference taken for ``item`` is dropped unless it
         goes in."""
         token = id(item)
+        # A queue of messages only keeps no reference: finally drops it.
+        attachment = None if self._messages_only else token
         try:
             what = f"{self._kind}.put"
-            if status not in _GAVE_UP:
+            if attachment is None and data is _OBJECT:
+                raise self._not_a_message(item, what)
+            if status not in GAVE_UP:
                 raise self._error(status, what)
             if not block:
                 raise Full
-            deadline = None if timeout is None else time.monotonic() + timeout
             handle = self._enter()
         except BaseException:
             _decref(item)
             raise
         try:
-            while True:
-                ns, remaining = _slice(deadline)
+            for ns in wait_slices(timeout):
                 if key:
                     status = _put_keyed_wait(handle, key, len(key), token, data, len(data), ns)
                 else:
-                    status = _put_wait(handle, token, data, len(data), ns)
-                if status == _OK:
-                    token = 0
+                    status = _put_wait(handle, attachment, data, len(data), ns)
+                if status == OK:
+                    if attachment is not None:
+                        token = 0
                     return
-                if status not in _GAVE_UP:
+                if status not in GAVE_UP:
                     raise self._error(status, what)
                 if self._closed:
-                    _raise_closed(self._kind)
-                if not block or remaining <= _SLICE:
-                    raise Full
+                    raise_closed(self._kind)
+            raise Full
         finally:
             if token:
                 _decref(item)
@@ -582,30 +616,32 @@ class _NativeQueue(_Native, Generic[_T]):
         if not count:
             return
         blob, lengths = _batch_messages(items)
-        # Each item's attachment is its address (the reference taken below).
-        tokens = array.array(_WORD, map(id, items))
+        if self._messages_only:
+            for item in items:
+                if _wire(item) is _OBJECT:
+                    raise self._not_a_message(item, f"{self._kind}.put_many")
+            tokens = array.array(_WORD, bytes(count * array.array(_WORD).itemsize))
+        else:
+            # Each item's attachment is its address (the reference taken below).
+            tokens = array.array(_WORD, map(id, items))
         tokens_at = tokens.buffer_info()[0]
         if block and self._bounded:
             timeout = _queue_timeout(timeout)
-        deadline = None if timeout is None or not block else time.monotonic() + timeout
         done, offset, put = 0, 0, _SIZE()
         if not blob:
             blob = bytearray(1)
         data = (ctypes.c_char * len(blob)).from_buffer(blob)
         step = ctypes.sizeof(_P)
         lengths_at = lengths.buffer_info()[0]
-        _consume(map(_incref, items))
+        referenced = not self._messages_only
+        if referenced:
+            _consume(map(_incref, items))
         handle = self._enter()
         try:
-            first = True
-            while True:
-                if first or not block:
-                    ns, remaining = 0, 0.0
-                    call = _try_put_many
-                else:
-                    ns, remaining = _slice(deadline)
-                    call = _put_many
-                first = False
+
+            def put_rest(call: Any, ns: int) -> bool:
+                """Put the items not yet put; whether all went in."""
+                nonlocal done, offset
                 status = call(
                     handle,
                     tokens_at + done * step,
@@ -617,18 +653,23 @@ class _NativeQueue(_Native, Generic[_T]):
                 )
                 offset += sum(lengths[done : done + put.value])
                 done += put.value
-                if status == _OK:
-                    return
-                if status not in _GAVE_UP:
+                if status not in GAVE_UP and status != OK:
                     raise self._error(status, f"{self._kind}.put")
-                if self._closed:
-                    _raise_closed(self._kind)
-                if not block or (call is _put_many and remaining <= _SLICE):
-                    error = Full(f"{done} of {count} items were put")
-                    error.put_count = done  # type: ignore[attr-defined]
-                    raise error
+                if status != OK and self._closed:
+                    raise_closed(self._kind)
+                return status == OK
+
+            if put_rest(_try_put_many, 0):
+                return
+            if block:
+                for ns in wait_slices(timeout):
+                    if put_rest(_put_many, ns):
+                        return
+            error = Full(f"{done} of {count} items were put")
+            error.put_count = done  # type: ignore[attr-defined]
+            raise error
         finally:
-            if done < count:
+            if referenced and done < count:
                 _consume(map(_decref, items[done:]))
             self._leave()
 
@@ -658,57 +699,62 @@ class _NativeQueue(_Native, Generic[_T]):
     def _get_waiting(self, block: bool, timeout: float | None) -> Any:
         """After a first try that took nothing: an item without attachment
         may be next, or none may be there yet."""
-        deadline = None if timeout is None or not block else time.monotonic() + timeout
         handle = self._enter()
         try:
             try:
-                receiver = self._tls.receiver
+                self._tls.receiver  # noqa: B018 (made on a thread's first wait)
             except AttributeError:
-                receiver = self._receiver()
-            # First once more without waiting; then, if needed, with room
-            # for an item the buffer was too small for (it stays queued), or
-            # waiting in slices.
-            status, wait = _WOULD_BLOCK, False
-            while True:
-                receiver = self._tls.receiver
-                if status == _TOO_SMALL:
-                    receiver = self._receiver(max(receiver.length.value, 2 * receiver.capacity))
-                    wait = False
-                elif status not in _GAVE_UP:
-                    raise self._error(status, f"{self._kind}.get")
-                elif self._closed:
-                    _raise_closed(self._kind)
-                if not wait:
-                    ns, remaining = 0, math.inf
-                elif not block:
-                    raise Empty
-                else:
-                    ns, remaining = _slice(deadline)
-                    if remaining <= 0:
-                        raise Empty
-                wait = True
-                status = _get_wait(
-                    handle,
-                    receiver.buffer,
-                    receiver.capacity,
-                    ns,
-                    ctypes.byref(receiver.length),
-                    ctypes.byref(receiver.object),
-                )
-                if status == _OK:
-                    try:
-                        item = receiver.object.value
-                    except ValueError:
-                        item = receiver.bytes_item()
-                        if receiver.capacity > _KEEP_LIMIT:
-                            self._receiver()
-                        return item
-                    _decref(item)
-                    return item
-                if status in _GAVE_UP and block and remaining <= _SLICE and ns > 0:
-                    raise Empty
+                self._receiver()
+
+            def get(ns: int) -> Any:
+                """The next item, or _NOTHING if none came within ``ns``."""
+                while True:
+                    receiver = self._tls.receiver
+                    status = (_get_wait if ns else _try_get)(
+                        handle,
+                        receiver.buffer,
+                        receiver.capacity,
+                        ns,
+                        ctypes.byref(receiver.length),
+                        ctypes.byref(receiver.object),
+                    )
+                    if status == OK:
+                        return self._received(receiver)
+                    if status == _TOO_SMALL:
+                        # The item stays queued: take it at once with room for it.
+                        self._receiver(max(receiver.length.value, 2 * receiver.capacity))
+                        ns = 0
+                        continue
+                    if status not in GAVE_UP:
+                        raise self._error(status, f"{self._kind}.get")
+                    if self._closed:
+                        raise_closed(self._kind)
+                    return _NOTHING
+
+            # Once more without waiting (an item put by C or Go), then waiting.
+            item = get(0)
+            if item is _NOTHING and block:
+                for ns in wait_slices(timeout):
+                    item = get(ns)
+                    if item is not _NOTHING:
+                        break
+            if item is _NOTHING:
+                raise Empty
+            return item
         finally:
             self._leave()
+
+    def _received(self, receiver: _Receiver) -> Any:
+        """The item a get just took into ``receiver``."""
+        try:
+            item = receiver.object.value
+        except ValueError:  # put by C or Go: its bytes are in the buffer
+            item = receiver.bytes_item()
+            if receiver.capacity > _KEEP_LIMIT:
+                self._receiver()
+            return item
+        _decref(item)
+        return item
 
     def get_many(
         self, max_items: int, block: bool = True, timeout: float | None = None
@@ -723,7 +769,6 @@ class _NativeQueue(_Native, Generic[_T]):
             raise ValueError("max_items must be at least 1")
         if block:
             timeout = _queue_timeout(timeout)
-        deadline = None if timeout is None or not block else time.monotonic() + timeout
         tls = self._tls
         batch = getattr(tls, "batch", None)
         if batch is None or len(batch[1]) < max_items:
@@ -737,32 +782,45 @@ class _NativeQueue(_Native, Generic[_T]):
         count = _SIZE()
         handle = self._enter()
         try:
-            first = True
-            while True:
-                if first or not block:
-                    ns, remaining = 0, 0.0
-                    call = _try_get_many
-                else:
-                    ns, remaining = _slice(deadline)
-                    call = _get_many
-                first = False
-                buffer = (ctypes.c_char * len(blob)).from_buffer(blob)
-                status = call(
-                    handle, buffer, len(blob), lengths, objects, max_items, ns, ctypes.byref(count)
-                )
-                del buffer  # lets the bytearray be replaced below
-                if status == _OK:
-                    return self._taken(batch, count.value)
-                if status == _TOO_SMALL:
-                    blob = batch[0] = bytearray(max(lengths[0], 2 * len(blob)))
-                    first = True
-                    continue
-                if status not in _GAVE_UP:
-                    raise self._error(status, f"{self._kind}.get")
-                if self._closed:
-                    _raise_closed(self._kind)
-                if not block or (call is _get_many and remaining <= _SLICE):
-                    raise Empty
+
+            def get_batch(call: Any, ns: int) -> list[Any] | None:
+                """The items taken, or None if none came within ``ns``."""
+                nonlocal blob
+                while True:
+                    buffer = (ctypes.c_char * len(blob)).from_buffer(blob)
+                    status = call(
+                        handle,
+                        buffer,
+                        len(blob),
+                        lengths,
+                        objects,
+                        max_items,
+                        ns,
+                        ctypes.byref(count),
+                    )
+                    del buffer  # lets the bytearray be replaced below
+                    if status == OK:
+                        return self._taken(batch, count.value)
+                    if status == _TOO_SMALL:
+                        # The first item stays queued: take it at once with room for it.
+                        blob = batch[0] = bytearray(max(lengths[0], 2 * len(blob)))
+                        call, ns = _try_get_many, 0
+                        continue
+                    if status not in GAVE_UP:
+                        raise self._error(status, f"{self._kind}.get")
+                    if self._closed:
+                        raise_closed(self._kind)
+                    return None
+
+            items = get_batch(_try_get_many, 0)
+            if items is None and block:
+                for ns in wait_slices(timeout):
+                    items = get_batch(_get_many, ns)
+                    if items is not None:
+                        break
+            if items is None:
+                raise Empty
+            return items
         finally:
             self._leave()
 
@@ -930,14 +988,14 @@ class Queue(_NativeQueue[_T]):
         """Block until every item put has been marked done with :meth:`task_done`."""
         handle = self._enter()
         try:
-            while True:
-                status = _join(handle, _SLICE_NS)
-                if status == _OK:
+            for ns in wait_slices(None):
+                status = _join(handle, ns)
+                if status == OK and not self._closed:
                     return
-                if status not in _GAVE_UP:
+                if status not in (OK, *GAVE_UP):
                     raise self._error(status, "join")
                 if self._closed:
-                    _raise_closed(self._kind)
+                    raise_closed(self._kind)
         finally:
             self._leave()
 
@@ -1243,16 +1301,19 @@ class Topic(_Native):
     _kind = "Topic"
     _free = _topic_free
 
+    _c_name = "topic"
+
     def __init__(self) -> None:
         self._own(_new(_topic_new))
         self._may_block = False
 
     def _disarm(self) -> None:
-        _topic_close(self._handle)
+        if not self._adopted:
+            _topic_close(self._handle)
 
     def _call(self, status: int, what: str) -> None:
-        if status == _CLOSED:
-            raise ClosedError(f"this allcore Topic is closed ({what})", _CLOSED)
+        if status == CLOSED:
+            raise ClosedError(f"this allcore Topic is closed ({what})", CLOSED)
         if status:
             raise error_for(status, what)
 
@@ -1300,7 +1361,7 @@ class Topic(_Native):
         :class:`~allcore.ClosedError` once the topic is closed.
         """
         data = _encode(item)
-        ns = _FOREVER if timeout is None else _seconds_to_ns(_queue_timeout(timeout))
+        ns = FOREVER if timeout is None else seconds_to_ns(_queue_timeout(timeout))
         delivered = _SIZE()
         topic = self._enter()
         try:
@@ -1325,7 +1386,7 @@ class Topic(_Native):
                 status = _topic_publish(topic, data, len(data), ns, ctypes.byref(delivered))
         finally:
             self._leave()
-        if status in _GAVE_UP:
+        if status in GAVE_UP:
             return delivered.value
         if status == _INVALID:
             raise ValueError("Topic.publish: the item is over a subscriber's item size limit")

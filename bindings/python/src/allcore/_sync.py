@@ -21,9 +21,10 @@ How calls are made, as ``threading`` uses the GIL:
   yields the GIL a few times, trying again while holding it, and only then
   waits natively (see ``_Native._take_or_wait``: a lock taken natively by a
   thread without the GIL would make every acquire hand the GIL over).
-- A wait never makes one unbounded foreign call. It waits natively in slices
-  of at most ``_SLICE`` seconds and, between slices, the interpreter runs
-  signal handlers, so Ctrl-C interrupts any wait in the main thread. The one
+- Waits are made as ``_plumbing.wait_slices`` says: in the main thread,
+  native waits of at most ``SLICE`` seconds, between which the interpreter
+  runs signal handlers, so Ctrl-C interrupts any wait there; in other
+  threads, one native wait, which closing the object wakes. The one
   exception is :meth:`Barrier.wait`, whose native wait cannot be sliced (a
   timeout breaks a barrier): in the main thread it runs on a helper thread
   and an interrupt aborts the barrier.
@@ -36,14 +37,16 @@ How calls are made, as ``threading`` uses the GIL:
   returns the lock's own bound try-acquire, whose ``restype`` dict turns
   ``AC_WOULD_BLOCK`` into the blocking wait.
 
-Lifetime: ``close()`` frees the native object (calling it again does
-nothing); using the object afterwards raises :class:`~allcore.ClosedError`.
-The garbage collector frees objects nobody closed. Threads waiting on an
-object that is closed get :class:`~allcore.ClosedError` within one slice; the
-native object is freed when the last of them has left, so no call can ever
-touch freed memory. Closing an object while another thread is *starting* a
-call on it (rather than waiting in one) is a bug in the caller, as it is
-with ``pthread_mutex_destroy``.
+Lifetime: ``close()`` closes the native object (``ac_<object>_close``:
+every waiter, in any language, wakes with :class:`~allcore.ClosedError`) and
+releases Python's reference; an object adopted with ``from_handle`` is only
+released. Calling it again does nothing; using the object afterwards raises
+:class:`~allcore.ClosedError`. The garbage collector releases objects nobody
+closed. The reference is released when the last Python call on the object
+has returned, and each native call holds a reference of its own, so no call
+can ever touch freed memory. Closing an object while another thread is
+*starting* a call on it (rather than waiting in one) is a bug in the caller,
+as it is with ``pthread_mutex_destroy``.
 
 Fork: ``_at_fork_reinit()`` (which ``logging``, ``concurrent.futures`` and
 ``threading`` call on their locks in a child process) gives the object a
@@ -61,13 +64,31 @@ import math
 import operator
 import threading
 import time
-import weakref
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from . import _ffi
-from ._errors import ClosedError, NotOwnerError, error_for
-from ._lib import library, quick_library
+from ._errors import NotOwnerError, error_for
+from ._plumbing import (
+    _P,
+    GAVE_UP,
+    INT64_MAX,
+    OK,
+    OVERFLOW,
+    TIMEOUT,
+    WOULD_BLOCK,
+    _adopting,
+    _blocking_entry,
+    _Native,
+    _new,
+    _reader,
+    _Results,
+    check,
+    function,
+    raise_closed,
+    seconds_to_ns,
+    wait_slices,
+)
 
 __all__ = [
     "AtomicCounter",
@@ -86,365 +107,10 @@ __all__ = [
 
 BrokenBarrierError = threading.BrokenBarrierError
 
-# Longest single native wait, so that signal handlers run at least this often.
-_SLICE = 0.05
-_SLICE_NS = 50_000_000
-
-_OK = int(_ffi.AC_OK)
-_TIMEOUT = int(_ffi.AC_TIMEOUT)
-_WOULD_BLOCK = int(_ffi.AC_WOULD_BLOCK)
-_CLOSED = int(_ffi.AC_CLOSED)
 _BROKEN = int(_ffi.AC_BROKEN)
-_NOT_OWNER = int(_ffi.AC_NOT_OWNER)
-_OVERFLOW = int(_ffi.AC_OVERFLOW)
-_GAVE_UP = (_TIMEOUT, _WOULD_BLOCK)
-
-# How many times a blocking acquire without a timeout yields the GIL and tries
-# again before it waits natively (see _Native._take_or_wait).
-_GIL_YIELDS = 3
-
-_INT64_MAX = 2**63 - 1
 _INT64_MIN = -(2**63)
 
 _T = TypeVar("_T")
-
-
-# --------------------------------------------------------------- plumbing
-
-
-class _Results(dict):  # type: ignore[type-arg]
-    """Turns an ``ac_status`` into a call's result without a Python frame.
-
-    Used as a foreign function's ``restype`` (its bound ``__getitem__``):
-    statuses present in the dict (``AC_OK``) map to the result at C speed;
-    any other status reaches :meth:`__missing__`, which returns ``False`` for
-    ``would_block`` statuses and raises for the rest.
-    """
-
-    __slots__ = ("not_owner", "overflow", "what")
-
-    def __init__(
-        self,
-        ok: object,
-        what: str,
-        not_owner: str | None = None,
-        overflow: BaseException | None = None,
-        would_block: tuple[int, ...] = (),
-    ) -> None:
-        super().__init__({_OK: ok})
-        for status in would_block:
-            self[status] = False
-        self.what = what
-        self.not_owner = not_owner
-        self.overflow = overflow
-
-    def __missing__(self, status: int) -> object:
-        if status == _NOT_OWNER and self.not_owner is not None:
-            raise NotOwnerError(self.not_owner, status)
-        if status == _OVERFLOW and self.overflow is not None:
-            raise self.overflow
-        raise error_for(status, self.what)
-
-
-class _Blocking(dict):  # type: ignore[type-arg]
-    """The ``restype`` of one object's frame-free blocking entry.
-
-    ``AC_OK`` maps to True at C speed; ``AC_WOULD_BLOCK`` (the try failed)
-    reaches :meth:`__missing__`, which waits with the owner's ``_block()``
-    (in slices, the GIL released). It refers to its owner weakly, so that the
-    owner is freed by reference counting, with no cycle.
-    """
-
-    __slots__ = ("owner", "what")
-
-    def __init__(self, owner: object, what: str) -> None:
-        super().__init__({_OK: True})
-        self.owner = weakref.ref(owner)
-        self.what = what
-
-    def __missing__(self, status: int) -> object:
-        owner = self.owner()
-        if status == _WOULD_BLOCK and owner is not None:
-            return owner._block()  # type: ignore[attr-defined]
-        raise error_for(status, self.what)
-
-
-def _function(name: str, restype: Any, *argtypes: Any) -> Any:
-    """A private ctypes function object for ``name`` (others keep theirs).
-
-    Calls through it release the GIL: use it for calls that may block or run long.
-    """
-    function = library[name]
-    function.restype = restype
-    function.argtypes = argtypes
-    return function
-
-
-def _disposer(kind: str) -> Callable[[Any], None]:
-    """What giving up a handle of ``ac_<kind>`` does: release Python's
-    reference. Python's own waiters have left by then (they wait in slices
-    and see :meth:`_Native.close`); C or Go code holding references of its
-    own keeps the object."""
-    release: Callable[[Any], None] = _function(f"ac_{kind}_release", None, _P)
-    return release
-
-
-def _quick_function(name: str, restype: Any, *argtypes: Any) -> Any:
-    """As :func:`_function`, for a call that never blocks: it keeps the GIL."""
-    function = quick_library[name]
-    function.restype = restype
-    function.argtypes = argtypes
-    return function
-
-
-def _handle_function(name: str, restype: Any) -> Any:
-    """As :func:`_quick_function`, for a hot call made only with ready ctypes
-    objects (the handle, ``byref`` out-parameters).
-
-    It declares no ``argtypes``: ctypes then passes ctypes objects as they are
-    and skips a ``from_param`` conversion per argument, a large part of such a
-    call's price. It is only ever called through a partial or a method that
-    passes the object's ``c_void_p`` handle (and ``byref`` pointers).
-    """
-    function = quick_library[name]
-    function.restype = restype
-    return function
-
-
-def _reader(function: Any, handle: Any, ctype: Any) -> tuple[Any, Any]:
-    """A frame-free ``function(handle, &out)`` and its ``out``, kept per object.
-
-    Threads may share ``out``: each call writes the value it read and the
-    caller reads ``out`` before its own call returns, so whatever it reads
-    was true during that call.
-    """
-    out = ctype()
-    return functools.partial(function, handle, ctypes.byref(out)), out
-
-
-def _blocking_entry(function: Any, owner: object, what: str) -> Any:
-    """A copy of the quick try-call ``function`` (same C function) whose
-    result is True when it succeeded and otherwise waits for ``owner``: the
-    frame-free body of ``owner.__enter__``."""
-    entry = type(function)(ctypes.cast(function, ctypes.c_void_p).value)
-    entry.restype = _Blocking(owner, what).__getitem__
-    return entry
-
-
-_P = ctypes.c_void_p
-_I64 = ctypes.c_int64
-_status = ctypes.c_int32
-
-
-def _raise_closed(kind: str, *args: object, **kwargs: object) -> Any:
-    raise ClosedError(f"this allcore {kind} is closed", _CLOSED)
-
-
-def _check(status: int, what: str) -> None:
-    if status:
-        raise error_for(status, what)
-
-
-def _seconds_to_ns(seconds: float) -> int:
-    return min(_INT64_MAX, max(0, math.ceil(seconds * 1e9)))
-
-
-class _Native:
-    """Owns one native handle: close, finalizer, and guarded slow-path use."""
-
-    _kind = "object"
-    # The C name of the object (``mutex`` for ac_mutex), for from_handle.
-    _c_name: ClassVar[str] = ""
-    _free: ClassVar[Any] = None
-    _fast_names: ClassVar[tuple[str, ...]] = ()
-    _handle: Any
-
-    def _own(self, handle: Any) -> None:
-        self._handle = handle
-        self._guard = threading.Lock()
-        self._users = 0
-        self._closed = False
-        # An adopted handle is only released: its other owners keep using it.
-        release = getattr(_adopting, "release", None)
-        _adopting.release = None
-        self._finalizer = weakref.finalize(self, release or type(self)._free, handle)
-
-    @classmethod
-    def from_handle(cls, address: int, *args: Any, **kwargs: Any) -> Any:
-        """Adopt a native object made elsewhere (by C, Go, or another allcore
-        object's :attr:`handle`), taking a reference of its own.
-
-        ``args`` are the constructor's, where it needs some. :meth:`close`
-        then releases this reference only; the object stays open for its
-        other owners.
-        """
-        if not cls._c_name:
-            raise TypeError(f"{cls.__name__} cannot adopt a handle")
-        if not address:
-            raise ValueError("a NULL handle")
-        retain = _function(f"ac_{cls._c_name}_retain", _P, _P)
-        handle = _P(retain(operator.index(address)))
-        _adopting.handle = handle
-        _adopting.release = _function(f"ac_{cls._c_name}_release", None, _P)
-        try:
-            return cls(*args, **kwargs)
-        finally:
-            _adopting.handle = None
-            _adopting.release = None
-
-    def close(self) -> None:
-        """Release Python's reference to the native object. Calling it again
-        does nothing.
-
-        Threads waiting on it raise :class:`~allcore.ClosedError` within one
-        wait slice; the reference is released when the last of them has
-        left. C or Go code holding references of its own keeps the object.
-        """
-        with self._guard:
-            if self._closed:
-                return
-            self._closed = True
-            self._disarm()
-            if self._users == 0:
-                self._finalizer()
-
-    @property
-    def closed(self) -> bool:
-        """Whether :meth:`close` was called."""
-        return self._closed
-
-    @property
-    def _as_parameter_(self) -> Any:
-        """The native handle, so the object passes straight to a ctypes
-        function taking an ``ac_<object> *``."""
-        return self._handle_now()
-
-    @property
-    def handle(self) -> int:
-        """The native handle's address, to hand the object to C or Go in this
-        process; it stays valid while this object is open, and a receiver
-        that keeps it longer takes a reference with ``ac_<object>_retain``."""
-        handle: int = self._handle_now().value
-        return handle
-
-    def _disarm(self) -> None:
-        """Replace the frame-free fast callables with ones that raise."""
-        closed = functools.partial(_raise_closed, self._kind)
-        for name in self._fast_names:
-            setattr(self, name, closed)
-        self._wake_for_close()
-
-    def _wake_for_close(self) -> None:
-        """Wake native waiters that do not wait in slices (the barrier)."""
-
-    def _bind(self, handle: Any) -> None:
-        """Set the frame-free callables (the ``_fast_names``) over ``handle``."""
-
-    def _reinit(self, handle: Any) -> None:
-        """Adopt a new native object in place of the old one, in a child
-        process after ``fork``: only the calling thread exists there, so the
-        guard and the count of users start again, and the old object is left
-        allocated (threads of the parent may have been parked on it)."""
-        if self._closed:
-            return
-        self._finalizer.detach()
-        self._own(handle)
-        self._bind(handle)
-
-    def _enter(self) -> Any:
-        """The handle, counted as in use until :meth:`_leave`."""
-        with self._guard:
-            if self._closed:
-                _raise_closed(self._kind)
-            self._users += 1
-        return self._handle
-
-    def _leave(self) -> None:
-        with self._guard:
-            self._users -= 1
-            if self._closed and self._users == 0:
-                self._finalizer()
-
-    def _handle_now(self) -> Any:
-        """The handle for a call that never blocks."""
-        if self._closed:
-            _raise_closed(self._kind)
-        return self._handle
-
-    def _wait(self, call: Callable[[Any, int], int], timeout: float | None, what: str) -> bool:
-        """Wait with ``call(handle, ns) -> status`` in slices.
-
-        ``timeout`` is None (no limit) or seconds (<= 0: one try). Returns
-        True on ``AC_OK``, False when the time is up; raises otherwise.
-        """
-        handle = self._enter()
-        try:
-            if timeout is None:
-                while True:
-                    status = call(handle, _SLICE_NS)
-                    if status == _OK:
-                        return True
-                    if status not in _GAVE_UP:
-                        raise error_for(status, what)
-                    if self._closed:
-                        _raise_closed(self._kind)
-            deadline = time.monotonic() + timeout
-            while True:
-                remaining = deadline - time.monotonic()
-                status = call(handle, min(_SLICE_NS, _seconds_to_ns(remaining)))
-                if status == _OK:
-                    return True
-                if status not in _GAVE_UP:
-                    raise error_for(status, what)
-                if self._closed:
-                    _raise_closed(self._kind)
-                if remaining <= _SLICE:
-                    return False
-        finally:
-            self._leave()
-
-    def _take_or_wait(self, wait: Callable[[Any, int], int], what: str) -> bool:
-        """Take the object (its ``_try``) for a blocking acquire without a timeout.
-
-        The first tries yield the GIL and try again holding it. Only if they
-        fail does the thread wait natively. A native wait takes the lock
-        without the GIL, so the thread then holds the lock while it waits for
-        the GIL, and the thread running Python finds the lock taken and must
-        hand the GIL over: a convoy, where every acquire hands the GIL over.
-        Trying only while holding the GIL, as in the first tries, avoids it.
-        """
-        for _ in range(_GIL_YIELDS):
-            time.sleep(0)
-            if self._try():  # type: ignore[attr-defined]
-                return True
-        return self._wait(wait, None, what)
-
-    def _read(self, getter: Any, ctype: Any, what: str) -> Any:
-        value = ctype()
-        _check(getter(self._handle_now(), ctypes.byref(value)), what)
-        return value.value
-
-    def __repr__(self) -> str:
-        state = "closed" if self._closed else self._state()
-        return f"<allcore.{type(self).__qualname__} {state} at {id(self):#x}>"
-
-    def _state(self) -> str:
-        return "open"
-
-
-# A handle being adopted by ``from_handle`` on this thread: the constructor
-# it calls takes it instead of creating a native object.
-_adopting = threading.local()
-
-
-def _new(constructor: Any, *args: Any) -> Any:
-    adopted = getattr(_adopting, "handle", None)
-    if adopted is not None:
-        _adopting.handle = None
-        return adopted
-    handle = _P()
-    _check(constructor(*args, ctypes.byref(handle)), constructor.__name__)
-    return handle
 
 
 def _lock_timeout(blocking: bool, timeout: float) -> float | None:
@@ -482,21 +148,31 @@ def _address(obj: object) -> str:
 
 # ------------------------------------------------------------------ Lock
 
-_mutex_new = _function("ac_mutex_new", _status, _P)
-_mutex_free = _disposer("mutex")
-_mutex_try_lock = _handle_function(
-    "ac_mutex_try_lock", _Results(True, "Lock.acquire", would_block=(_WOULD_BLOCK,)).__getitem__
+_mutex_new = function("ac_mutex_new")
+_mutex_free = function("ac_mutex_release")
+_mutex_try_lock = function(
+    "ac_mutex_try_lock",
+    keep_gil=True,
+    restype=_Results(True, "Lock.acquire", would_block=(WOULD_BLOCK,)).__getitem__,
+    declared=0,
 )
 # The same call returning the bare status, for acquire()'s first try.
-_mutex_try_lock_status = _handle_function("ac_mutex_try_lock", _status)
-_mutex_lock_timeout = _function("ac_mutex_lock_timeout", _status, _P, _I64)
-_mutex_unlock = _handle_function(
+_mutex_try_lock_status = function("ac_mutex_try_lock", keep_gil=True, declared=0)
+_mutex_lock_timeout = function("ac_mutex_lock_timeout")
+_mutex_unlock = function(
     "ac_mutex_unlock",
-    _Results(None, "Lock.release", not_owner="release unlocked lock").__getitem__,
+    keep_gil=True,
+    restype=_Results(None, "Lock.release", not_owner="release unlocked lock").__getitem__,
+    declared=0,
 )
-_mutex_is_locked = _handle_function("ac_mutex_is_locked", _Results(None, "Lock.locked").__getitem__)
-_mutex_lock_all = _function("ac_mutex_lock_all", _status, _P, ctypes.c_size_t, _I64)
-_mutex_unlock_all = _quick_function("ac_mutex_unlock_all", _status, _P, ctypes.c_size_t)
+_mutex_is_locked = function(
+    "ac_mutex_is_locked",
+    keep_gil=True,
+    restype=_Results(None, "Lock.locked").__getitem__,
+    declared=0,
+)
+_mutex_lock_all = function("ac_mutex_lock_all")
+_mutex_unlock_all = function("ac_mutex_unlock_all", keep_gil=True)
 
 
 class Lock(_Native):
@@ -580,29 +256,42 @@ class Lock(_Native):
 
 # ----------------------------------------------------------------- RLock
 
-_rlock_new = _function("ac_rlock_new", _status, _P)
-_rlock_free = _disposer("rlock")
-_rlock_try_lock = _handle_function(
+_rlock_new = function("ac_rlock_new")
+_rlock_free = function("ac_rlock_release")
+_rlock_try_lock = function(
     "ac_rlock_try_lock",
-    _Results(True, "RLock.acquire", would_block=(_WOULD_BLOCK,)).__getitem__,
+    keep_gil=True,
+    restype=_Results(True, "RLock.acquire", would_block=(WOULD_BLOCK,)).__getitem__,
+    declared=0,
 )
-_rlock_try_lock_status = _handle_function("ac_rlock_try_lock", _status)
-_rlock_lock_timeout = _function("ac_rlock_lock_timeout", _status, _P, _I64)
-_rlock_unlock = _handle_function(
+_rlock_try_lock_status = function("ac_rlock_try_lock", keep_gil=True, declared=0)
+_rlock_lock_timeout = function("ac_rlock_lock_timeout")
+_rlock_unlock = function(
     "ac_rlock_unlock",
-    _Results(None, "RLock.release", not_owner="cannot release un-acquired lock").__getitem__,
+    keep_gil=True,
+    restype=_Results(
+        None, "RLock.release", not_owner="cannot release un-acquired lock"
+    ).__getitem__,
+    declared=0,
 )
-_rlock_is_owned = _handle_function(
-    "ac_rlock_is_owned", _Results(None, "RLock._is_owned").__getitem__
+_rlock_is_owned = function(
+    "ac_rlock_is_owned",
+    keep_gil=True,
+    restype=_Results(None, "RLock._is_owned").__getitem__,
+    declared=0,
 )
-_rlock_is_locked = _handle_function("ac_rlock_is_locked", _status)
-_rlock_count = _handle_function("ac_rlock_count", _status)
-_rlock_unlock_save = _handle_function(
+_rlock_is_locked = function("ac_rlock_is_locked", keep_gil=True, declared=0)
+_rlock_count = function("ac_rlock_count", keep_gil=True, declared=0)
+_rlock_unlock_save = function(
     "ac_rlock_unlock_save",
-    _Results(None, "RLock._release_save", not_owner="cannot release un-acquired lock").__getitem__,
+    keep_gil=True,
+    restype=_Results(
+        None, "RLock._release_save", not_owner="cannot release un-acquired lock"
+    ).__getitem__,
+    declared=0,
 )
-_rlock_lock_restore = _quick_function("ac_rlock_lock_restore", _status, _P, _I64, _I64)
-_rlock_lock_restore_waiting = _function("ac_rlock_lock_restore", _status, _P, _I64, _I64)
+_rlock_lock_restore = function("ac_rlock_lock_restore", keep_gil=True)
+_rlock_lock_restore_waiting = function("ac_rlock_lock_restore")
 
 
 class RLock(_Native):
@@ -685,14 +374,14 @@ class RLock(_Native):
         """Take the lock back with the depth :meth:`_release_save` returned."""
         depth = state
         status = _rlock_lock_restore(self._handle_now(), depth, 0)
-        if status in _GAVE_UP:
+        if status in GAVE_UP:
             self._wait(
                 lambda handle, ns: _rlock_lock_restore_waiting(handle, depth, ns),
                 None,
                 "RLock._acquire_restore",
             )
         else:
-            _check(status, "RLock._acquire_restore")
+            check(status, "RLock._acquire_restore")
 
     def _at_fork_reinit(self) -> None:
         """Make it a new, unowned lock (``threading.RLock._at_fork_reinit``)."""
@@ -714,12 +403,12 @@ class RLock(_Native):
 
 # ------------------------------------------------------------- Condition
 
-_condition_new = _function("ac_condition_new", _status, _P)
-_condition_free = _disposer("condition")
-_condition_wait = _function("ac_condition_wait", _status, _P, _P, _I64)
-_condition_wait_rlock = _function("ac_condition_wait_rlock", _status, _P, _P, _I64)
-_condition_notify = _quick_function("ac_condition_notify", _status, _P, _I64)
-_condition_notify_all = _quick_function("ac_condition_notify_all", _status, _P)
+_condition_new = function("ac_condition_new")
+_condition_free = function("ac_condition_release")
+_condition_wait = function("ac_condition_wait")
+_condition_wait_rlock = function("ac_condition_wait_rlock")
+_condition_notify = function("ac_condition_notify", keep_gil=True)
+_condition_notify_all = function("ac_condition_notify_all", keep_gil=True)
 
 
 class _AnyLock(Protocol):
@@ -742,9 +431,13 @@ class Condition(_Native):
     ``acquire``/``release`` and, if it has them, ``_release_save``,
     ``_acquire_restore`` and ``_is_owned``. ``wait``, ``notify`` and
     ``notify_all`` raise RuntimeError unless the caller holds the lock.
+
+    ``Condition.from_handle(address, lock)`` adopts a native condition; the
+    native code using it must wait with the same lock.
     """
 
     _kind = "Condition"
+    _c_name = "condition"
     _free = _condition_free
 
     acquire: Callable[..., bool]
@@ -880,7 +573,7 @@ class Condition(_Native):
         if not self._is_owned():
             raise RuntimeError("cannot notify on un-acquired lock")
         if n > 0:
-            self._notify(_condition_notify, handle, min(n, _INT64_MAX))
+            self._notify(_condition_notify, handle, min(n, INT64_MAX))
 
     def notify_all(self) -> None:
         """Wake every thread waiting on the condition."""
@@ -916,17 +609,19 @@ class Condition(_Native):
 
 # ------------------------------------------------------------ Semaphores
 
-_semaphore_new = _function("ac_semaphore_new", _status, _I64, _P)
-_semaphore_new_bounded = _function("ac_semaphore_new_bounded", _status, _I64, _P)
-_semaphore_free = _disposer("semaphore")
-_semaphore_try_acquire = _handle_function(
+_semaphore_new = function("ac_semaphore_new")
+_semaphore_new_bounded = function("ac_semaphore_new_bounded")
+_semaphore_free = function("ac_semaphore_release")
+_semaphore_try_acquire = function(
     "ac_semaphore_try_acquire",
-    _Results(True, "Semaphore.acquire", would_block=(_WOULD_BLOCK,)).__getitem__,
+    keep_gil=True,
+    restype=_Results(True, "Semaphore.acquire", would_block=(WOULD_BLOCK,)).__getitem__,
+    declared=0,
 )
-_semaphore_acquire_timeout = _function("ac_semaphore_acquire_timeout", _status, _P, _I64)
-_semaphore_release = _handle_function("ac_semaphore_post", _status)
-_semaphore_release_n = _quick_function("ac_semaphore_post_n", _status, _P, _I64)
-_semaphore_value = _handle_function("ac_semaphore_value", _status)
+_semaphore_acquire_timeout = function("ac_semaphore_acquire_timeout")
+_semaphore_release = function("ac_semaphore_post", keep_gil=True, declared=0)
+_semaphore_release_n = function("ac_semaphore_post_n", keep_gil=True)
+_semaphore_value = function("ac_semaphore_value", keep_gil=True, declared=0)
 
 
 class Semaphore(_Native):
@@ -986,16 +681,16 @@ class Semaphore(_Native):
         elif n < 1:
             raise ValueError("n must be one or more")
         else:
-            status = _semaphore_release_n(self._handle_now(), min(operator.index(n), _INT64_MAX))
+            status = _semaphore_release_n(self._handle_now(), min(operator.index(n), INT64_MAX))
         if status:
             self._release_failed(status)
 
     def _release_failed(self, status: int) -> None:
-        if status == _OVERFLOW:
+        if status == OVERFLOW:
             if self._bounded:
                 raise ValueError("Semaphore released too many times")
             raise OverflowError("Semaphore value would exceed INT64_MAX")
-        _check(status, "Semaphore.release")
+        check(status, "Semaphore.release")
 
     def __exit__(self, *exc_info: object) -> None:
         status = self._release_one()
@@ -1032,12 +727,18 @@ class BoundedSemaphore(Semaphore):
 
 # ----------------------------------------------------------------- Event
 
-_event_new = _function("ac_event_new", _status, _P)
-_event_free = _disposer("event")
-_event_set = _handle_function("ac_event_set", _Results(None, "Event.set").__getitem__)
-_event_clear = _handle_function("ac_event_clear", _Results(None, "Event.clear").__getitem__)
-_event_is_set = _handle_function("ac_event_is_set", _Results(None, "Event.is_set").__getitem__)
-_event_wait = _function("ac_event_wait", _status, _P, _I64)
+_event_new = function("ac_event_new")
+_event_free = function("ac_event_release")
+_event_set = function(
+    "ac_event_set", keep_gil=True, restype=_Results(None, "Event.set").__getitem__, declared=0
+)
+_event_clear = function(
+    "ac_event_clear", keep_gil=True, restype=_Results(None, "Event.clear").__getitem__, declared=0
+)
+_event_is_set = function(
+    "ac_event_is_set", keep_gil=True, restype=_Results(None, "Event.is_set").__getitem__, declared=0
+)
+_event_wait = function("ac_event_wait")
 
 
 class Event(_Native):
@@ -1093,13 +794,14 @@ class Event(_Native):
 
 # --------------------------------------------------------------- Barrier
 
-_barrier_new = _function("ac_barrier_new", _status, _I64, _P)
-_barrier_free = _disposer("barrier")
-_barrier_wait = _function("ac_barrier_wait", _status, _P, _I64, _P)
-_barrier_abort = _quick_function("ac_barrier_abort", _status, _P)
-_barrier_reset = _quick_function("ac_barrier_reset", _status, _P)
-_barrier_is_broken = _handle_function("ac_barrier_is_broken", _status)
-_barrier_n_waiting = _handle_function("ac_barrier_n_waiting", _status)
+_barrier_new = function("ac_barrier_new")
+_barrier_free = function("ac_barrier_release")
+_barrier_wait = function("ac_barrier_wait")
+_barrier_abort = function("ac_barrier_abort", keep_gil=True)
+_barrier_reset = function("ac_barrier_reset", keep_gil=True)
+_barrier_is_broken = function("ac_barrier_is_broken", keep_gil=True, declared=0)
+_barrier_n_waiting = function("ac_barrier_n_waiting", keep_gil=True, declared=0)
+_barrier_parties = function("ac_barrier_parties", keep_gil=True)
 
 
 class _BarrierPair(_Native):
@@ -1107,11 +809,15 @@ class _BarrierPair(_Native):
     action, ``depart`` (None without one)."""
 
     _kind = "Barrier"
+    _c_name = "barrier"
 
     def __init__(self, parties: int, with_action: bool) -> None:
         self.arrive = _new(_barrier_new, parties)
+        adopted = self.arrive is getattr(_adopting, "taken", None)
         self.depart = _new(_barrier_new, parties) if with_action else None
         self._own((self.arrive, self.depart))
+        # Either way the handles are released; an adopted one is not aborted.
+        self._adopted = adopted
 
     @staticmethod
     def _free(handles: tuple[Any, Any]) -> None:
@@ -1124,8 +830,9 @@ class _BarrierPair(_Native):
 
     def _wake_for_close(self) -> None:
         # Native barrier waits are not sliced: wake them so they can leave.
-        for handle in self.handles():
-            _barrier_abort(handle)
+        if not self._adopted:
+            for handle in self.handles():
+                _barrier_abort(handle)
 
 
 class Barrier:
@@ -1153,8 +860,41 @@ class Barrier:
         self._timeout = timeout
         self._native = _BarrierPair(self._parties, action is not None)
 
+    @classmethod
+    def from_handle(cls, address: int, timeout: float | None = None) -> Barrier:
+        """Adopt a native barrier made elsewhere (by C, Go, or another
+        allcore Barrier without action's :attr:`handle`), taking a reference
+        of its own; its parties are the native barrier's. It runs no action.
+        :meth:`close` then releases this reference only."""
+        if not address:
+            raise ValueError("a NULL handle")
+        parties = ctypes.c_int64()
+        check(_barrier_parties(operator.index(address), ctypes.byref(parties)), "from_handle")
+        barrier = cls.__new__(cls)
+        barrier._parties = parties.value
+        barrier._action = None
+        barrier._timeout = timeout
+        barrier._native = _BarrierPair.from_handle(address, parties.value, False)
+        return barrier
+
+    @property
+    def _as_parameter_(self) -> Any:
+        """The native handle (``ac_barrier *``), for a barrier without action."""
+        return _P(self.handle)
+
+    @property
+    def handle(self) -> int:
+        """The native barrier's address, for a barrier without action (one
+        with an action is two native barriers and has no single handle)."""
+        native = self._native
+        if native.depart is not None:
+            raise TypeError("a Barrier with an action has no single native handle")
+        handle: int = native._handle_now()[0].value
+        return handle
+
     def close(self) -> None:
-        """Free the native barrier; waiting threads raise :class:`~allcore.ClosedError`."""
+        """Close the native barrier (an adopted one: release it); waiting
+        threads raise :class:`~allcore.ClosedError`."""
         self._native.close()
 
     @property
@@ -1174,7 +914,7 @@ class Barrier:
             for handle in handles:
                 if handle is not None:
                     value = ctype()
-                    _check(getter(handle, ctypes.byref(value)), what)
+                    check(getter(handle, ctypes.byref(value)), what)
                     values.append(value.value)
             return values
         finally:
@@ -1199,7 +939,7 @@ class Barrier:
         try:
             for handle in handles:
                 if handle is not None:
-                    _check(_barrier_abort(handle), "Barrier.abort")
+                    check(_barrier_abort(handle), "Barrier.abort")
         finally:
             self._native._leave()
 
@@ -1209,7 +949,7 @@ class Barrier:
         try:
             for handle in handles:
                 if handle is not None:
-                    _check(_barrier_reset(handle), "Barrier.reset")
+                    check(_barrier_reset(handle), "Barrier.reset")
         finally:
             self._native._leave()
 
@@ -1247,19 +987,19 @@ class Barrier:
                 _barrier_abort(handle)
 
     def _native_wait(self, handle: Any, deadline: float | None) -> int:
-        ns = -1 if deadline is None else _seconds_to_ns(deadline - time.monotonic())
+        ns = -1 if deadline is None else seconds_to_ns(deadline - time.monotonic())
         index = ctypes.c_int64(-1)
         if threading.current_thread() is threading.main_thread() and ns != 0:
             status = self._wait_on_helper(handle, ns, index)
         else:
             status = _barrier_wait(handle, ns, ctypes.byref(index))
-        if status == _OK:
+        if status == OK:
             if self._native.closed:
-                _raise_closed("Barrier")
+                raise_closed("Barrier")
             return index.value
-        if status in (_TIMEOUT, _WOULD_BLOCK, _BROKEN):
+        if status in (TIMEOUT, WOULD_BLOCK, _BROKEN):
             if self._native.closed:
-                _raise_closed("Barrier")
+                raise_closed("Barrier")
             if status != _BROKEN:
                 # This thread's timeout broke one phase: break the other too,
                 # so that the barrier as a whole reads as broken.
@@ -1295,29 +1035,29 @@ class Barrier:
 
 # ---------------------------------------------------------------- RWLock
 
-_rwlock_new = _function("ac_rwlock_new", _status, _P)
-_rwlock_free = _disposer("rwlock")
-_rwlock_try_read = _quick_function(
+_rwlock_new = function("ac_rwlock_new")
+_rwlock_free = function("ac_rwlock_release")
+_rwlock_try_read = function(
     "ac_rwlock_try_read_lock",
-    _Results(True, "RWLock.acquire_read", would_block=(_WOULD_BLOCK,)).__getitem__,
-    _P,
+    keep_gil=True,
+    restype=_Results(True, "RWLock.acquire_read", would_block=(WOULD_BLOCK,)).__getitem__,
 )
-_rwlock_try_write = _quick_function(
+_rwlock_try_write = function(
     "ac_rwlock_try_write_lock",
-    _Results(True, "RWLock.acquire_write", would_block=(_WOULD_BLOCK,)).__getitem__,
-    _P,
+    keep_gil=True,
+    restype=_Results(True, "RWLock.acquire_write", would_block=(WOULD_BLOCK,)).__getitem__,
 )
-_rwlock_read_timeout = _function("ac_rwlock_read_lock_timeout", _status, _P, _I64)
-_rwlock_write_timeout = _function("ac_rwlock_write_lock_timeout", _status, _P, _I64)
-_rwlock_read_unlock = _quick_function(
+_rwlock_read_timeout = function("ac_rwlock_read_lock_timeout")
+_rwlock_write_timeout = function("ac_rwlock_write_lock_timeout")
+_rwlock_read_unlock = function(
     "ac_rwlock_read_unlock",
-    _Results(None, "RWLock.release_read", not_owner="release unlocked lock").__getitem__,
-    _P,
+    keep_gil=True,
+    restype=_Results(None, "RWLock.release_read", not_owner="release unlocked lock").__getitem__,
 )
-_rwlock_write_unlock = _quick_function(
+_rwlock_write_unlock = function(
     "ac_rwlock_write_unlock",
-    _Results(None, "RWLock.release_write", not_owner="release unlocked lock").__getitem__,
-    _P,
+    keep_gil=True,
+    restype=_Results(None, "RWLock.release_write", not_owner="release unlocked lock").__getitem__,
 )
 
 
@@ -1399,11 +1139,11 @@ def _call_attribute(obj: object, name: str) -> Any:
 
 # ----------------------------------------------------------------- Latch
 
-_latch_new = _function("ac_latch_new", _status, _I64, _P)
-_latch_free = _disposer("latch")
-_latch_count_down = _quick_function("ac_latch_count_down", _status, _P, _I64)
-_latch_wait = _function("ac_latch_wait", _status, _P, _I64)
-_latch_count = _handle_function("ac_latch_count", _status)
+_latch_new = function("ac_latch_new")
+_latch_free = function("ac_latch_release")
+_latch_count_down = function("ac_latch_count_down", keep_gil=True)
+_latch_wait = function("ac_latch_wait")
+_latch_count = function("ac_latch_count", keep_gil=True, declared=0)
 
 
 class CountDownLatch(_Native):
@@ -1425,8 +1165,8 @@ class CountDownLatch(_Native):
         """Lower the count by ``n`` (>= 1), stopping at zero."""
         if n < 1:
             raise ValueError("n must be one or more")
-        _check(
-            _latch_count_down(self._handle_now(), min(operator.index(n), _INT64_MAX)), "count_down"
+        check(
+            _latch_count_down(self._handle_now(), min(operator.index(n), INT64_MAX)), "count_down"
         )
 
     def wait(self, timeout: float | None = None) -> bool:
@@ -1447,19 +1187,17 @@ class CountDownLatch(_Native):
 
 # --------------------------------------------------------------- Counter
 
-_counter_new = _function("ac_counter_new", _status, _I64, _P)
-_counter_free = _disposer("counter")
-_counter_add = _quick_function("ac_counter_add", _status, _P, _I64, _P)
-_counter_load = _handle_function("ac_counter_load", _status)
-_counter_store = _quick_function("ac_counter_store", _status, _P, _I64)
-_counter_compare_exchange = _quick_function(
-    "ac_counter_compare_exchange", _status, _P, _I64, _I64, _P
-)
+_counter_new = function("ac_counter_new")
+_counter_free = function("ac_counter_release")
+_counter_add = function("ac_counter_add", keep_gil=True)
+_counter_load = function("ac_counter_load", keep_gil=True, declared=0)
+_counter_store = function("ac_counter_store", keep_gil=True)
+_counter_compare_exchange = function("ac_counter_compare_exchange", keep_gil=True)
 
 
 def _int64(value: int, what: str) -> int:
     value = operator.index(value)
-    if not _INT64_MIN <= value <= _INT64_MAX:
+    if not _INT64_MIN <= value <= INT64_MAX:
         raise OverflowError(f"{what} does not fit a signed 64-bit integer: {value}")
     return value
 
@@ -1485,9 +1223,9 @@ class AtomicCounter(_Native):
         """Add ``delta`` (may be negative) and return the new value."""
         out = ctypes.c_int64()
         status = _counter_add(self._handle_now(), _int64(delta, "delta"), ctypes.byref(out))
-        if status == _OVERFLOW:
+        if status == OVERFLOW:
             raise OverflowError("the counter would leave the int64 range")
-        _check(status, "AtomicCounter.add")
+        check(status, "AtomicCounter.add")
         return out.value
 
     def load(self) -> int:
@@ -1498,7 +1236,7 @@ class AtomicCounter(_Native):
 
     def store(self, value: int) -> None:
         """Replace the value."""
-        _check(_counter_store(self._handle_now(), _int64(value, "value")), "AtomicCounter.store")
+        check(_counter_store(self._handle_now(), _int64(value, "value")), "AtomicCounter.store")
 
     def compare_exchange(self, expected: int, desired: int) -> bool:
         """Set the value to ``desired`` if it is ``expected``; True if it was swapped."""
@@ -1507,7 +1245,7 @@ class AtomicCounter(_Native):
         status = _counter_compare_exchange(
             self._handle_now(), expected, _int64(desired, "desired"), ctypes.byref(previous)
         )
-        _check(status, "AtomicCounter.compare_exchange")
+        check(status, "AtomicCounter.compare_exchange")
         return previous.value == expected
 
     def __int__(self) -> int:
@@ -1544,29 +1282,26 @@ def lock_all(*locks: Lock, timeout: float | None = None) -> Iterator[None]:
         count = len(locks)
 
         if not _wait_all(locks, array, count, seconds):
-            raise error_for(_TIMEOUT, "lock_all", "the timeout passed before every lock was free")
+            raise error_for(TIMEOUT, "lock_all", "the timeout passed before every lock was free")
         try:
             yield
         finally:
-            _check(_mutex_unlock_all(array, count), "lock_all (unlock)")
+            check(_mutex_unlock_all(array, count), "lock_all (unlock)")
     finally:
         for lock in entered:
             lock._leave()
 
 
 def _wait_all(locks: tuple[Lock, ...], array: Any, count: int, seconds: float | None) -> bool:
-    """``ac_mutex_lock_all`` in slices, like every other wait (all or nothing,
-    so giving up after a slice leaves nothing locked)."""
-    deadline = None if seconds is None else time.monotonic() + seconds
-    while True:
-        remaining = _SLICE if deadline is None else deadline - time.monotonic()
-        status = _mutex_lock_all(array, count, min(_SLICE_NS, _seconds_to_ns(remaining)))
-        if status == _OK:
+    """``ac_mutex_lock_all`` as every other wait is made (all or nothing, so
+    giving up after a slice leaves nothing locked)."""
+    for ns in wait_slices(seconds):
+        status = _mutex_lock_all(array, count, ns)
+        if status == OK:
             return True
-        if status not in _GAVE_UP:
+        if status not in GAVE_UP:
             raise error_for(status, "lock_all")
         for lock in locks:
             if lock.closed:
-                _raise_closed("Lock")
-        if deadline is not None and remaining <= _SLICE:
-            return False
+                raise_closed("Lock")
+    return False

@@ -56,7 +56,7 @@ def _timer_pool() -> Any:
     with _pool_lock:
         if _pool is None:
             workers = max(4, _ffi.ac_pool_available_cpus())
-            handle = ctypes.POINTER(_ffi.ac_pool)()
+            handle = ctypes.c_void_p()
             status = _ffi.ac_pool_new(workers, b"allcore-timer", ctypes.byref(handle))
             check(status, "the Timer pool")
             _pool = handle
@@ -223,7 +223,7 @@ class Timer:
             return
         context = next(_context_numbers)
         _pending[context] = self
-        handle = ctypes.POINTER(_ffi.ac_future)()
+        handle = ctypes.c_void_p()
         status = _ffi.ac_pool_submit_after(pool, delay, _fire, context, ctypes.byref(handle))
         if status:
             del _pending[context]
