@@ -2,11 +2,12 @@
 //! Exported functions use these instead of raw pointer arithmetic.
 //!
 //! An exported function reaches the object behind a handle in one of two
-//! ways, chosen by what the call does: one that may block or run the
-//! caller's code holds a reference of its own for the call ([`hold`]); one
-//! that does neither borrows the object ([`Handle::borrow`]), which costs
-//! nothing. [`try_then_wait`] joins the two for the hot calls that may block
-//! but usually do not: a borrowed attempt, then a held wait.
+//! ways, chosen by what the call does. A call that returns within
+//! nanoseconds without waiting or running the caller's code (an unlock, a
+//! counter, a getter) borrows the object ([`Handle::borrow`]), which costs
+//! nothing; every other call holds a reference of its own for the call
+//! ([`hold`]). [`try_then_wait`] joins the two for the hot calls that may
+//! block but usually do not: a borrowed attempt, then a held wait.
 
 use std::sync::Arc;
 use std::time::Duration;
