@@ -697,7 +697,7 @@ pub extern "C" fn ac_queue_size(queue: *const ac_queue, out_size: *mut usize) ->
 
 /// Writes whether the queue holds no items now to `out_empty`.
 #[no_mangle]
-pub extern "C" fn ac_queue_empty(queue: *const ac_queue, out_empty: *mut bool) -> ac_status {
+pub extern "C" fn ac_queue_is_empty(queue: *const ac_queue, out_empty: *mut bool) -> ac_status {
     boundary::status(|| {
         // SAFETY: NULL or a live handle, not freed during this call.
         let queue = unsafe { ac_queue::borrow(queue) }?;
@@ -709,7 +709,7 @@ pub extern "C" fn ac_queue_empty(queue: *const ac_queue, out_empty: *mut bool) -
 /// Writes whether a bounded queue holds `maxsize` items now to `out_full`
 /// (always false for an unbounded queue).
 #[no_mangle]
-pub extern "C" fn ac_queue_full(queue: *const ac_queue, out_full: *mut bool) -> ac_status {
+pub extern "C" fn ac_queue_is_full(queue: *const ac_queue, out_full: *mut bool) -> ac_status {
     boundary::status(|| {
         // SAFETY: NULL or a live handle, not freed during this call.
         let queue = unsafe { ac_queue::borrow(queue) }?;
@@ -731,7 +731,7 @@ pub extern "C" fn ac_queue_maxsize(queue: *const ac_queue, out_maxsize: *mut usi
 
 /// Writes whether the queue has been shut down to `out_closed`.
 #[no_mangle]
-pub extern "C" fn ac_queue_closed(queue: *const ac_queue, out_closed: *mut bool) -> ac_status {
+pub extern "C" fn ac_queue_is_closed(queue: *const ac_queue, out_closed: *mut bool) -> ac_status {
     boundary::status(|| {
         // SAFETY: NULL or a live handle, not freed during this call.
         let queue = unsafe { ac_queue::borrow(queue) }?;

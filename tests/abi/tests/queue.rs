@@ -92,8 +92,8 @@ fn null_handles_and_out_pointers_are_reported() {
             ac_queue_get(queue, null_mut(), 0, null_mut()),
             AC_NULL_POINTER
         );
-        assert_eq!(ac_queue_empty(queue, null_mut()), AC_NULL_POINTER);
-        assert_eq!(ac_queue_empty(queue, &mut flag), AC_OK);
+        assert_eq!(ac_queue_is_empty(queue, null_mut()), AC_NULL_POINTER);
+        assert_eq!(ac_queue_is_empty(queue, &mut flag), AC_OK);
         assert!(flag);
         assert_eq!(
             ac_queue_put_many(queue, null(), [1usize].as_ptr(), 1, 0, null_mut()),
@@ -204,7 +204,7 @@ fn operations_after_shutdown() {
         assert_eq!(ac_queue_put_u64(queue, 1, 0), AC_OK);
         assert_eq!(ac_queue_put_u64(queue, 2, 0), AC_OK);
         let mut full = false;
-        assert_eq!(ac_queue_full(queue, &mut full), AC_OK);
+        assert_eq!(ac_queue_is_full(queue, &mut full), AC_OK);
         assert!(full);
         assert_eq!(ac_queue_put_u64(queue, 3, 0), AC_WOULD_BLOCK);
         assert_eq!(ac_queue_put_u64(queue, 3, 1_000_000), AC_TIMEOUT);
@@ -212,7 +212,7 @@ fn operations_after_shutdown() {
         assert_eq!(ac_queue_shutdown(queue, false, &mut discarded), AC_OK);
         assert_eq!(discarded, 0);
         let mut closed = false;
-        assert_eq!(ac_queue_closed(queue, &mut closed), AC_OK);
+        assert_eq!(ac_queue_is_closed(queue, &mut closed), AC_OK);
         assert!(closed);
         assert_eq!(put(queue, b"late"), AC_CLOSED);
         let mut value = 0;

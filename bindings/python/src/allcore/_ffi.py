@@ -749,16 +749,16 @@ ac_queue_size = _declare(
         ctypes.POINTER(ctypes.c_size_t),
     ],
 )
-ac_queue_empty = _declare(
-    "ac_queue_empty",
+ac_queue_is_empty = _declare(
+    "ac_queue_is_empty",
     ac_status,
     [
         ctypes.POINTER(ac_queue),
         ctypes.POINTER(ctypes.c_bool),
     ],
 )
-ac_queue_full = _declare(
-    "ac_queue_full",
+ac_queue_is_full = _declare(
+    "ac_queue_is_full",
     ac_status,
     [
         ctypes.POINTER(ac_queue),
@@ -773,8 +773,8 @@ ac_queue_maxsize = _declare(
         ctypes.POINTER(ctypes.c_size_t),
     ],
 )
-ac_queue_closed = _declare(
-    "ac_queue_closed",
+ac_queue_is_closed = _declare(
+    "ac_queue_is_closed",
     ac_status,
     [
         ctypes.POINTER(ac_queue),
