@@ -162,7 +162,7 @@ static void edges(void)
 {
     bool closed = false;
     size_t size = 0;
-    CHECK(ac_queue_closed(queue, &closed));
+    CHECK(ac_queue_is_closed(queue, &closed));
     CHECK(ac_queue_size(queue, &size));
     printf("after the shutdown: closed %s, size %zu\n", closed ? "yes" : "no", size);
     printf("put after shutdown: %s\n", ac_status_str(ac_queue_put(queue, "late", 4)));

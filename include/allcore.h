@@ -911,13 +911,13 @@ ac_status ac_queue_size(const ac_queue *queue, size_t *out_size);
 /**
  * Writes whether the queue holds no items now to `out_empty`.
  */
-ac_status ac_queue_empty(const ac_queue *queue, bool *out_empty);
+ac_status ac_queue_is_empty(const ac_queue *queue, bool *out_empty);
 
 /**
  * Writes whether a bounded queue holds `maxsize` items now to `out_full`
  * (always false for an unbounded queue).
  */
-ac_status ac_queue_full(const ac_queue *queue, bool *out_full);
+ac_status ac_queue_is_full(const ac_queue *queue, bool *out_full);
 
 /**
  * Writes the queue's `maxsize` (0 = unbounded) to `out_maxsize`.
@@ -933,7 +933,7 @@ ac_status ac_queue_takes_attachments(const ac_queue *queue, bool *out_takes);
 /**
  * Writes whether the queue has been shut down to `out_closed`.
  */
-ac_status ac_queue_closed(const ac_queue *queue, bool *out_closed);
+ac_status ac_queue_is_closed(const ac_queue *queue, bool *out_closed);
 
 /**
  * Writes the number of items put and not yet marked done (Python's

@@ -98,9 +98,9 @@ static inline bool allcore_go_queue_flag(uintptr_t queue, int which) {
 	const ac_queue *q = (const ac_queue *)queue;
 	bool flag = false;
 	switch (which) {
-	case ALLCORE_GO_QUEUE_EMPTY: ac_queue_empty(q, &flag); break;
-	case ALLCORE_GO_QUEUE_FULL: ac_queue_full(q, &flag); break;
-	default: ac_queue_closed(q, &flag); break;
+	case ALLCORE_GO_QUEUE_EMPTY: ac_queue_is_empty(q, &flag); break;
+	case ALLCORE_GO_QUEUE_FULL: ac_queue_is_full(q, &flag); break;
+	default: ac_queue_is_closed(q, &flag); break;
 	}
 	return flag;
 }

@@ -4,8 +4,8 @@
 //! cbindgen turns this module into `include/allcore.h`.
 //!
 //! Objects cross the boundary as opaque typed pointers: each is an
-//! `Arc::into_raw` of its core object, so every call can hold its own strong
-//! reference and the memory outlives the last in-flight call (see [`handle`]).
+//! `Arc::into_raw` of its core object, so a call that may block holds a
+//! strong reference of its own and the memory outlives it (see [`handle`]).
 // C names (`ac_pool`), and entry points that take raw pointers from C by design:
 // each one checks them (NULL, lengths) before use.
 #![allow(non_camel_case_types, clippy::not_unsafe_ptr_arg_deref)]

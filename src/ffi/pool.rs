@@ -10,7 +10,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::boundary;
-use super::handle::{self, object, out, slice, slice_mut, write_optional, Handle};
+use super::handle::{
+    self, hold, object, out, slice, slice_mut, try_then_wait, write_optional, Handle,
+};
 use super::status::ac_status;
 use super::timeout;
 use crate::pool::{self, Future, FutureState, Pool, Shutdown, Work};
@@ -226,8 +228,7 @@ pub extern "C" fn ac_pool_close(pool: *const ac_pool) -> ac_status {
 #[no_mangle]
 pub extern "C" fn ac_pool_shutdown(pool: *const ac_pool, mode: ac_shutdown) -> ac_status {
     boundary::status(|| {
-        // SAFETY: NULL or a live handle.
-        let pool = unsafe { ac_pool::acquire(pool) }?;
+        let pool = hold(pool)?;
         let cancel = match mode & !AC_SHUTDOWN_NO_WAIT {
             AC_SHUTDOWN_DRAIN => Shutdown::Drain,
             AC_SHUTDOWN_CANCEL => Shutdown::Cancel,
@@ -245,8 +246,8 @@ pub extern "C" fn ac_pool_get_stats(
     out_stats: *mut ac_pool_stats,
 ) -> ac_status {
     boundary::status(|| {
-        // SAFETY: NULL or a live handle.
-        let pool = unsafe { ac_pool::acquire(pool) }?;
+        // SAFETY: NULL or a live handle, not freed during this call.
+        let pool = unsafe { ac_pool::borrow(pool) }?;
         let slot = out(out_stats)?;
         let stats = pool.stats();
         *slot = ac_pool_stats {
@@ -270,8 +271,7 @@ pub extern "C" fn ac_pool_submit(
     out_future: *mut *mut ac_future,
 ) -> ac_status {
     boundary::status(|| {
-        // SAFETY: NULL or a live handle.
-        let pool = unsafe { ac_pool::acquire(pool) }?;
+        let pool = hold(pool)?;
         let slot = out(out_future)?;
         let task = task.ok_or(Error::NullPointer)?;
         let future = pool.submit(Work::Inline(run_task, task as usize, context as usize))?;
@@ -290,8 +290,7 @@ pub extern "C" fn ac_pool_submit_call(
     out_future: *mut *mut ac_future,
 ) -> ac_status {
     boundary::status(|| {
-        // SAFETY: NULL or a live handle.
-        let pool = unsafe { ac_pool::acquire(pool) }?;
+        let pool = hold(pool)?;
         let slot = out(out_future)?;
         let function = function.ok_or(Error::NullPointer)?;
         let future = pool.submit(Work::Inline(run_call, function as usize, argument as usize))?;
@@ -312,8 +311,7 @@ pub extern "C" fn ac_pool_submit_kernel(
     out_future: *mut *mut ac_future,
 ) -> ac_status {
     boundary::status(|| {
-        // SAFETY: NULL or a live handle.
-        let pool = unsafe { ac_pool::acquire(pool) }?;
+        let pool = hold(pool)?;
         let slot = out(out_future)?;
         let run = kernel_fn(kernel)?;
         publish(pool.submit(move || run(a, b))?, slot)
@@ -334,8 +332,7 @@ pub extern "C" fn ac_pool_map(
     chunk: usize,
 ) -> ac_status {
     boundary::status(|| {
-        // SAFETY: NULL or a live handle.
-        let pool = unsafe { ac_pool::acquire(pool) }?;
+        let pool = hold(pool)?;
         let function = function.ok_or(Error::NullPointer)?;
         let input = slice(input, len)?;
         let output = slice_mut(output, len)?;
@@ -363,8 +360,7 @@ pub extern "C" fn ac_pool_map_kernel(
     len: usize,
 ) -> ac_status {
     boundary::status(|| {
-        // SAFETY: NULL or a live handle.
-        let pool = unsafe { ac_pool::acquire(pool) }?;
+        let pool = hold(pool)?;
         let input = slice(input, len)?;
         let output = slice_mut(output, len)?;
         if kernel == AC_KERNEL_RANGE_SUM {
@@ -402,8 +398,7 @@ pub extern "C" fn ac_pool_submit_map_kernel(
     out_future: *mut *mut ac_future,
 ) -> ac_status {
     boundary::status(|| {
-        // SAFETY: NULL or a live handle.
-        let pool = unsafe { ac_pool::acquire(pool) }?;
+        let pool = hold(pool)?;
         let slot = out(out_future)?;
         slice_mut(output, len)?;
         if kernel == AC_KERNEL_RANGE_SUM {
@@ -447,8 +442,7 @@ pub extern "C" fn ac_pool_parallel_for(
     context: *mut c_void,
 ) -> ac_status {
     boundary::status(|| {
-        // SAFETY: NULL or a live handle.
-        let pool = unsafe { ac_pool::acquire(pool) }?;
+        let pool = hold(pool)?;
         let body = body.ok_or(Error::NullPointer)?;
         let context = SendPtr(context);
         // SAFETY: the caller's body accepts its own context.
@@ -470,8 +464,7 @@ pub extern "C" fn ac_pool_range_sum(
     out_sum: *mut i64,
 ) -> ac_status {
     boundary::status(|| {
-        // SAFETY: NULL or a live handle.
-        let pool = unsafe { ac_pool::acquire(pool) }?;
+        let pool = hold(pool)?;
         let slot = out(out_sum)?;
         *slot = pool.range_sum(start, stop)?;
         Ok(())
@@ -490,8 +483,7 @@ pub extern "C" fn ac_pool_busy_loop_for(
     out_iterations: *mut u64,
 ) -> ac_status {
     boundary::status(|| {
-        // SAFETY: NULL or a live handle.
-        let pool = unsafe { ac_pool::acquire(pool) }?;
+        let pool = hold(pool)?;
         let duration = super::kernels::duration(nanoseconds)?;
         let slot = out(out_iterations)?;
         *slot = pool.busy_loop_all(duration);
@@ -514,8 +506,8 @@ pub extern "C" fn ac_future_get_state(
     out_state: *mut ac_future_state,
 ) -> ac_status {
     boundary::status(|| {
-        // SAFETY: NULL or a live handle.
-        let future = unsafe { ac_future::acquire(future) }?;
+        // SAFETY: NULL or a live handle, not freed during this call.
+        let future = unsafe { ac_future::borrow(future) }?;
         *out(out_state)? = match future.state() {
             FutureState::Pending => ac_future_state::AC_FUTURE_PENDING,
             FutureState::Running => ac_future_state::AC_FUTURE_RUNNING,
@@ -532,8 +524,7 @@ pub extern "C" fn ac_future_get_state(
 #[no_mangle]
 pub extern "C" fn ac_future_wait(future: *const ac_future, timeout_ns: i64) -> ac_status {
     boundary::status(|| {
-        // SAFETY: NULL or a live handle.
-        let future = unsafe { ac_future::acquire(future) }?;
+        let future = hold(future)?;
         future.wait(timeout(timeout_ns))
     })
 }
@@ -548,8 +539,7 @@ pub extern "C" fn ac_future_result(
     out_value: *mut i64,
 ) -> ac_status {
     boundary::status(|| {
-        // SAFETY: NULL or a live handle.
-        let future = unsafe { ac_future::acquire(future) }?;
+        let future = hold(future)?;
         write_optional(out_value, future.result(timeout(timeout_ns))?);
         Ok(())
     })
@@ -564,8 +554,7 @@ pub extern "C" fn ac_future_cancel(
     out_cancelled: *mut bool,
 ) -> ac_status {
     boundary::status(|| {
-        // SAFETY: NULL or a live handle.
-        let future = unsafe { ac_future::acquire(future) }?;
+        let future = hold(future)?;
         write_optional(out_cancelled, future.cancel());
         Ok(())
     })
@@ -581,8 +570,7 @@ pub extern "C" fn ac_future_on_done(
     context: *mut c_void,
 ) -> ac_status {
     boundary::status(|| {
-        // SAFETY: NULL or a live handle.
-        let future = unsafe { ac_future::acquire(future) }?;
+        let future = hold(future)?;
         let callback = callback.ok_or(Error::NullPointer)?;
         let context = SendPtr(context);
         future.on_done(Box::new(move |outcome| {
@@ -618,12 +606,11 @@ pub extern "C" fn ac_future_close(future: *const ac_future) -> ac_status {
     handle::close(future)
 }
 
-/// Borrows every future of a C array for the duration of a wait.
-fn acquire_all(futures: *const *const ac_future, len: usize) -> Result<Vec<Arc<Future>>> {
+/// Holds every future of a C array for the duration of a wait.
+fn hold_all(futures: *const *const ac_future, len: usize) -> Result<Vec<Arc<Future>>> {
     slice(futures, len)?
         .iter()
-        // SAFETY: each element is NULL or a live handle.
-        .map(|&future| unsafe { ac_future::acquire(future) })
+        .map(|&future| hold(future))
         .collect()
 }
 
@@ -640,7 +627,7 @@ pub extern "C" fn ac_future_wait_any(
 ) -> ac_status {
     boundary::status(|| {
         let slot = out(out_index)?;
-        let futures = acquire_all(futures, len)?;
+        let futures = hold_all(futures, len)?;
         let refs: Vec<&Future> = futures.iter().map(Arc::as_ref).collect();
         *slot = pool::wait_any(&refs, timeout(timeout_ns))?;
         Ok(())
@@ -664,13 +651,8 @@ pub extern "C" fn ac_future_wait_all(
         }
         let deadline = Deadline::after(timeout(timeout_ns));
         for &handle in handles {
-            // SAFETY: as above; a done future needs no reference of its own.
-            if unsafe { ac_future::borrow(handle) }?.is_done() {
-                continue;
-            }
-            // SAFETY: as above; this wait may block, so it holds a reference.
-            let future = unsafe { ac_future::acquire(handle) }?;
-            future.wait(deadline.remaining()).map_err(|e| match e {
+            // A done future is checked without a reference of its own.
+            try_then_wait(handle, deadline.remaining(), Future::wait).map_err(|e| match e {
                 Error::Timeout | Error::WouldBlock => deadline.expired_error(),
                 other => other,
             })?;
@@ -700,8 +682,7 @@ pub extern "C" fn ac_pool_submit_after(
     out_future: *mut *mut ac_future,
 ) -> ac_status {
     boundary::status(|| {
-        // SAFETY: NULL or a live handle.
-        let pool = unsafe { ac_pool::acquire(pool) }?;
+        let pool = hold(pool)?;
         let slot = out(out_future)?;
         let task = task.ok_or(Error::NullPointer)?;
         let delay = u64::try_from(delay_ns)

@@ -18,7 +18,9 @@ use std::ffi::c_void;
 use std::sync::Arc;
 
 use super::boundary;
-use super::handle::{self, object, out, slice, slice_mut, write_optional, Handle};
+use super::handle::{
+    self, hold, object, out, slice, slice_mut, try_then_wait, write_optional, Handle,
+};
 use super::status::ac_status;
 use super::timeout;
 use crate::queue::{self, Key, Kind, Queue, Received, Topic};
@@ -37,29 +39,6 @@ object!(ac_queue, Queue, |queue| queue.close(false));
 /// `ac_topic_release`.
 pub struct ac_topic {
     _private: [u8; 0],
-}
-
-/// Runs one put or get: first without waiting, on the queue borrowed through
-/// its handle (whose own reference keeps it alive for a call that does not
-/// wait, so the common case touches no shared reference count); then, only
-/// when that would block and the caller allows waiting, again holding a
-/// reference of its own, so freeing the queue meanwhile wakes it with
-/// AC_CLOSED and the memory outlives it.
-fn try_then_wait<T>(
-    handle: *const ac_queue,
-    timeout: Option<std::time::Duration>,
-    mut op: impl FnMut(&Queue, Option<std::time::Duration>) -> Result<T>,
-) -> Result<T> {
-    // SAFETY: NULL or a live handle, not freed while this call is starting.
-    let queue = unsafe { ac_queue::borrow(handle) }?;
-    match op(queue, Some(std::time::Duration::ZERO)) {
-        Err(Error::WouldBlock) if timeout != Some(std::time::Duration::ZERO) => {
-            // SAFETY: as above; this call may wait, so it holds a reference.
-            let queue = unsafe { ac_queue::acquire(handle) }?;
-            op(&queue, timeout)
-        }
-        other => other,
-    }
 }
 
 object!(ac_topic, Topic, |topic| topic.close());
@@ -314,8 +293,7 @@ pub extern "C" fn ac_queue_put_many_attached(
 ) -> ac_status {
     boundary::status(|| {
         write_optional(out_put, 0);
-        // SAFETY: NULL or a live handle.
-        let queue = unsafe { ac_queue::acquire(queue) }?;
+        let queue = hold(queue)?;
         let lengths = slice(lengths, count)?;
         let attachments: Vec<usize> = slice(attachments, count)?
             .iter()
@@ -345,8 +323,7 @@ pub extern "C" fn ac_queue_get_many_attached(
     out_count: *mut usize,
 ) -> ac_status {
     boundary::status(|| {
-        // SAFETY: NULL or a live handle.
-        let queue = unsafe { ac_queue::acquire(queue) }?;
+        let queue = hold(queue)?;
         let count = out(out_count)?;
         *count = 0;
         let buffer = writable(buffer, capacity)?;
@@ -466,9 +443,10 @@ pub extern "C" fn ac_queue_put_priority(
     timeout_ns: i64,
 ) -> ac_status {
     boundary::status(|| {
-        // SAFETY: NULL or a live handle.
-        let queue = unsafe { ac_queue::acquire(queue) }?;
-        queue.put_priority(bytes(data, len)?, priority, timeout(timeout_ns))
+        let data = bytes(data, len)?;
+        try_then_wait(queue, timeout(timeout_ns), |queue, timeout| {
+            queue.put_priority(data, priority, timeout)
+        })
     })
 }
 
@@ -505,8 +483,7 @@ pub extern "C" fn ac_queue_put_many(
 ) -> ac_status {
     boundary::status(|| {
         write_optional(out_put, 0);
-        // SAFETY: NULL or a live handle.
-        let queue = unsafe { ac_queue::acquire(queue) }?;
+        let queue = hold(queue)?;
         let lengths = slice(lengths, count)?;
         let data = bytes(data, total_length(lengths)?)?;
         let (put, outcome) = queue.put_many(split(data, lengths), timeout(timeout_ns));
@@ -529,8 +506,7 @@ pub extern "C" fn ac_queue_put_many_u64(
 ) -> ac_status {
     boundary::status(|| {
         write_optional(out_put, 0);
-        // SAFETY: NULL or a live handle.
-        let queue = unsafe { ac_queue::acquire(queue) }?;
+        let queue = hold(queue)?;
         let (put, outcome) = queue.put_many_u64(slice(values, count)?, timeout(timeout_ns));
         write_optional(out_put, put);
         outcome
@@ -617,8 +593,7 @@ pub extern "C" fn ac_queue_get_many(
     out_count: *mut usize,
 ) -> ac_status {
     boundary::status(|| {
-        // SAFETY: NULL or a live handle.
-        let queue = unsafe { ac_queue::acquire(queue) }?;
+        let queue = hold(queue)?;
         let count = out(out_count)?;
         *count = 0;
         let buffer = writable(buffer, capacity)?;
@@ -647,8 +622,7 @@ pub extern "C" fn ac_queue_get_many_u64(
     out_count: *mut usize,
 ) -> ac_status {
     boundary::status(|| {
-        // SAFETY: NULL or a live handle.
-        let queue = unsafe { ac_queue::acquire(queue) }?;
+        let queue = hold(queue)?;
         let count = out(out_count)?;
         *count = 0;
         *count = queue.get_many_u64(slice_mut(values, max_items)?, timeout(timeout_ns))?;
@@ -661,8 +635,8 @@ pub extern "C" fn ac_queue_get_many_u64(
 #[no_mangle]
 pub extern "C" fn ac_queue_task_done(queue: *const ac_queue) -> ac_status {
     boundary::status(|| {
-        // SAFETY: NULL or a live handle.
-        let queue = unsafe { ac_queue::acquire(queue) }?;
+        // SAFETY: NULL or a live handle, not freed during this call.
+        let queue = unsafe { ac_queue::borrow(queue) }?;
         queue.task_done(1)
     })
 }
@@ -673,8 +647,8 @@ pub extern "C" fn ac_queue_task_done(queue: *const ac_queue) -> ac_status {
 #[no_mangle]
 pub extern "C" fn ac_queue_task_done_many(queue: *const ac_queue, count: usize) -> ac_status {
     boundary::status(|| {
-        // SAFETY: NULL or a live handle.
-        let queue = unsafe { ac_queue::acquire(queue) }?;
+        // SAFETY: NULL or a live handle, not freed during this call.
+        let queue = unsafe { ac_queue::borrow(queue) }?;
         queue.task_done(count)
     })
 }
@@ -686,8 +660,7 @@ pub extern "C" fn ac_queue_task_done_many(queue: *const ac_queue, count: usize) 
 #[no_mangle]
 pub extern "C" fn ac_queue_join(queue: *const ac_queue, timeout_ns: i64) -> ac_status {
     boundary::status(|| {
-        // SAFETY: NULL or a live handle.
-        let queue = unsafe { ac_queue::acquire(queue) }?;
+        let queue = hold(queue)?;
         queue.join(timeout(timeout_ns))
     })
 }
@@ -704,8 +677,7 @@ pub extern "C" fn ac_queue_shutdown(
     out_discarded: *mut usize,
 ) -> ac_status {
     boundary::status(|| {
-        // SAFETY: NULL or a live handle.
-        let queue = unsafe { ac_queue::acquire(queue) }?;
+        let queue = hold(queue)?;
         write_optional(out_discarded, queue.shutdown(immediate));
         Ok(())
     })
@@ -716,8 +688,8 @@ pub extern "C" fn ac_queue_shutdown(
 #[no_mangle]
 pub extern "C" fn ac_queue_size(queue: *const ac_queue, out_size: *mut usize) -> ac_status {
     boundary::status(|| {
-        // SAFETY: NULL or a live handle.
-        let queue = unsafe { ac_queue::acquire(queue) }?;
+        // SAFETY: NULL or a live handle, not freed during this call.
+        let queue = unsafe { ac_queue::borrow(queue) }?;
         *out(out_size)? = queue.len();
         Ok(())
     })
@@ -725,10 +697,10 @@ pub extern "C" fn ac_queue_size(queue: *const ac_queue, out_size: *mut usize) ->
 
 /// Writes whether the queue holds no items now to `out_empty`.
 #[no_mangle]
-pub extern "C" fn ac_queue_empty(queue: *const ac_queue, out_empty: *mut bool) -> ac_status {
+pub extern "C" fn ac_queue_is_empty(queue: *const ac_queue, out_empty: *mut bool) -> ac_status {
     boundary::status(|| {
-        // SAFETY: NULL or a live handle.
-        let queue = unsafe { ac_queue::acquire(queue) }?;
+        // SAFETY: NULL or a live handle, not freed during this call.
+        let queue = unsafe { ac_queue::borrow(queue) }?;
         *out(out_empty)? = queue.is_empty();
         Ok(())
     })
@@ -737,10 +709,10 @@ pub extern "C" fn ac_queue_empty(queue: *const ac_queue, out_empty: *mut bool) -
 /// Writes whether a bounded queue holds `maxsize` items now to `out_full`
 /// (always false for an unbounded queue).
 #[no_mangle]
-pub extern "C" fn ac_queue_full(queue: *const ac_queue, out_full: *mut bool) -> ac_status {
+pub extern "C" fn ac_queue_is_full(queue: *const ac_queue, out_full: *mut bool) -> ac_status {
     boundary::status(|| {
-        // SAFETY: NULL or a live handle.
-        let queue = unsafe { ac_queue::acquire(queue) }?;
+        // SAFETY: NULL or a live handle, not freed during this call.
+        let queue = unsafe { ac_queue::borrow(queue) }?;
         *out(out_full)? = queue.is_full();
         Ok(())
     })
@@ -750,8 +722,8 @@ pub extern "C" fn ac_queue_full(queue: *const ac_queue, out_full: *mut bool) -> 
 #[no_mangle]
 pub extern "C" fn ac_queue_maxsize(queue: *const ac_queue, out_maxsize: *mut usize) -> ac_status {
     boundary::status(|| {
-        // SAFETY: NULL or a live handle.
-        let queue = unsafe { ac_queue::acquire(queue) }?;
+        // SAFETY: NULL or a live handle, not freed during this call.
+        let queue = unsafe { ac_queue::borrow(queue) }?;
         *out(out_maxsize)? = queue.maxsize();
         Ok(())
     })
@@ -765,8 +737,8 @@ pub extern "C" fn ac_queue_takes_attachments(
     out_takes: *mut bool,
 ) -> ac_status {
     boundary::status(|| {
-        // SAFETY: NULL or a live handle.
-        let queue = unsafe { ac_queue::acquire(queue) }?;
+        // SAFETY: NULL or a live handle, not freed during this call.
+        let queue = unsafe { ac_queue::borrow(queue) }?;
         *out(out_takes)? = queue.takes_attachments();
         Ok(())
     })
@@ -774,10 +746,10 @@ pub extern "C" fn ac_queue_takes_attachments(
 
 /// Writes whether the queue has been shut down to `out_closed`.
 #[no_mangle]
-pub extern "C" fn ac_queue_closed(queue: *const ac_queue, out_closed: *mut bool) -> ac_status {
+pub extern "C" fn ac_queue_is_closed(queue: *const ac_queue, out_closed: *mut bool) -> ac_status {
     boundary::status(|| {
-        // SAFETY: NULL or a live handle.
-        let queue = unsafe { ac_queue::acquire(queue) }?;
+        // SAFETY: NULL or a live handle, not freed during this call.
+        let queue = unsafe { ac_queue::borrow(queue) }?;
         *out(out_closed)? = queue.is_closed();
         Ok(())
     })
@@ -791,8 +763,8 @@ pub extern "C" fn ac_queue_unfinished_tasks(
     out_unfinished: *mut usize,
 ) -> ac_status {
     boundary::status(|| {
-        // SAFETY: NULL or a live handle.
-        let queue = unsafe { ac_queue::acquire(queue) }?;
+        // SAFETY: NULL or a live handle, not freed during this call.
+        let queue = unsafe { ac_queue::borrow(queue) }?;
         *out(out_unfinished)? = queue.unfinished_tasks();
         Ok(())
     })
@@ -826,8 +798,7 @@ pub extern "C" fn ac_topic_release(topic: *mut ac_topic) {
 #[no_mangle]
 pub extern "C" fn ac_topic_close(topic: *const ac_topic) -> ac_status {
     boundary::status(|| {
-        // SAFETY: NULL or a live handle.
-        let topic = unsafe { ac_topic::acquire(topic) }?;
+        let topic = hold(topic)?;
         topic.close();
         Ok(())
     })
@@ -841,10 +812,8 @@ pub extern "C" fn ac_topic_close(topic: *const ac_topic) -> ac_status {
 #[no_mangle]
 pub extern "C" fn ac_topic_subscribe(topic: *const ac_topic, queue: *const ac_queue) -> ac_status {
     boundary::status(|| {
-        // SAFETY: NULL or a live handle.
-        let topic = unsafe { ac_topic::acquire(topic) }?;
-        // SAFETY: NULL or a live handle.
-        let queue = unsafe { ac_queue::acquire(queue) }?;
+        let topic = hold(topic)?;
+        let queue = hold(queue)?;
         topic.subscribe(queue)
     })
 }
@@ -859,10 +828,8 @@ pub extern "C" fn ac_topic_unsubscribe(
     queue: *const ac_queue,
 ) -> ac_status {
     boundary::status(|| {
-        // SAFETY: NULL or a live handle.
-        let topic = unsafe { ac_topic::acquire(topic) }?;
-        // SAFETY: NULL or a live handle.
-        let queue = unsafe { ac_queue::acquire(queue) }?;
+        let topic = hold(topic)?;
+        let queue = hold(queue)?;
         topic.unsubscribe(&queue)
     })
 }
@@ -871,8 +838,8 @@ pub extern "C" fn ac_topic_unsubscribe(
 #[no_mangle]
 pub extern "C" fn ac_topic_subscribers(topic: *const ac_topic, out_count: *mut usize) -> ac_status {
     boundary::status(|| {
-        // SAFETY: NULL or a live handle.
-        let topic = unsafe { ac_topic::acquire(topic) }?;
+        // SAFETY: NULL or a live handle, not freed during this call.
+        let topic = unsafe { ac_topic::borrow(topic) }?;
         *out(out_count)? = topic.subscribers();
         Ok(())
     })
@@ -899,8 +866,7 @@ pub extern "C" fn ac_topic_publish(
 ) -> ac_status {
     boundary::status(|| {
         write_optional(out_delivered, 0);
-        // SAFETY: NULL or a live handle.
-        let topic = unsafe { ac_topic::acquire(topic) }?;
+        let topic = hold(topic)?;
         let timeout = timeout(timeout_ns);
         let delivery = topic.publish(bytes(data, len)?, timeout)?;
         write_optional(out_delivered, delivery.delivered);
@@ -910,427 +876,4 @@ pub extern "C" fn ac_topic_publish(
             _ => Err(Error::Timeout),
         }
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use std::ptr::{null, null_mut};
-
-    use super::*;
-    use crate::ffi::AC_FOREVER;
-
-    fn new_queue(kind: ac_queue_kind, maxsize: usize, max_item_size: usize) -> *mut ac_queue {
-        let mut queue = null_mut();
-        assert_eq!(
-            ac_queue_new(kind, maxsize, max_item_size, &mut queue),
-            ac_status::AC_OK
-        );
-        queue
-    }
-
-    fn put(queue: *const ac_queue, message: &[u8]) -> ac_status {
-        ac_queue_put(queue, message.as_ptr().cast(), message.len())
-    }
-
-    fn get(queue: *const ac_queue, capacity: usize) -> (ac_status, Vec<u8>, usize) {
-        let mut buffer = vec![0u8; capacity];
-        let mut len = usize::MAX;
-        let status = ac_queue_get_timeout(queue, buffer.as_mut_ptr().cast(), capacity, 0, &mut len);
-        buffer.truncate(len.min(capacity));
-        (status, buffer, len)
-    }
-
-    #[test]
-    fn value_queues_move_eight_byte_items_only() {
-        let mut queue = null_mut();
-        assert_eq!(
-            ac_queue_new_u64(AC_QUEUE_FIFO, 0, null_mut()),
-            ac_status::AC_NULL_POINTER
-        );
-        assert_eq!(
-            ac_queue_new_u64(7, 0, &mut queue),
-            ac_status::AC_INVALID_ARGUMENT
-        );
-        assert_eq!(
-            ac_queue_new_u64(AC_QUEUE_FIFO, 2, &mut queue),
-            ac_status::AC_OK
-        );
-        assert_eq!(put(queue, b"short"), ac_status::AC_INVALID_ARGUMENT);
-        assert_eq!(ac_queue_put_u64(queue, 41, 0), ac_status::AC_OK);
-        assert_eq!(put(queue, &42u64.to_ne_bytes()), ac_status::AC_OK);
-        assert_eq!(ac_queue_put_u64(queue, 43, 0), ac_status::AC_WOULD_BLOCK);
-        let mut value = 0;
-        assert_eq!(ac_queue_get_u64(queue, 0, &mut value), ac_status::AC_OK);
-        assert_eq!(value, 41);
-        // A buffer too small for the value keeps it queued.
-        assert_eq!(get(queue, 4).0, ac_status::AC_BUFFER_TOO_SMALL);
-        let (status, bytes, len) = get(queue, 8);
-        assert_eq!((status, len), (ac_status::AC_OK, 8));
-        assert_eq!(bytes, 42u64.to_ne_bytes());
-        ac_queue_release(queue);
-    }
-
-    #[test]
-    fn null_handles_and_out_pointers_are_reported() {
-        let mut value = 0u64;
-        let mut len = 0usize;
-        let mut flag = false;
-        assert_eq!(ac_queue_put(null(), null(), 0), ac_status::AC_NULL_POINTER);
-        assert_eq!(ac_queue_put_u64(null(), 1, 0), ac_status::AC_NULL_POINTER);
-        assert_eq!(
-            ac_queue_get_u64(null(), 0, &mut value),
-            ac_status::AC_NULL_POINTER
-        );
-        assert_eq!(ac_queue_size(null(), &mut len), ac_status::AC_NULL_POINTER);
-        assert_eq!(ac_queue_join(null(), 0), ac_status::AC_NULL_POINTER);
-        assert_eq!(ac_queue_task_done(null()), ac_status::AC_NULL_POINTER);
-        assert_eq!(
-            ac_queue_shutdown(null(), true, null_mut()),
-            ac_status::AC_NULL_POINTER
-        );
-        assert_eq!(
-            ac_queue_new(AC_QUEUE_FIFO, 0, 0, null_mut()),
-            ac_status::AC_NULL_POINTER
-        );
-        assert_eq!(ac_topic_new(null_mut()), ac_status::AC_NULL_POINTER);
-        assert_eq!(
-            ac_topic_subscribe(null(), null()),
-            ac_status::AC_NULL_POINTER
-        );
-        ac_queue_release(null_mut());
-        ac_topic_release(null_mut());
-
-        let queue = new_queue(AC_QUEUE_FIFO, 0, 0);
-        // A non-empty message at NULL, a missing out-parameter.
-        assert_eq!(ac_queue_put(queue, null(), 3), ac_status::AC_NULL_POINTER);
-        assert_eq!(
-            ac_queue_get_u64(queue, 0, null_mut()),
-            ac_status::AC_NULL_POINTER
-        );
-        assert_eq!(
-            ac_queue_get(queue, null_mut(), 0, null_mut()),
-            ac_status::AC_NULL_POINTER
-        );
-        assert_eq!(
-            ac_queue_empty(queue, null_mut()),
-            ac_status::AC_NULL_POINTER
-        );
-        assert_eq!(ac_queue_empty(queue, &mut flag), ac_status::AC_OK);
-        assert!(flag);
-        assert_eq!(
-            ac_queue_put_many(queue, null(), [1usize].as_ptr(), 1, 0, null_mut()),
-            ac_status::AC_NULL_POINTER
-        );
-        assert_eq!(ac_queue_size(queue, &mut len), ac_status::AC_OK);
-        assert_eq!(len, 0);
-        ac_queue_release(queue);
-    }
-
-    #[test]
-    fn unknown_kind_is_rejected() {
-        let mut queue = null_mut();
-        assert_eq!(
-            ac_queue_new(3, 0, 0, &mut queue),
-            ac_status::AC_INVALID_ARGUMENT
-        );
-        assert!(queue.is_null());
-    }
-
-    #[test]
-    fn zero_length_messages_are_items() {
-        let queue = new_queue(AC_QUEUE_FIFO, 0, 0);
-        assert_eq!(ac_queue_put(queue, null(), 0), ac_status::AC_OK);
-        let mut len = usize::MAX;
-        assert_eq!(
-            ac_queue_get(queue, null_mut(), 0, &mut len),
-            ac_status::AC_OK
-        );
-        assert_eq!(len, 0);
-        assert_eq!(get(queue, 8).0, ac_status::AC_WOULD_BLOCK);
-        ac_queue_release(queue);
-    }
-
-    #[test]
-    fn a_small_buffer_reports_the_needed_size_and_keeps_the_item() {
-        let queue = new_queue(AC_QUEUE_FIFO, 0, 0);
-        assert_eq!(put(queue, b"hello, world"), ac_status::AC_OK);
-        assert_eq!(get(queue, 5).0, ac_status::AC_BUFFER_TOO_SMALL);
-        assert_eq!(get(queue, 5).2, 12);
-        let mut len = 0;
-        assert_eq!(
-            ac_queue_get(queue, null_mut(), 0, &mut len),
-            ac_status::AC_BUFFER_TOO_SMALL
-        );
-        assert_eq!(len, 12);
-        let mut lengths = [0usize; 2];
-        let mut count = usize::MAX;
-        let mut small = [0u8; 4];
-        assert_eq!(
-            ac_queue_get_many(
-                queue,
-                small.as_mut_ptr().cast(),
-                4,
-                lengths.as_mut_ptr(),
-                2,
-                0,
-                &mut count
-            ),
-            ac_status::AC_BUFFER_TOO_SMALL
-        );
-        assert_eq!((count, lengths[0]), (0, 12));
-        assert_eq!(
-            get(queue, 12),
-            (ac_status::AC_OK, b"hello, world".to_vec(), 12)
-        );
-        ac_queue_release(queue);
-    }
-
-    #[test]
-    fn oversized_items_are_rejected() {
-        let queue = new_queue(AC_QUEUE_FIFO, 0, 4);
-        assert_eq!(put(queue, b"four"), ac_status::AC_OK);
-        assert_eq!(put(queue, b"five!"), ac_status::AC_INVALID_ARGUMENT);
-        assert_eq!(
-            ac_queue_put_u64(queue, 1, 0),
-            ac_status::AC_INVALID_ARGUMENT
-        );
-        let lengths = [usize::MAX, 2];
-        assert_eq!(
-            ac_queue_put_many(
-                queue,
-                b"ab".as_ptr().cast(),
-                lengths.as_ptr(),
-                2,
-                0,
-                null_mut()
-            ),
-            ac_status::AC_OVERFLOW
-        );
-        let mut size = 0;
-        assert_eq!(ac_queue_size(queue, &mut size), ac_status::AC_OK);
-        assert_eq!(size, 1);
-        ac_queue_release(queue);
-    }
-
-    #[test]
-    fn operations_after_shutdown() {
-        let queue = new_queue(AC_QUEUE_LIFO, 2, 0);
-        assert_eq!(ac_queue_put_u64(queue, 1, 0), ac_status::AC_OK);
-        assert_eq!(ac_queue_put_u64(queue, 2, 0), ac_status::AC_OK);
-        let mut full = false;
-        assert_eq!(ac_queue_full(queue, &mut full), ac_status::AC_OK);
-        assert!(full);
-        assert_eq!(ac_queue_put_u64(queue, 3, 0), ac_status::AC_WOULD_BLOCK);
-        assert_eq!(ac_queue_put_u64(queue, 3, 1_000_000), ac_status::AC_TIMEOUT);
-        let mut discarded = usize::MAX;
-        assert_eq!(
-            ac_queue_shutdown(queue, false, &mut discarded),
-            ac_status::AC_OK
-        );
-        assert_eq!(discarded, 0);
-        let mut closed = false;
-        assert_eq!(ac_queue_closed(queue, &mut closed), ac_status::AC_OK);
-        assert!(closed);
-        assert_eq!(put(queue, b"late"), ac_status::AC_CLOSED);
-        let mut value = 0;
-        assert_eq!(
-            ac_queue_get_u64(queue, AC_FOREVER, &mut value),
-            ac_status::AC_OK
-        );
-        assert_eq!(value, 2);
-        assert_eq!(
-            ac_queue_get_u64(queue, AC_FOREVER, &mut value),
-            ac_status::AC_OK
-        );
-        assert_eq!(value, 1);
-        assert_eq!(
-            ac_queue_get_u64(queue, AC_FOREVER, &mut value),
-            ac_status::AC_CLOSED
-        );
-        assert_eq!(get(queue, 8).0, ac_status::AC_CLOSED);
-        let mut unfinished = 0;
-        assert_eq!(
-            ac_queue_unfinished_tasks(queue, &mut unfinished),
-            ac_status::AC_OK
-        );
-        assert_eq!(unfinished, 2);
-        assert_eq!(
-            ac_queue_task_done_many(queue, 3),
-            ac_status::AC_INVALID_ARGUMENT
-        );
-        assert_eq!(ac_queue_task_done_many(queue, 2), ac_status::AC_OK);
-        assert_eq!(ac_queue_task_done(queue), ac_status::AC_INVALID_ARGUMENT);
-        assert_eq!(ac_queue_join(queue, 0), ac_status::AC_OK);
-        ac_queue_release(queue);
-    }
-
-    #[test]
-    fn priorities_and_batches() {
-        let queue = new_queue(AC_QUEUE_PRIORITY, 0, 0);
-        for (message, priority) in [(&b"c"[..], 3), (b"a", 1), (b"b", 2)] {
-            assert_eq!(
-                ac_queue_put_priority(queue, message.as_ptr().cast(), 1, priority, 0),
-                ac_status::AC_OK
-            );
-        }
-        let data = b"xyzzy";
-        let lengths = [2usize, 0, 3];
-        let mut put = 0;
-        assert_eq!(
-            ac_queue_put_many(
-                queue,
-                data.as_ptr().cast(),
-                lengths.as_ptr(),
-                3,
-                0,
-                &mut put
-            ),
-            ac_status::AC_OK
-        );
-        assert_eq!(put, 3);
-        let mut buffer = [0u8; 16];
-        let mut got = [0usize; 8];
-        let mut count = 0;
-        assert_eq!(
-            ac_queue_get_many(
-                queue,
-                buffer.as_mut_ptr().cast(),
-                16,
-                got.as_mut_ptr(),
-                8,
-                0,
-                &mut count
-            ),
-            ac_status::AC_OK
-        );
-        // Priority 0 (the batch, in order) before 1, 2, 3.
-        assert_eq!(count, 6);
-        assert_eq!(got[..6], [2, 0, 3, 1, 1, 1]);
-        assert_eq!(&buffer[..8], b"xyzzyabc");
-        assert_eq!(
-            ac_queue_get_many(
-                queue,
-                buffer.as_mut_ptr().cast(),
-                16,
-                got.as_mut_ptr(),
-                0,
-                0,
-                &mut count
-            ),
-            ac_status::AC_INVALID_ARGUMENT
-        );
-
-        let fifo = new_queue(AC_QUEUE_FIFO, 0, 0);
-        assert_eq!(
-            ac_queue_put_priority(fifo, b"x".as_ptr().cast(), 1, 1, 0),
-            ac_status::AC_INVALID_ARGUMENT
-        );
-        let values = [5u64, 6, 7];
-        assert_eq!(
-            ac_queue_put_many_u64(fifo, values.as_ptr(), 3, AC_FOREVER, &mut put),
-            ac_status::AC_OK
-        );
-        let mut out = [0u64; 2];
-        assert_eq!(
-            ac_queue_get_many_u64(fifo, out.as_mut_ptr(), 2, 0, &mut count),
-            ac_status::AC_OK
-        );
-        assert_eq!((count, out), (2, [5, 6]));
-        assert_eq!(
-            get(fifo, 8),
-            (ac_status::AC_OK, 7u64.to_ne_bytes().to_vec(), 8)
-        );
-        ac_queue_release(fifo);
-        ac_queue_release(queue);
-    }
-
-    /// A handle that may be shared with another thread in a test.
-    #[derive(Clone, Copy)]
-    struct Shared<T>(*mut T);
-    // SAFETY: allcore handles may be used from any thread.
-    unsafe impl<T> Send for Shared<T> {}
-
-    impl<T> Shared<T> {
-        fn get(self) -> *mut T {
-            self.0
-        }
-    }
-
-    #[test]
-    fn closing_wakes_blocked_threads_with_closed() {
-        let queue = new_queue(AC_QUEUE_FIFO, 0, 0);
-        let shared = Shared(queue);
-        let getter = std::thread::spawn(move || {
-            let mut value = 0;
-            ac_queue_get_u64(shared.get(), AC_FOREVER, &mut value)
-        });
-        std::thread::sleep(std::time::Duration::from_millis(30));
-        assert_eq!(ac_queue_close(queue), ac_status::AC_OK);
-        assert_eq!(getter.join().unwrap(), ac_status::AC_CLOSED);
-        ac_queue_release(queue);
-    }
-
-    #[test]
-    fn topics_fan_out_and_release_cleanly() {
-        let mut topic = null_mut();
-        assert_eq!(ac_topic_new(&mut topic), ac_status::AC_OK);
-        let first = new_queue(AC_QUEUE_FIFO, 1, 0);
-        let second = new_queue(AC_QUEUE_FIFO, 0, 0);
-        assert_eq!(ac_topic_subscribe(topic, first), ac_status::AC_OK);
-        assert_eq!(ac_topic_subscribe(topic, second), ac_status::AC_OK);
-        assert_eq!(
-            ac_topic_subscribe(topic, second),
-            ac_status::AC_INVALID_ARGUMENT
-        );
-        let mut delivered = usize::MAX;
-        let publish = |message: &[u8], timeout_ns, delivered: &mut usize| {
-            ac_topic_publish(
-                topic,
-                message.as_ptr().cast(),
-                message.len(),
-                timeout_ns,
-                delivered,
-            )
-        };
-        assert_eq!(
-            publish(b"one", AC_FOREVER, &mut delivered),
-            ac_status::AC_OK
-        );
-        assert_eq!(delivered, 2);
-        // `first` is full now: it misses the next message.
-        assert_eq!(
-            publish(b"two", 0, &mut delivered),
-            ac_status::AC_WOULD_BLOCK
-        );
-        assert_eq!(delivered, 1);
-        assert_eq!(
-            publish(b"three", 1_000_000, &mut delivered),
-            ac_status::AC_TIMEOUT
-        );
-        assert_eq!(delivered, 1);
-        assert_eq!(get(first, 8), (ac_status::AC_OK, b"one".to_vec(), 3));
-        assert_eq!(ac_topic_unsubscribe(topic, first), ac_status::AC_OK);
-        assert_eq!(
-            ac_topic_unsubscribe(topic, first),
-            ac_status::AC_INVALID_ARGUMENT
-        );
-        // A closed subscriber is dropped by the next publish.
-        assert_eq!(ac_queue_close(second), ac_status::AC_OK);
-        ac_queue_release(second);
-        assert_eq!(ac_topic_subscribe(topic, first), ac_status::AC_OK);
-        assert_eq!(publish(b"four", 0, &mut delivered), ac_status::AC_OK);
-        assert_eq!(delivered, 1);
-        let mut subscribers = 0;
-        assert_eq!(
-            ac_topic_subscribers(topic, &mut subscribers),
-            ac_status::AC_OK
-        );
-        assert_eq!(subscribers, 1);
-        assert_eq!(ac_topic_close(topic), ac_status::AC_OK);
-        assert_eq!(publish(b"five", 0, &mut delivered), ac_status::AC_CLOSED);
-        assert_eq!(ac_topic_subscribe(topic, first), ac_status::AC_CLOSED);
-        ac_topic_release(topic);
-        assert_eq!(get(first, 8), (ac_status::AC_OK, b"four".to_vec(), 4));
-        ac_queue_release(first);
-    }
 }

@@ -583,14 +583,14 @@ PROTOTYPES = {
             ctypes.c_void_p,
         ),
     ),
-    "ac_queue_empty": (
+    "ac_queue_is_empty": (
         ac_status,
         (
             ctypes.c_void_p,
             ctypes.c_void_p,
         ),
     ),
-    "ac_queue_full": (
+    "ac_queue_is_full": (
         ac_status,
         (
             ctypes.c_void_p,
@@ -611,7 +611,7 @@ PROTOTYPES = {
             ctypes.c_void_p,
         ),
     ),
-    "ac_queue_closed": (
+    "ac_queue_is_closed": (
         ac_status,
         (
             ctypes.c_void_p,
@@ -1641,11 +1641,11 @@ ac_queue_task_done_many = function("ac_queue_task_done_many")
 ac_queue_join = function("ac_queue_join")
 ac_queue_shutdown = function("ac_queue_shutdown")
 ac_queue_size = function("ac_queue_size")
-ac_queue_empty = function("ac_queue_empty")
-ac_queue_full = function("ac_queue_full")
+ac_queue_is_empty = function("ac_queue_is_empty")
+ac_queue_is_full = function("ac_queue_is_full")
 ac_queue_maxsize = function("ac_queue_maxsize")
 ac_queue_takes_attachments = function("ac_queue_takes_attachments")
-ac_queue_closed = function("ac_queue_closed")
+ac_queue_is_closed = function("ac_queue_is_closed")
 ac_queue_unfinished_tasks = function("ac_queue_unfinished_tasks")
 ac_topic_new = function("ac_topic_new")
 ac_topic_retain = function("ac_topic_retain")
