@@ -298,3 +298,33 @@ fn keys_order_as_byte_strings_with_integer_priorities_among_them() {
         ac_queue_release(queue);
     }
 }
+
+#[test]
+fn a_queue_tells_whether_it_takes_attachments() {
+    let released = Released::default();
+    let attached = new_attached(AC_QUEUE_FIFO as ac_queue_kind, 0, &released);
+    let mut plain = null_mut();
+    // SAFETY: valid out-pointer.
+    assert_eq!(
+        unsafe { ac_queue_new(AC_QUEUE_FIFO as ac_queue_kind, 0, 0, &mut plain) },
+        AC_OK
+    );
+    let mut takes = false;
+    // SAFETY: live queues and a valid out-pointer; NULLs are reported.
+    unsafe {
+        assert_eq!(ac_queue_takes_attachments(attached, &mut takes), AC_OK);
+        assert!(takes);
+        assert_eq!(ac_queue_takes_attachments(plain, &mut takes), AC_OK);
+        assert!(!takes);
+        assert_eq!(
+            ac_queue_takes_attachments(null(), &mut takes),
+            AC_NULL_POINTER
+        );
+        assert_eq!(
+            ac_queue_takes_attachments(plain, null_mut()),
+            AC_NULL_POINTER
+        );
+        ac_queue_release(attached);
+        ac_queue_release(plain);
+    }
+}
