@@ -23,6 +23,9 @@ package allcore
 #cgo nocallback ac_latch_release
 #cgo nocallback ac_barrier_retain
 #cgo nocallback ac_barrier_release
+#cgo nocallback ac_condition_retain
+#cgo nocallback ac_condition_release
+#cgo nocallback ac_topic_retain
 */
 import "C"
 
@@ -248,4 +251,45 @@ func BarrierFromHandle(h unsafe.Pointer) (*Barrier, error) {
 	b.handle.free = func(native *C.ac_barrier) { C.ac_barrier_release(native) }
 	runtime.SetFinalizer(b, (*Barrier).Close)
 	return b, nil
+}
+
+// Handle returns the native ac_condition pointer, to hand the condition to C
+// or to another language in the process; it stays valid while c is open.
+func (c *Cond) Handle() unsafe.Pointer {
+	return unsafe.Pointer(c.handle.ptr)
+}
+
+// CondFromHandle adopts a native ac_condition made elsewhere (by C, or a
+// Python Condition's handle), used with l, the mutex its other owners wait
+// with; it takes a reference of its own, and Close releases only that
+// reference. It fails with ErrNullPointer for a nil handle or l.
+func CondFromHandle(l *Mutex, h unsafe.Pointer) (*Cond, error) {
+	if h == nil || l == nil {
+		return nil, newError("cond from handle", ErrNullPointer, "a nil handle or mutex")
+	}
+	c := &Cond{L: l}
+	c.handle.ptr = C.ac_condition_retain((*C.ac_condition)(h))
+	c.handle.free = func(native *C.ac_condition) { C.ac_condition_release(native) }
+	runtime.SetFinalizer(c, (*Cond).Close)
+	return c, nil
+}
+
+// Handle returns the native ac_topic pointer, to hand the topic to C or to
+// another language in the process; it stays valid while t is open.
+func (t *Topic) Handle() unsafe.Pointer {
+	return unsafe.Pointer(t.handle.ptr)
+}
+
+// TopicFromHandle adopts a native ac_topic made elsewhere (by C, or a Python
+// Topic's handle), taking a reference of its own; Close releases only that
+// reference, leaving the topic open for its other owners.
+func TopicFromHandle(h unsafe.Pointer) (*Topic, error) {
+	if h == nil {
+		return nil, newError("topic from handle", ErrNullPointer, "a nil handle")
+	}
+	t := &Topic{adopted: true}
+	t.handle.ptr = C.ac_topic_retain((*C.ac_topic)(h))
+	t.handle.free = func(native *C.ac_topic) { C.ac_topic_release(native) }
+	runtime.SetFinalizer(t, (*Topic).Close)
+	return t, nil
 }

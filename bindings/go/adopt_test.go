@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 )
 
 func TestAdoptedPoolAndQueueShareTheNativeObjects(t *testing.T) {
@@ -158,5 +159,72 @@ func TestAnAdoptedEventSeesTheSameFlagAndItsCloseSetsNothing(t *testing.T) {
 		if err := adopt(); !errors.Is(err, ErrNullPointer) {
 			t.Fatalf("FromHandle(nil): %v", err)
 		}
+	}
+}
+
+func TestAdoptedCondAndTopicShareTheNativeObjects(t *testing.T) {
+	mutex, err := NewMutex()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mutex.Close()
+	cond, err := NewCond(mutex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cond.Close()
+	adopted, err := CondFromHandle(mutex, cond.Handle())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if adopted.Handle() != cond.Handle() {
+		t.Fatal("an adopted cond has another handle")
+	}
+	woke := make(chan bool, 1)
+	ready := make(chan struct{})
+	go func() {
+		mutex.Lock()
+		close(ready)
+		err := adopted.WaitTimeout(10 * time.Second)
+		mutex.Unlock()
+		woke <- err == nil
+	}()
+	<-ready
+	// The waiter holds the mutex until it waits: once we get it, it waits.
+	mutex.Lock()
+	cond.Signal()
+	mutex.Unlock()
+	if !<-woke {
+		t.Fatal("a signal on the creator's cond did not wake the adopted cond's waiter")
+	}
+	if err := adopted.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	topic, err := NewTopic()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer topic.Close()
+	sub, err := NewQueue(BytesCodec{}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	adoptedTopic, err := TopicFromHandle(topic.Handle())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := adoptedTopic.Subscribe(sub); err != nil {
+		t.Fatal(err)
+	}
+	if err := adoptedTopic.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := topic.Publish(context.Background(), []byte("news")); err != nil || n != 1 {
+		t.Fatalf("publish after the adopted copy closed: %d, %v", n, err)
+	}
+	if _, err := CondFromHandle(nil, cond.Handle()); !errors.Is(err, ErrNullPointer) {
+		t.Fatalf("a nil mutex: %v", err)
 	}
 }

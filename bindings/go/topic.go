@@ -47,6 +47,9 @@ var _ Subscriber = (*Queue[[]byte])(nil)
 // Unsubscribe while other goroutines publish.
 type Topic struct {
 	handle handle[*C.ac_topic]
+	// adopted is set by TopicFromHandle: Close releases the reference
+	// without closing the topic its other owners use.
+	adopted bool
 }
 
 func freeTopic(topic *C.ac_topic) {
@@ -179,9 +182,16 @@ func (t *Topic) publish(data []byte, timeout time.Duration) (int, error) {
 // Close closes the topic and releases it: publishes blocked on a full
 // subscriber wake with ErrClosed, later calls fail with ErrClosed, and the
 // topic lets go of its subscribers (the queues themselves stay open; they
-// belong to their owners). Close is idempotent, safe alongside other
-// calls, and always returns nil.
+// belong to their owners). A topic from TopicFromHandle is only released,
+// staying open for its other owners. Close is idempotent, safe alongside
+// other calls, and always returns nil.
 func (t *Topic) Close() error {
+	if t.adopted {
+		if t.handle.close() {
+			runtime.SetFinalizer(t, nil)
+		}
+		return nil
+	}
 	if closeWaking(&t.handle, func(native *C.ac_topic) { C.ac_topic_close(native) }) {
 		runtime.SetFinalizer(t, nil)
 	}
