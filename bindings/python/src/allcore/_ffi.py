@@ -137,6 +137,10 @@ class ac_shm_barrier(ctypes.Structure):
     """Opaque C type ``ac_shm_barrier``: only used through pointers."""
 
 
+class ac_shm_condition(ctypes.Structure):
+    """Opaque C type ``ac_shm_condition``: only used through pointers."""
+
+
 class ac_shm_counter(ctypes.Structure):
     """Opaque C type ``ac_shm_counter``: only used through pointers."""
 
@@ -894,6 +898,20 @@ ac_shm_rlock_release = _declare(
         ctypes.POINTER(ac_shm_rlock),
     ],
 )
+ac_shm_condition_retain = _declare(
+    "ac_shm_condition_retain",
+    ctypes.POINTER(ac_shm_condition),
+    [
+        ctypes.POINTER(ac_shm_condition),
+    ],
+)
+ac_shm_condition_release = _declare(
+    "ac_shm_condition_release",
+    None,
+    [
+        ctypes.POINTER(ac_shm_condition),
+    ],
+)
 ac_shm_semaphore_retain = _declare(
     "ac_shm_semaphore_retain",
     ctypes.POINTER(ac_shm_semaphore),
@@ -1115,6 +1133,13 @@ ac_shm_mutex_unlock = _declare(
         ctypes.POINTER(ac_shm_mutex),
     ],
 )
+ac_shm_mutex_close = _declare(
+    "ac_shm_mutex_close",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_mutex),
+    ],
+)
 ac_shm_mutex_is_locked = _declare(
     "ac_shm_mutex_is_locked",
     ac_status,
@@ -1154,12 +1179,77 @@ ac_shm_rlock_unlock = _declare(
         ctypes.POINTER(ac_shm_rlock),
     ],
 )
+ac_shm_rlock_close = _declare(
+    "ac_shm_rlock_close",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_rlock),
+    ],
+)
 ac_shm_rlock_depth = _declare(
     "ac_shm_rlock_depth",
     ac_status,
     [
         ctypes.POINTER(ac_shm_rlock),
         ctypes.POINTER(ctypes.c_uint32),
+    ],
+)
+ac_shm_condition_create = _declare(
+    "ac_shm_condition_create",
+    ac_status,
+    [
+        ctypes.c_char_p,
+        ctypes.POINTER(ctypes.POINTER(ac_shm_condition)),
+    ],
+)
+ac_shm_condition_open = _declare(
+    "ac_shm_condition_open",
+    ac_status,
+    [
+        ctypes.c_char_p,
+        ctypes.POINTER(ctypes.POINTER(ac_shm_condition)),
+    ],
+)
+ac_shm_condition_wait = _declare(
+    "ac_shm_condition_wait",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_condition),
+        ctypes.POINTER(ac_shm_mutex),
+        ctypes.c_int64,
+    ],
+)
+ac_shm_condition_wait_rlock = _declare(
+    "ac_shm_condition_wait_rlock",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_condition),
+        ctypes.POINTER(ac_shm_rlock),
+        ctypes.c_int64,
+    ],
+)
+ac_shm_condition_notify = _declare(
+    "ac_shm_condition_notify",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_condition),
+        ctypes.c_int64,
+        ctypes.POINTER(ctypes.c_uint64),
+    ],
+)
+ac_shm_condition_notify_all = _declare(
+    "ac_shm_condition_notify_all",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_condition),
+        ctypes.POINTER(ctypes.c_uint64),
+    ],
+)
+ac_shm_condition_close = _declare(
+    "ac_shm_condition_close",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_condition),
     ],
 )
 ac_shm_semaphore_create = _declare(
@@ -1194,6 +1284,13 @@ ac_shm_semaphore_post = _declare(
     [
         ctypes.POINTER(ac_shm_semaphore),
         ctypes.c_uint32,
+    ],
+)
+ac_shm_semaphore_close = _declare(
+    "ac_shm_semaphore_close",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_semaphore),
     ],
 )
 ac_shm_semaphore_value = _declare(
@@ -1250,6 +1347,13 @@ ac_shm_event_wait = _declare(
         ctypes.c_int64,
     ],
 )
+ac_shm_event_close = _declare(
+    "ac_shm_event_close",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_event),
+    ],
+)
 ac_shm_barrier_create = _declare(
     "ac_shm_barrier_create",
     ac_status,
@@ -1278,6 +1382,13 @@ ac_shm_barrier_wait = _declare(
 )
 ac_shm_barrier_abort = _declare(
     "ac_shm_barrier_abort",
+    ac_status,
+    [
+        ctypes.POINTER(ac_shm_barrier),
+    ],
+)
+ac_shm_barrier_close = _declare(
+    "ac_shm_barrier_close",
     ac_status,
     [
         ctypes.POINTER(ac_shm_barrier),
