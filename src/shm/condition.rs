@@ -5,10 +5,11 @@
 //! process's start time and an arrival ticket), marks it waiting, unlocks
 //! the lock and sleeps on the slot's own word. A notify, made under the
 //! lock, marks the oldest waiting slots notified and wakes them; a waiter
-//! whose time runs out takes its slot back from waiting, or finds it
-//! notified and counts as notified. So no notify is lost between a waiter's
-//! unlock and its sleep, and a waiter never wakes for a notify meant for
-//! another.
+//! whose time runs out locks again first and only then takes its slot back
+//! from waiting, or finds it notified and counts as notified. So no notify
+//! is lost between a waiter's unlock and its sleep, nor between the end of
+//! a timed wait and the next (the way a caller slices a long wait), and a
+//! waiter never wakes for a notify meant for another.
 //!
 //! A waiter killed while waiting leaves its slot waiting: a notify skips
 //! (and frees) the slots of dead processes, so it still wakes live waiters.
@@ -72,13 +73,6 @@ pub struct ShmCondition {
 
 shared_object!(ShmCondition, ConditionState, Kind::Condition);
 
-/// How a wait ended, before the lock is taken back.
-enum Woke {
-    Notified,
-    TimedOut(Error),
-    Closed,
-}
-
 impl ShmCondition {
     /// Creates a condition with no waiters, named or anonymous.
     pub fn create(name: Option<&str>) -> Result<ShmCondition> {
@@ -96,10 +90,13 @@ impl ShmCondition {
         if !mutex.is_locked() {
             return Err(Error::NotOwner);
         }
-        let woke = self.sleep(timeout, || {
-            let _ = mutex.unlock();
-        })?;
-        Self::outcome(woke, mutex.raw().lock(Deadline::Never))
+        self.wait_releasing(
+            timeout,
+            || {
+                let _ = mutex.unlock();
+            },
+            || mutex.raw().lock(Deadline::Never),
+        )
     }
 
     /// As [`ShmCondition::wait`] with a reentrant lock the calling thread
@@ -108,26 +105,26 @@ impl ShmCondition {
         if !rlock.is_owned() {
             return Err(Error::NotOwner);
         }
-        let mut depth = 0;
-        let woke = self.sleep(timeout, || {
+        let depth = std::cell::Cell::new(1);
+        self.wait_releasing(
+            timeout,
             // The calling thread holds it (checked above).
-            depth = rlock.unlock_fully().unwrap_or(1);
-        })?;
-        Self::outcome(woke, rlock.relock(depth))
-    }
-
-    fn outcome(woke: Woke, relocked: Result<Acquired>) -> Result<()> {
-        match (relocked?, woke) {
-            (Acquired::OwnerDied, _) => Err(Error::OwnerDied),
-            (Acquired::Clean, Woke::Notified) => Ok(()),
-            (Acquired::Clean, Woke::TimedOut(error)) => Err(error),
-            (Acquired::Clean, Woke::Closed) => Err(Error::Closed),
-        }
+            || depth.set(rlock.unlock_fully().unwrap_or(1)),
+            || rlock.relock(depth.get()),
+        )
     }
 
     /// Claims a slot, runs `unlock`, sleeps until notified, closed or
-    /// `timeout`, and frees the slot. Errors leave the lock held.
-    fn sleep(&self, timeout: Option<Duration>, unlock: impl FnOnce()) -> Result<Woke> {
+    /// `timeout`, runs `relock` and only then leaves the slot. A waiter
+    /// thus stays notifiable until it holds the lock again, so a notify
+    /// (made under the lock) never falls between the end of one wait and
+    /// the start of the next. Errors before `unlock` leave the lock held.
+    fn wait_releasing(
+        &self,
+        timeout: Option<Duration>,
+        unlock: impl FnOnce(),
+        relock: impl FnOnce() -> Result<Acquired>,
+    ) -> Result<()> {
         let state = self.state();
         if state.closed.load(Ordering::SeqCst) != 0 {
             return Err(Error::Closed);
@@ -150,35 +147,37 @@ impl ShmCondition {
             return Err(Error::Closed);
         }
         unlock();
-        let woke = loop {
-            let word = slot.word.load(Ordering::Acquire);
-            if word & NOTIFIED != 0 {
-                break Woke::Notified;
-            }
-            if word & CLOSED != 0 {
-                break Woke::Closed;
+        loop {
+            if slot.word.load(Ordering::Acquire) & (NOTIFIED | CLOSED) != 0 {
+                break;
             }
             let slice = match deadline.remaining() {
-                Some(left) if left.is_zero() => {
-                    // Leave unless notified or closed just now.
-                    if slot
-                        .word
-                        .compare_exchange(pid, pid | CLAIMED, Ordering::AcqRel, Ordering::Acquire)
-                        .is_ok()
-                    {
-                        break Woke::TimedOut(deadline.expired_error());
-                    }
-                    continue;
-                }
+                Some(left) if left.is_zero() => break,
                 Some(left) => left.min(SLICE),
                 None => SLICE,
             };
             // Sliced: a notifier killed between marking and waking costs a
             // slice, never a hang.
             futex::wait(&slot.word, pid, Some(slice));
+        }
+        let relocked = relock();
+        // Leave unless notified or closed by now.
+        let word = match slot.word.compare_exchange(
+            pid,
+            pid | CLAIMED,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
+            Ok(_) => pid | CLAIMED,
+            Err(word) => word,
         };
         Self::free(state, slot);
-        Ok(woke)
+        match relocked? {
+            Acquired::OwnerDied => Err(Error::OwnerDied),
+            Acquired::Clean if word & NOTIFIED != 0 => Ok(()),
+            Acquired::Clean if word & CLOSED != 0 => Err(Error::Closed),
+            Acquired::Clean => Err(deadline.expired_error()),
+        }
     }
 
     /// A free slot, now [`CLAIMED`] by `pid`; frees those of dead processes

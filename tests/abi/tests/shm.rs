@@ -1,8 +1,8 @@
 //! Shared-memory objects through the C declarations: a named queue opened
 //! twice, batches, close (of the queue and of every sync object, waking a
 //! waiter in another process), a named condition, argument checks, a mutex
-//! whose holder is killed,
-//! and names that go with their last user or `ac_shm_unlink`.
+//! whose holder is killed, and names that go with their last user or
+//! `ac_shm_unlink`.
 
 use std::ffi::CString;
 use std::ptr::{null, null_mut};
