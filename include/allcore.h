@@ -66,11 +66,6 @@
 #define AC_QUEUE_DEFAULT_MAX_ITEM_SIZE 67108864
 
 /**
- * Waiters a condition holds at once.
- */
-#define CONDITION_SLOTS 1024
-
-/**
  * The result of every fallible allcore function. `AC_OK` is 0; every other
  * value says why the call did not do what was asked, and
  * `ac_last_error_message()` gives details.

@@ -37,7 +37,7 @@ use crate::time::Deadline;
 use crate::{Error, Result};
 
 /// Waiters a condition holds at once.
-pub const CONDITION_SLOTS: usize = 1024;
+const CONDITION_SLOTS: usize = 1024;
 
 const CLAIMED: u32 = 1 << 29;
 const CLOSED: u32 = 1 << 30;
