@@ -281,6 +281,7 @@ fn closing_sync_objects_wakes_waiters_in_another_process() {
         let mut ready = null_mut();
         ok(ac_shm_semaphore_create(null(), 0, 0, &mut ready));
         ok(ac_shm_mutex_lock(mutex, 0));
+        ok(ac_shm_rlock_lock(rlock, 0));
         let long = 30_000_000_000;
         let mut children = Vec::new();
         for which in 0..6 {
@@ -306,7 +307,6 @@ fn closing_sync_objects_wakes_waiters_in_another_process() {
             }
             children.push(child);
         }
-        ok(ac_shm_rlock_lock(rlock, 0));
         for _ in 0..children.len() {
             ok(ac_shm_semaphore_acquire(ready, long));
         }
