@@ -257,6 +257,13 @@ typedef struct ac_semaphore ac_semaphore;
 typedef struct ac_shm_barrier ac_shm_barrier;
 
 /**
+ * A condition variable in shared memory, used with a shared mutex or
+ * reentrant lock. Create with `ac_shm_condition_create` or open with
+ * `ac_shm_condition_open`; drop the reference with `ac_shm_condition_release`.
+ */
+typedef struct ac_shm_condition ac_shm_condition;
+
+/**
  * A counter in shared memory. Create with `ac_shm_counter_create` or open with
  * `ac_shm_counter_open`; drop the reference with `ac_shm_counter_release`.
  */
@@ -1038,6 +1045,18 @@ ac_shm_rlock *ac_shm_rlock_retain(ac_shm_rlock *handle);
 void ac_shm_rlock_release(ac_shm_rlock *handle);
 
 /**
+ * Adds a reference to the condition; returns `handle` (NULL stays NULL).
+ */
+ac_shm_condition *ac_shm_condition_retain(ac_shm_condition *handle);
+
+/**
+ * Drops a reference to the condition: the last in this process unmaps it, and
+ * when every process that created or opened a named one has released it,
+ * its name goes too. NULL is a no-op.
+ */
+void ac_shm_condition_release(ac_shm_condition *handle);
+
+/**
  * Adds a reference to the semaphore; returns `handle` (NULL stays NULL).
  */
 ac_shm_semaphore *ac_shm_semaphore_retain(ac_shm_semaphore *handle);
@@ -1204,6 +1223,12 @@ ac_status ac_shm_mutex_lock(const ac_shm_mutex *mutex, int64_t timeout_ns);
 ac_status ac_shm_mutex_unlock(const ac_shm_mutex *mutex);
 
 /**
+ * Closes the mutex for every process: waiters and later locks return
+ * AC_CLOSED; the holder may still unlock. Frees nothing.
+ */
+ac_status ac_shm_mutex_close(const ac_shm_mutex *mutex);
+
+/**
  * Writes whether some thread of some process holds the mutex to `out_locked`.
  */
 ac_status ac_shm_mutex_is_locked(const ac_shm_mutex *mutex, bool *out_locked);
@@ -1230,9 +1255,67 @@ ac_status ac_shm_rlock_lock(const ac_shm_rlock *rlock, int64_t timeout_ns);
 ac_status ac_shm_rlock_unlock(const ac_shm_rlock *rlock);
 
 /**
+ * Closes the reentrant lock for every process: waiters and later locks by
+ * threads that do not hold it return AC_CLOSED; the holder may still lock
+ * again and unlock. Frees nothing.
+ */
+ac_status ac_shm_rlock_close(const ac_shm_rlock *rlock);
+
+/**
  * Writes the calling thread's depth (0 = it does not hold it) to `out_depth`.
  */
 ac_status ac_shm_rlock_depth(const ac_shm_rlock *rlock, uint32_t *out_depth);
+
+/**
+ * Creates a condition variable with no waiters (`name` NULL = anonymous).
+ * It holds up to 1024 waiters at once (more: AC_OVERFLOW).
+ */
+ac_status ac_shm_condition_create(const char *name, ac_shm_condition **out_condition);
+
+/**
+ * Opens the condition created under `name`.
+ */
+ac_status ac_shm_condition_open(const char *name, ac_shm_condition **out_condition);
+
+/**
+ * Unlocks `mutex` (which must be locked: AC_NOT_OWNER otherwise), waits
+ * for a notify or at most `timeout_ns`, and locks `mutex` again before
+ * returning: AC_OK when notified, AC_TIMEOUT, AC_CLOSED when the condition
+ * is closed. AC_OWNER_DIED when the mutex was taken back from a holder that
+ * died (held; treat it as a wake, notified or not). The mutex is not held
+ * on return only when the mutex itself was closed meanwhile (AC_CLOSED).
+ * Never wakes spuriously, but re-check the predicate: another process may
+ * change the state between the notify and the return. With `timeout_ns` 0
+ * it returns AC_WOULD_BLOCK at once, keeping the mutex. A waiter killed
+ * while waiting takes no notify from the others.
+ */
+ac_status ac_shm_condition_wait(const ac_shm_condition *condition, const ac_shm_mutex *mutex, int64_t timeout_ns);
+
+/**
+ * As `ac_shm_condition_wait`, with a reentrant lock the calling thread
+ * holds (AC_NOT_OWNER otherwise): unlocks it whatever its depth and locks
+ * it again at that depth.
+ */
+ac_status ac_shm_condition_wait_rlock(const ac_shm_condition *condition, const ac_shm_rlock *rlock, int64_t timeout_ns);
+
+/**
+ * Wakes up to `n` (>= 0) waiters, longest waiting first, skipping those of
+ * processes that died; writes how many it woke to `out_woken` (may be
+ * NULL). Call it holding the lock the waiters use. AC_INVALID_ARGUMENT for
+ * a negative `n`. Never blocks.
+ */
+ac_status ac_shm_condition_notify(const ac_shm_condition *condition, int64_t n, uint64_t *out_woken);
+
+/**
+ * Wakes every waiter; writes how many to `out_woken` (may be NULL).
+ */
+ac_status ac_shm_condition_notify_all(const ac_shm_condition *condition, uint64_t *out_woken);
+
+/**
+ * Closes the condition for every process: waiters lock again and return
+ * AC_CLOSED; later waits return it without unlocking. Frees nothing.
+ */
+ac_status ac_shm_condition_close(const ac_shm_condition *condition);
 
 /**
  * Creates a semaphore holding `value` units; `bound` > 0 makes a release
@@ -1256,6 +1339,13 @@ ac_status ac_shm_semaphore_acquire(const ac_shm_semaphore *semaphore, int64_t ti
  * beyond the bound.
  */
 ac_status ac_shm_semaphore_post(const ac_shm_semaphore *semaphore, uint32_t count);
+
+/**
+ * Closes the semaphore for every process: waiters and later acquires that
+ * would wait return AC_CLOSED (units may still be taken and posted).
+ * Frees nothing.
+ */
+ac_status ac_shm_semaphore_close(const ac_shm_semaphore *semaphore);
 
 /**
  * Writes the units available now to `out_value`.
@@ -1288,9 +1378,16 @@ ac_status ac_shm_event_clear(const ac_shm_event *event);
 ac_status ac_shm_event_is_set(const ac_shm_event *event, bool *out_set);
 
 /**
- * Waits at most `timeout_ns` for the event to be set.
+ * Waits at most `timeout_ns` for the event to be set; AC_CLOSED once the
+ * event is closed, set or not.
  */
 ac_status ac_shm_event_wait(const ac_shm_event *event, int64_t timeout_ns);
+
+/**
+ * Closes the event for every process: waiters and later waits return
+ * AC_CLOSED. Frees nothing.
+ */
+ac_status ac_shm_event_close(const ac_shm_event *event);
 
 /**
  * Creates a barrier for `parties` waiters (1 to 2^31 - 1).
@@ -1306,7 +1403,7 @@ ac_status ac_shm_barrier_open(const char *name, ac_shm_barrier **out_barrier);
  * Waits at most `timeout_ns` for every party; writes this waiter's
  * arrival index (0 = first) to `out_index` (may be NULL). AC_BROKEN when
  * the barrier is or gets broken; a waiter that times out breaks it and
- * gets AC_TIMEOUT (AC_BROKEN with timeout 0).
+ * gets AC_TIMEOUT (AC_BROKEN with timeout 0). AC_CLOSED once closed.
  */
 ac_status ac_shm_barrier_wait(const ac_shm_barrier *barrier, int64_t timeout_ns, uint32_t *out_index);
 
@@ -1314,6 +1411,12 @@ ac_status ac_shm_barrier_wait(const ac_shm_barrier *barrier, int64_t timeout_ns,
  * Breaks the barrier: waiters now and later get AC_BROKEN.
  */
 ac_status ac_shm_barrier_abort(const ac_shm_barrier *barrier);
+
+/**
+ * Closes the barrier for every process: waiters and later waits return
+ * AC_CLOSED. Frees nothing.
+ */
+ac_status ac_shm_barrier_close(const ac_shm_barrier *barrier);
 
 /**
  * Mends the barrier (waiters inside get AC_BROKEN).

@@ -22,9 +22,11 @@ const ErrOwnerDied Status = C.AC_OWNER_DIED
 // (OpenShm...), or anonymous (name ""), shared with forked children. Close
 // drops this process's reference (a finalizer does it too); a named
 // object's name goes when every process that created or opened it has
-// closed it, or at once with UnlinkShm. A process that dies, even by
-// SIGKILL, never leaves the others hanging or with a corrupt queue; see
-// the ac_shm_* functions in allcore.h.
+// closed it, or at once with UnlinkShm. Shutdown (every object but the
+// counter) closes the object for every process: waiters wake with
+// ErrClosed and later blocking calls fail with it; it frees nothing. A
+// process that dies, even by SIGKILL, never leaves the others hanging or
+// with a corrupt queue; see the ac_shm_* functions in allcore.h.
 
 func timeoutNs(timeout time.Duration) C.int64_t {
 	if timeout < 0 {
@@ -139,6 +141,69 @@ func (q *ShmQueue) Shutdown() error {
 	return call("shut down", func() C.ac_status { return C.ac_shm_queue_close(q.ptr) })
 }
 
+// PutMany puts messages in order in one native call, waiting at most
+// timeout for room; it returns how many went in (all of them with a nil
+// error; fewer with ErrTimeout, ErrWouldBlock, ErrClosed, or
+// ErrInvalidArgument for a message that can never fit).
+func (q *ShmQueue) PutMany(messages [][]byte, timeout time.Duration) (int, error) {
+	if len(messages) == 0 {
+		return 0, nil
+	}
+	total := 0
+	for _, message := range messages {
+		total += len(message)
+	}
+	data := make([]byte, 0, total+1)
+	lengths := make([]C.size_t, len(messages))
+	for i, message := range messages {
+		data = append(data, message...)
+		lengths[i] = C.size_t(len(message))
+	}
+	data = append(data, 0) // never empty: &data[0] is valid
+	var put C.size_t
+	status := C.ac_shm_queue_put_many(q.ptr, unsafe.Pointer(&data[0]), &lengths[0], C.size_t(len(messages)), timeoutNs(timeout), &put)
+	runtime.KeepAlive(data)
+	runtime.KeepAlive(lengths)
+	runtime.KeepAlive(q)
+	if status != C.AC_OK {
+		return int(put), call("put many", func() C.ac_status { return status })
+	}
+	return int(put), nil
+}
+
+// GetMany waits at most timeout for a first message, then takes up to
+// maxItems of those queued, in one native call (fresh slices). Errors are
+// those of Get. Not safe for concurrent use by several goroutines.
+func (q *ShmQueue) GetMany(maxItems int, timeout time.Duration) ([][]byte, error) {
+	if maxItems <= 0 {
+		return nil, nil
+	}
+	if q.buffer == nil {
+		q.buffer = make([]byte, 64*1024)
+	}
+	lengths := make([]C.size_t, maxItems)
+	for {
+		var count C.size_t
+		status := C.ac_shm_queue_get_many(q.ptr, unsafe.Pointer(&q.buffer[0]), C.size_t(len(q.buffer)), &lengths[0], C.size_t(maxItems), timeoutNs(timeout), &count)
+		runtime.KeepAlive(q)
+		switch status {
+		case C.AC_OK:
+			messages := make([][]byte, int(count))
+			at := 0
+			for i := range messages {
+				n := int(lengths[i])
+				messages[i] = append([]byte(nil), q.buffer[at:at+n]...)
+				at += n
+			}
+			return messages, nil
+		case C.AC_BUFFER_TOO_SMALL:
+			q.buffer = make([]byte, int(lengths[0]))
+		default:
+			return nil, call("get many", func() C.ac_status { return status })
+		}
+	}
+}
+
 // Len returns the number of queued items.
 func (q *ShmQueue) Len() int {
 	var size C.size_t
@@ -219,6 +284,13 @@ func (m *ShmMutex) LockTimeout(timeout time.Duration) error {
 // Lock locks, waiting as long as it takes (sync.Locker).
 func (m *ShmMutex) Lock() { _ = m.LockTimeout(-1) }
 
+// Shutdown closes the mutex for every process: waiters and later locks
+// fail with ErrClosed; the holder may still unlock.
+func (m *ShmMutex) Shutdown() error {
+	defer runtime.KeepAlive(m)
+	return call("shut down", func() C.ac_status { return C.ac_shm_mutex_close(m.ptr) })
+}
+
 // Unlock unlocks (sync.Locker); it panics when the mutex is not locked.
 func (m *ShmMutex) Unlock() {
 	defer runtime.KeepAlive(m)
@@ -279,6 +351,13 @@ func (s *ShmSemaphore) Release(count uint32) error {
 	return call("release", func() C.ac_status { return C.ac_shm_semaphore_post(s.ptr, C.uint32_t(count)) })
 }
 
+// Shutdown closes the semaphore for every process: waiters and later
+// acquires that would wait fail with ErrClosed.
+func (s *ShmSemaphore) Shutdown() error {
+	defer runtime.KeepAlive(s)
+	return call("shut down", func() C.ac_status { return C.ac_shm_semaphore_close(s.ptr) })
+}
+
 // ShmEvent is an event in shared memory.
 type ShmEvent struct{ ptr *C.ac_shm_event }
 
@@ -332,6 +411,252 @@ func (e *ShmEvent) Clear() {
 func (e *ShmEvent) Wait(timeout time.Duration) error {
 	defer runtime.KeepAlive(e)
 	return call("wait", func() C.ac_status { return C.ac_shm_event_wait(e.ptr, timeoutNs(timeout)) })
+}
+
+// Shutdown closes the event for every process: waiters and later waits
+// fail with ErrClosed.
+func (e *ShmEvent) Shutdown() error {
+	defer runtime.KeepAlive(e)
+	return call("shut down", func() C.ac_status { return C.ac_shm_event_close(e.ptr) })
+}
+
+// ShmRLock is a reentrant lock in shared memory, owned by the OS thread
+// that locked it: a goroutine that holds it stays on its OS thread
+// (runtime.LockOSThread) until it unlocks the last time. A lock taken over
+// from a holder that died reports ErrOwnerDied (the lock is held then).
+type ShmRLock struct{ ptr *C.ac_shm_rlock }
+
+// CreateShmRLock creates an unlocked reentrant lock.
+func CreateShmRLock(name string) (*ShmRLock, error) {
+	native, free := cName(name)
+	defer free()
+	l := &ShmRLock{}
+	if err := call("create shared reentrant lock", func() C.ac_status { return C.ac_shm_rlock_create(native, &l.ptr) }); err != nil {
+		return nil, err
+	}
+	runtime.SetFinalizer(l, (*ShmRLock).Close)
+	return l, nil
+}
+
+// OpenShmRLock opens the reentrant lock created under name.
+func OpenShmRLock(name string) (*ShmRLock, error) {
+	native, free := cName(name)
+	defer free()
+	l := &ShmRLock{}
+	if err := call("open shared reentrant lock", func() C.ac_status { return C.ac_shm_rlock_open(native, &l.ptr) }); err != nil {
+		return nil, err
+	}
+	runtime.SetFinalizer(l, (*ShmRLock).Close)
+	return l, nil
+}
+
+// Close drops this process's reference.
+func (l *ShmRLock) Close() error {
+	if l.ptr != nil {
+		C.ac_shm_rlock_release(l.ptr)
+		l.ptr = nil
+	}
+	runtime.SetFinalizer(l, nil)
+	return nil
+}
+
+// LockTimeout locks (once more when this goroutine holds it), waiting at
+// most timeout (negative = forever, 0 = try). nil or ErrOwnerDied mean the
+// lock is held; each needs one Unlock.
+func (l *ShmRLock) LockTimeout(timeout time.Duration) error {
+	defer runtime.KeepAlive(l)
+	runtime.LockOSThread()
+	status := C.ac_shm_rlock_lock(l.ptr, timeoutNs(timeout))
+	if status != C.AC_OK && status != C.AC_OWNER_DIED {
+		runtime.UnlockOSThread()
+	}
+	return call("lock", func() C.ac_status { return status })
+}
+
+// Lock locks, waiting as long as it takes (sync.Locker).
+func (l *ShmRLock) Lock() { _ = l.LockTimeout(-1) }
+
+// Unlock unlocks once (sync.Locker); it panics unless this goroutine holds it.
+func (l *ShmRLock) Unlock() {
+	defer runtime.KeepAlive(l)
+	if err := call("unlock", func() C.ac_status { return C.ac_shm_rlock_unlock(l.ptr) }); err != nil {
+		panic(err)
+	}
+	runtime.UnlockOSThread()
+}
+
+// Depth returns how many times this goroutine holds it (0 = not at all).
+func (l *ShmRLock) Depth() int {
+	var depth C.uint32_t
+	C.ac_shm_rlock_depth(l.ptr, &depth)
+	runtime.KeepAlive(l)
+	return int(depth)
+}
+
+// Shutdown closes the lock for every process: waiters and later locks by
+// others fail with ErrClosed; the holder may still lock again and unlock.
+func (l *ShmRLock) Shutdown() error {
+	defer runtime.KeepAlive(l)
+	return call("shut down", func() C.ac_status { return C.ac_shm_rlock_close(l.ptr) })
+}
+
+// ShmCond is a condition variable in shared memory, used with the shared
+// mutex L; waiters and notifiers may be in any process. A waiter killed
+// while waiting takes no notify from the others.
+type ShmCond struct {
+	ptr *C.ac_shm_condition
+	// L is the mutex the waiters hold; hold it to notify.
+	L *ShmMutex
+}
+
+// CreateShmCond creates a condition over l (which the caller keeps).
+func CreateShmCond(name string, l *ShmMutex) (*ShmCond, error) {
+	native, free := cName(name)
+	defer free()
+	c := &ShmCond{L: l}
+	if err := call("create shared condition", func() C.ac_status { return C.ac_shm_condition_create(native, &c.ptr) }); err != nil {
+		return nil, err
+	}
+	runtime.SetFinalizer(c, (*ShmCond).Close)
+	return c, nil
+}
+
+// OpenShmCond opens the condition created under name, to use with l (the
+// mutex its other users use, opened by its own name).
+func OpenShmCond(name string, l *ShmMutex) (*ShmCond, error) {
+	native, free := cName(name)
+	defer free()
+	c := &ShmCond{L: l}
+	if err := call("open shared condition", func() C.ac_status { return C.ac_shm_condition_open(native, &c.ptr) }); err != nil {
+		return nil, err
+	}
+	runtime.SetFinalizer(c, (*ShmCond).Close)
+	return c, nil
+}
+
+// Close drops this process's reference (not L's).
+func (c *ShmCond) Close() error {
+	if c.ptr != nil {
+		C.ac_shm_condition_release(c.ptr)
+		c.ptr = nil
+	}
+	runtime.SetFinalizer(c, nil)
+	return nil
+}
+
+// Wait unlocks L (which must be locked: ErrNotOwner), waits for a notify
+// or at most timeout (negative = forever), and locks L again before
+// returning: nil when notified, ErrTimeout, ErrClosed after Shutdown,
+// ErrOwnerDied when L was taken back from a holder that died (L held; treat
+// it as a wake). A timeout of 0 fails with ErrWouldBlock without unlocking.
+func (c *ShmCond) Wait(timeout time.Duration) error {
+	defer runtime.KeepAlive(c)
+	defer runtime.KeepAlive(c.L)
+	return call("wait", func() C.ac_status { return C.ac_shm_condition_wait(c.ptr, c.L.ptr, timeoutNs(timeout)) })
+}
+
+// Notify wakes up to n waiters, longest waiting first; it returns how many.
+func (c *ShmCond) Notify(n int) (int, error) {
+	defer runtime.KeepAlive(c)
+	var woken C.uint64_t
+	err := call("notify", func() C.ac_status { return C.ac_shm_condition_notify(c.ptr, C.int64_t(n), &woken) })
+	return int(woken), err
+}
+
+// Signal wakes one waiter, if any.
+func (c *ShmCond) Signal() { _, _ = c.Notify(1) }
+
+// Broadcast wakes every waiter.
+func (c *ShmCond) Broadcast() {
+	C.ac_shm_condition_notify_all(c.ptr, nil)
+	runtime.KeepAlive(c)
+}
+
+// Shutdown closes the condition for every process: waiters lock L again
+// and fail with ErrClosed, and so do later waits (without unlocking).
+func (c *ShmCond) Shutdown() error {
+	defer runtime.KeepAlive(c)
+	return call("shut down", func() C.ac_status { return C.ac_shm_condition_close(c.ptr) })
+}
+
+// ShmBarrier is a barrier in shared memory for a fixed number of parties.
+// A waiter that times out breaks it, so a party that died never leaves the
+// others waiting past their timeouts.
+type ShmBarrier struct{ ptr *C.ac_shm_barrier }
+
+// CreateShmBarrier creates a barrier for parties waiters.
+func CreateShmBarrier(name string, parties uint32) (*ShmBarrier, error) {
+	native, free := cName(name)
+	defer free()
+	b := &ShmBarrier{}
+	if err := call("create shared barrier", func() C.ac_status {
+		return C.ac_shm_barrier_create(native, C.uint32_t(parties), &b.ptr)
+	}); err != nil {
+		return nil, err
+	}
+	runtime.SetFinalizer(b, (*ShmBarrier).Close)
+	return b, nil
+}
+
+// OpenShmBarrier opens the barrier created under name.
+func OpenShmBarrier(name string) (*ShmBarrier, error) {
+	native, free := cName(name)
+	defer free()
+	b := &ShmBarrier{}
+	if err := call("open shared barrier", func() C.ac_status { return C.ac_shm_barrier_open(native, &b.ptr) }); err != nil {
+		return nil, err
+	}
+	runtime.SetFinalizer(b, (*ShmBarrier).Close)
+	return b, nil
+}
+
+// Close drops this process's reference.
+func (b *ShmBarrier) Close() error {
+	if b.ptr != nil {
+		C.ac_shm_barrier_release(b.ptr)
+		b.ptr = nil
+	}
+	runtime.SetFinalizer(b, nil)
+	return nil
+}
+
+// Wait waits at most timeout for every party and returns this waiter's
+// arrival index (0 = first). ErrBroken when the barrier is or gets broken
+// (a waiter that times out breaks it and gets ErrTimeout); ErrClosed after
+// Shutdown.
+func (b *ShmBarrier) Wait(timeout time.Duration) (int, error) {
+	defer runtime.KeepAlive(b)
+	var index C.uint32_t
+	err := call("wait", func() C.ac_status { return C.ac_shm_barrier_wait(b.ptr, timeoutNs(timeout), &index) })
+	return int(index), err
+}
+
+// Abort breaks the barrier: waiters now and later fail with ErrBroken.
+func (b *ShmBarrier) Abort() {
+	C.ac_shm_barrier_abort(b.ptr)
+	runtime.KeepAlive(b)
+}
+
+// Reset mends the barrier (waiters inside fail with ErrBroken).
+func (b *ShmBarrier) Reset() {
+	C.ac_shm_barrier_reset(b.ptr)
+	runtime.KeepAlive(b)
+}
+
+// State returns the parties, the parties waiting now and whether it is broken.
+func (b *ShmBarrier) State() (parties, waiting int, broken bool) {
+	var p, w C.uint32_t
+	var br C.bool
+	C.ac_shm_barrier_state(b.ptr, &p, &w, &br)
+	runtime.KeepAlive(b)
+	return int(p), int(w), bool(br)
+}
+
+// Shutdown closes the barrier for every process: waiters and later waits
+// fail with ErrClosed.
+func (b *ShmBarrier) Shutdown() error {
+	defer runtime.KeepAlive(b)
+	return call("shut down", func() C.ac_status { return C.ac_shm_barrier_close(b.ptr) })
 }
 
 // ShmCounter is an atomic 64-bit counter in shared memory.

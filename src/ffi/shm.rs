@@ -1,5 +1,6 @@
 //! Objects in shared memory, shared by processes: a FIFO queue of byte
-//! messages, mutex, reentrant lock, semaphore, event, barrier and counter.
+//! messages, mutex, reentrant lock, condition, semaphore, event, barrier and
+//! counter.
 //!
 //! Each is created under a name (`ac_shm_<obj>_create(name, ...)`), which
 //! any process, in any language, opens with `ac_shm_<obj>_open(name, ...)`;
@@ -18,6 +19,12 @@
 //! state it protects may be half updated); a queue never delivers a
 //! half-written item nor loses a committed one. Detecting a dead holder
 //! takes one wait slice (10 ms). Timeouts are as for the in-process objects.
+//!
+//! `ac_shm_<obj>_close` (every object but the counter, which never waits)
+//! closes the object for every process: waiters wake with AC_CLOSED (within
+//! a wait slice) and later blocking calls return it. It frees nothing: the
+//! closed state lives in the shared memory, and each process still releases
+//! its references.
 
 use std::ffi::{c_char, c_void, CStr};
 use std::sync::Arc;
@@ -28,7 +35,8 @@ use super::status::ac_status;
 use super::timeout;
 use crate::queue::Received;
 use crate::shm::{
-    self, Acquired, ShmBarrier, ShmCounter, ShmEvent, ShmMutex, ShmQueue, ShmRLock, ShmSemaphore,
+    self, Acquired, ShmBarrier, ShmCondition, ShmCounter, ShmEvent, ShmMutex, ShmQueue, ShmRLock,
+    ShmSemaphore,
 };
 use crate::{Error, Result};
 
@@ -101,6 +109,31 @@ pub extern "C" fn ac_shm_rlock_retain(handle: *mut ac_shm_rlock) -> *mut ac_shm_
 /// its name goes too. NULL is a no-op.
 #[no_mangle]
 pub extern "C" fn ac_shm_rlock_release(handle: *mut ac_shm_rlock) {
+    handle::release(handle)
+}
+
+/// A condition variable in shared memory, used with a shared mutex or
+/// reentrant lock. Create with `ac_shm_condition_create` or open with
+/// `ac_shm_condition_open`; drop the reference with `ac_shm_condition_release`.
+pub struct ac_shm_condition {
+    _private: [u8; 0],
+}
+
+impl Handle for ac_shm_condition {
+    type Object = ShmCondition;
+}
+
+/// Adds a reference to the condition; returns `handle` (NULL stays NULL).
+#[no_mangle]
+pub extern "C" fn ac_shm_condition_retain(handle: *mut ac_shm_condition) -> *mut ac_shm_condition {
+    handle::retain(handle)
+}
+
+/// Drops a reference to the condition: the last in this process unmaps it, and
+/// when every process that created or opened a named one has released it,
+/// its name goes too. NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn ac_shm_condition_release(handle: *mut ac_shm_condition) {
     handle::release(handle)
 }
 
@@ -533,6 +566,17 @@ pub extern "C" fn ac_shm_mutex_unlock(mutex: *const ac_shm_mutex) -> ac_status {
     })
 }
 
+/// Closes the mutex for every process: waiters and later locks return
+/// AC_CLOSED; the holder may still unlock. Frees nothing.
+#[no_mangle]
+pub extern "C" fn ac_shm_mutex_close(mutex: *const ac_shm_mutex) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle.
+        unsafe { ac_shm_mutex::borrow(mutex) }?.close();
+        Ok(())
+    })
+}
+
 /// Writes whether some thread of some process holds the mutex to `out_locked`.
 #[no_mangle]
 pub extern "C" fn ac_shm_mutex_is_locked(
@@ -592,6 +636,18 @@ pub extern "C" fn ac_shm_rlock_unlock(rlock: *const ac_shm_rlock) -> ac_status {
     })
 }
 
+/// Closes the reentrant lock for every process: waiters and later locks by
+/// threads that do not hold it return AC_CLOSED; the holder may still lock
+/// again and unlock. Frees nothing.
+#[no_mangle]
+pub extern "C" fn ac_shm_rlock_close(rlock: *const ac_shm_rlock) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle.
+        unsafe { ac_shm_rlock::borrow(rlock) }?.close();
+        Ok(())
+    })
+}
+
 /// Writes the calling thread's depth (0 = it does not hold it) to `out_depth`.
 #[no_mangle]
 pub extern "C" fn ac_shm_rlock_depth(rlock: *const ac_shm_rlock, out_depth: *mut u32) -> ac_status {
@@ -599,6 +655,121 @@ pub extern "C" fn ac_shm_rlock_depth(rlock: *const ac_shm_rlock, out_depth: *mut
         let slot = out(out_depth)?;
         // SAFETY: NULL or a live handle.
         *slot = unsafe { ac_shm_rlock::borrow(rlock) }?.depth();
+        Ok(())
+    })
+}
+
+// -------------------------------------------------------------- condition
+
+/// Creates a condition variable with no waiters (`name` NULL = anonymous).
+/// It holds up to 1024 waiters at once (more: AC_OVERFLOW).
+#[no_mangle]
+pub extern "C" fn ac_shm_condition_create(
+    name: *const c_char,
+    out_condition: *mut *mut ac_shm_condition,
+) -> ac_status {
+    boundary::status(|| {
+        out(out_condition)?;
+        deliver(out_condition, ShmCondition::create(optional_name(name)?))
+    })
+}
+
+/// Opens the condition created under `name`.
+#[no_mangle]
+pub extern "C" fn ac_shm_condition_open(
+    name: *const c_char,
+    out_condition: *mut *mut ac_shm_condition,
+) -> ac_status {
+    boundary::status(|| {
+        out(out_condition)?;
+        deliver(out_condition, ShmCondition::open(required_name(name)?))
+    })
+}
+
+/// Unlocks `mutex` (which must be locked: AC_NOT_OWNER otherwise), waits
+/// for a notify or at most `timeout_ns`, and locks `mutex` again before
+/// returning: AC_OK when notified, AC_TIMEOUT, AC_CLOSED when the condition
+/// is closed. AC_OWNER_DIED when the mutex was taken back from a holder that
+/// died (held; treat it as a wake, notified or not). The mutex is not held
+/// on return only when the mutex itself was closed meanwhile (AC_CLOSED).
+/// Never wakes spuriously, but re-check the predicate: another process may
+/// change the state between the notify and the return. With `timeout_ns` 0
+/// it returns AC_WOULD_BLOCK at once, keeping the mutex. A waiter killed
+/// while waiting takes no notify from the others.
+#[no_mangle]
+pub extern "C" fn ac_shm_condition_wait(
+    condition: *const ac_shm_condition,
+    mutex: *const ac_shm_mutex,
+    timeout_ns: i64,
+) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or live handles.
+        let condition = unsafe { ac_shm_condition::borrow(condition) }?;
+        // SAFETY: as above.
+        let mutex = unsafe { ac_shm_mutex::borrow(mutex) }?;
+        condition.wait(mutex, timeout(timeout_ns))
+    })
+}
+
+/// As `ac_shm_condition_wait`, with a reentrant lock the calling thread
+/// holds (AC_NOT_OWNER otherwise): unlocks it whatever its depth and locks
+/// it again at that depth.
+#[no_mangle]
+pub extern "C" fn ac_shm_condition_wait_rlock(
+    condition: *const ac_shm_condition,
+    rlock: *const ac_shm_rlock,
+    timeout_ns: i64,
+) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or live handles.
+        let condition = unsafe { ac_shm_condition::borrow(condition) }?;
+        // SAFETY: as above.
+        let rlock = unsafe { ac_shm_rlock::borrow(rlock) }?;
+        condition.wait_reentrant(rlock, timeout(timeout_ns))
+    })
+}
+
+/// Wakes up to `n` (>= 0) waiters, longest waiting first, skipping those of
+/// processes that died; writes how many it woke to `out_woken` (may be
+/// NULL). Call it holding the lock the waiters use. AC_INVALID_ARGUMENT for
+/// a negative `n`. Never blocks.
+#[no_mangle]
+pub extern "C" fn ac_shm_condition_notify(
+    condition: *const ac_shm_condition,
+    n: i64,
+    out_woken: *mut u64,
+) -> ac_status {
+    boundary::status(|| {
+        write_optional(out_woken, 0);
+        let n = usize::try_from(n).map_err(|_| Error::InvalidArgument("n must be >= 0"))?;
+        // SAFETY: NULL or a live handle.
+        let woken = unsafe { ac_shm_condition::borrow(condition) }?.notify(n);
+        write_optional(out_woken, woken as u64);
+        Ok(())
+    })
+}
+
+/// Wakes every waiter; writes how many to `out_woken` (may be NULL).
+#[no_mangle]
+pub extern "C" fn ac_shm_condition_notify_all(
+    condition: *const ac_shm_condition,
+    out_woken: *mut u64,
+) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle.
+        let woken = unsafe { ac_shm_condition::borrow(condition) }?.notify_all();
+        write_optional(out_woken, woken as u64);
+        Ok(())
+    })
+}
+
+/// Closes the condition for every process: waiters lock again and return
+/// AC_CLOSED; later waits return it without unlocking. Frees nothing.
+#[no_mangle]
+pub extern "C" fn ac_shm_condition_close(condition: *const ac_shm_condition) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle.
+        unsafe { ac_shm_condition::borrow(condition) }?.close();
         Ok(())
     })
 }
@@ -658,6 +829,18 @@ pub extern "C" fn ac_shm_semaphore_post(
     boundary::status(|| {
         // SAFETY: NULL or a live handle.
         unsafe { ac_shm_semaphore::borrow(semaphore) }?.release(count)
+    })
+}
+
+/// Closes the semaphore for every process: waiters and later acquires that
+/// would wait return AC_CLOSED (units may still be taken and posted).
+/// Frees nothing.
+#[no_mangle]
+pub extern "C" fn ac_shm_semaphore_close(semaphore: *const ac_shm_semaphore) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle.
+        unsafe { ac_shm_semaphore::borrow(semaphore) }?.close();
+        Ok(())
     })
 }
 
@@ -732,12 +915,24 @@ pub extern "C" fn ac_shm_event_is_set(event: *const ac_shm_event, out_set: *mut 
     })
 }
 
-/// Waits at most `timeout_ns` for the event to be set.
+/// Waits at most `timeout_ns` for the event to be set; AC_CLOSED once the
+/// event is closed, set or not.
 #[no_mangle]
 pub extern "C" fn ac_shm_event_wait(event: *const ac_shm_event, timeout_ns: i64) -> ac_status {
     boundary::status(|| {
         // SAFETY: NULL or a live handle.
         unsafe { ac_shm_event::borrow(event) }?.wait(timeout(timeout_ns))
+    })
+}
+
+/// Closes the event for every process: waiters and later waits return
+/// AC_CLOSED. Frees nothing.
+#[no_mangle]
+pub extern "C" fn ac_shm_event_close(event: *const ac_shm_event) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle.
+        unsafe { ac_shm_event::borrow(event) }?.close();
+        Ok(())
     })
 }
 
@@ -774,7 +969,7 @@ pub extern "C" fn ac_shm_barrier_open(
 /// Waits at most `timeout_ns` for every party; writes this waiter's
 /// arrival index (0 = first) to `out_index` (may be NULL). AC_BROKEN when
 /// the barrier is or gets broken; a waiter that times out breaks it and
-/// gets AC_TIMEOUT (AC_BROKEN with timeout 0).
+/// gets AC_TIMEOUT (AC_BROKEN with timeout 0). AC_CLOSED once closed.
 #[no_mangle]
 pub extern "C" fn ac_shm_barrier_wait(
     barrier: *const ac_shm_barrier,
@@ -795,6 +990,17 @@ pub extern "C" fn ac_shm_barrier_abort(barrier: *const ac_shm_barrier) -> ac_sta
     boundary::status(|| {
         // SAFETY: NULL or a live handle.
         unsafe { ac_shm_barrier::borrow(barrier) }?.abort();
+        Ok(())
+    })
+}
+
+/// Closes the barrier for every process: waiters and later waits return
+/// AC_CLOSED. Frees nothing.
+#[no_mangle]
+pub extern "C" fn ac_shm_barrier_close(barrier: *const ac_shm_barrier) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle.
+        unsafe { ac_shm_barrier::borrow(barrier) }?.close();
         Ok(())
     })
 }

@@ -4,7 +4,8 @@
 //! [`WAITERS`] set whenever a waiter may sleep on it. `start` and `tid`
 //! describe the holder; `start` is 0 while they are being written (a
 //! liveness check then trusts the pid alone). Unlocking clears them before
-//! freeing the word.
+//! freeing the word. `closed` is never cleared: once set, every lock
+//! attempt returns `Closed` (unlocking still works).
 
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::Instant;
@@ -26,6 +27,7 @@ pub(crate) struct RawLock {
     word: AtomicU32,
     tid: AtomicU32,
     start: AtomicU64,
+    closed: AtomicU32,
 }
 
 impl RawLock {
@@ -34,9 +36,24 @@ impl RawLock {
         self.start.store(start, Ordering::Relaxed);
     }
 
+    /// Closes the lock: waiters in every process (within a wait slice) and
+    /// later lock attempts return `Closed`. The holder may still unlock.
+    pub(crate) fn close(&self) {
+        self.closed.store(1, Ordering::SeqCst);
+        futex::wake(&self.word, i32::MAX);
+    }
+
+    fn check_open(&self) -> Result<()> {
+        if self.closed.load(Ordering::SeqCst) != 0 {
+            return Err(Error::Closed);
+        }
+        Ok(())
+    }
+
     /// Takes the lock if it is free; else, when its holder died, takes it
-    /// over. `None` when a live holder has it.
-    pub(crate) fn try_lock(&self) -> Option<Acquired> {
+    /// over. `WouldBlock` when a live holder has it, `Closed` once closed.
+    pub(crate) fn try_lock(&self) -> Result<Acquired> {
+        self.check_open()?;
         let me = me();
         if self
             .word
@@ -44,10 +61,14 @@ impl RawLock {
             .is_ok()
         {
             self.claimed(me.tid, me.start);
-            return Some(Acquired::Clean);
+            return Ok(Acquired::Clean);
         }
         let seen = self.word.load(Ordering::Relaxed);
-        self.take_over_if_dead(seen).then_some(Acquired::OwnerDied)
+        if self.take_over_if_dead(seen) {
+            Ok(Acquired::OwnerDied)
+        } else {
+            Err(Error::WouldBlock)
+        }
     }
 
     /// Takes the lock from a dead holder seen as `seen`.
@@ -73,8 +94,9 @@ impl RawLock {
         false
     }
 
-    /// Takes the lock, waiting until `deadline`.
+    /// Takes the lock, waiting until `deadline`; `Closed` once closed.
     pub(crate) fn lock(&self, deadline: Deadline) -> Result<Acquired> {
+        self.check_open()?;
         let me = me();
         if self
             .word
@@ -98,6 +120,7 @@ impl RawLock {
             }
         }
         loop {
+            self.check_open()?;
             let seen = self.word.load(Ordering::Relaxed);
             if seen == 0 {
                 // Keep WAITERS: others may still sleep behind us.

@@ -1,6 +1,6 @@
 //! Objects in shared memory, shared by processes: a FIFO queue of byte
-//! messages and the sync objects (mutex, reentrant lock, semaphore, event,
-//! barrier, counter).
+//! messages and the sync objects (mutex, reentrant lock, condition,
+//! semaphore, event, barrier, counter).
 //!
 //! Each object is one shared-memory region: a header ([`region`]) and the
 //! object's state, made only of atomics and plain bytes, so any process that
@@ -34,6 +34,9 @@
 //! - Waiter counts only decide whether a futex wake is needed; one left
 //!   high by a dead waiter costs a wake, never a hang, and every wait is
 //!   sliced, so a wake lost with a dead process costs at most a slice.
+//! - A condition ([`condition`]) gives each waiter a slot recording its
+//!   process; a notify skips and frees the slots of dead processes, so a
+//!   waiter killed while waiting takes no notify from the living.
 //! - Semaphores, events, barriers and counters have no holder: a process
 //!   that dies holding a semaphore's unit keeps it, as with POSIX
 //!   semaphores; barriers break on a waiter's timeout.
@@ -48,6 +51,7 @@
 //! `unlink` removes a name at once (processes that mapped it keep using
 //! it). An anonymous object goes when the last process unmaps it.
 
+pub mod condition;
 mod futex;
 mod identity;
 mod lock;
@@ -55,6 +59,7 @@ pub mod queue;
 mod region;
 pub mod sync;
 
+pub use condition::ShmCondition;
 pub use queue::ShmQueue;
 pub use region::unlink;
 pub use sync::{ShmBarrier, ShmCounter, ShmEvent, ShmMutex, ShmRLock, ShmSemaphore};

@@ -1,6 +1,11 @@
 //! Sync objects in shared memory: mutex, reentrant lock, semaphore, event,
 //! barrier and counter. Each is a small state in its own region (see the
 //! module docs of `shm` for naming, lifetime and dead processes).
+//!
+//! Every object but the counter (which has no waits) can be closed for all
+//! processes: the flag lives in the shared state and is never cleared;
+//! waiters wake with `Closed` (within a wait slice) and later blocking
+//! calls return it. Closing frees nothing.
 
 use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
 use std::time::Duration;
@@ -51,6 +56,8 @@ macro_rules! shared_object {
     };
 }
 
+pub(crate) use shared_object;
+
 /// A mutex any process that opened it may lock; any thread of any process
 /// may unlock it (as `multiprocessing.Lock`). When its holder dies, the
 /// next locker gets it with [`Acquired::OwnerDied`].
@@ -70,9 +77,19 @@ impl ShmMutex {
     pub fn lock(&self, timeout: Option<Duration>) -> Result<Acquired> {
         let deadline = Deadline::after(timeout);
         if deadline == Deadline::Now {
-            return self.state().try_lock().ok_or(Error::WouldBlock);
+            return self.state().try_lock();
         }
         self.state().lock(deadline)
+    }
+
+    /// Closes it for every process: waiters and later locks get `Closed`;
+    /// the holder may still unlock.
+    pub fn close(&self) {
+        self.state().close()
+    }
+
+    pub(crate) fn raw(&self) -> &RawLock {
+        self.state()
     }
 
     /// Unlocks; `NotOwner` when it is not locked.
@@ -117,7 +134,7 @@ impl ShmRLock {
         }
         let deadline = Deadline::after(timeout);
         let acquired = if deadline == Deadline::Now {
-            state.lock.try_lock().ok_or(Error::WouldBlock)?
+            state.lock.try_lock()?
         } else {
             state.lock.lock(deadline)?
         };
@@ -138,6 +155,33 @@ impl ShmRLock {
         }
         state.depth.store(0, Ordering::Relaxed);
         state.lock.unlock()
+    }
+
+    /// Closes it for every process: waiters and later locks by threads that
+    /// do not hold it get `Closed`; the holder may still lock again and unlock.
+    pub fn close(&self) {
+        self.state().lock.close()
+    }
+
+    /// Unlocks whatever the calling thread's depth; returns that depth.
+    /// `NotOwner` unless the calling thread holds it.
+    pub(crate) fn unlock_fully(&self) -> Result<u32> {
+        let state = self.state();
+        if !state.lock.held_by_me() {
+            return Err(Error::NotOwner);
+        }
+        let depth = state.depth.swap(0, Ordering::Relaxed);
+        state.lock.unlock()?;
+        Ok(depth)
+    }
+
+    /// Locks it again at `depth` after [`ShmRLock::unlock_fully`], waiting
+    /// as long as it takes.
+    pub(crate) fn relock(&self, depth: u32) -> Result<Acquired> {
+        let state = self.state();
+        let acquired = state.lock.lock(Deadline::Never)?;
+        state.depth.store(depth, Ordering::Relaxed);
+        Ok(acquired)
     }
 
     /// Whether the calling thread holds it.
@@ -163,6 +207,7 @@ struct SemaphoreState {
     /// 0 = unbounded.
     bound: AtomicU32,
     waiting: AtomicU32,
+    closed: AtomicU32,
 }
 
 /// A counting semaphore, optionally bounded.
@@ -188,7 +233,8 @@ impl ShmSemaphore {
         })
     }
 
-    /// Takes a unit, waiting until `timeout`.
+    /// Takes a unit, waiting until `timeout`; once closed, `Closed` instead
+    /// of waiting.
     pub fn acquire(&self, timeout: Option<Duration>) -> Result<()> {
         let state = self.state();
         let mut deadline = None;
@@ -203,6 +249,9 @@ impl ShmSemaphore {
                     return Ok(());
                 }
                 continue;
+            }
+            if state.closed.load(Ordering::SeqCst) != 0 {
+                return Err(Error::Closed);
             }
             let slice = slice(*deadline.get_or_insert_with(|| Deadline::after(timeout)))?;
             state.waiting.fetch_add(1, Ordering::SeqCst);
@@ -232,12 +281,21 @@ impl ShmSemaphore {
     pub fn value(&self) -> u32 {
         self.state().value.load(Ordering::Relaxed)
     }
+
+    /// Closes it for every process: waiters and later acquires that would
+    /// wait get `Closed` (units can still be taken and given back).
+    pub fn close(&self) {
+        let state = self.state();
+        state.closed.store(1, Ordering::SeqCst);
+        futex::wake(&state.value, i32::MAX);
+    }
 }
 
 /// State of an event.
 #[repr(C)]
 struct EventState {
     flag: AtomicU32,
+    closed: AtomicU32,
 }
 
 /// An event: a flag processes wait for.
@@ -271,14 +329,27 @@ impl ShmEvent {
         self.state().flag.load(Ordering::Acquire) != 0
     }
 
-    /// Waits until the flag is set, at most `timeout`.
+    /// Waits until the flag is set, at most `timeout`; `Closed` once closed.
     pub fn wait(&self, timeout: Option<Duration>) -> Result<()> {
         let state = self.state();
         let deadline = Deadline::after(timeout);
-        while state.flag.load(Ordering::Acquire) == 0 {
-            futex::wait(&state.flag, 0, Some(slice(deadline)?));
+        loop {
+            if state.closed.load(Ordering::SeqCst) != 0 {
+                return Err(Error::Closed);
+            }
+            let flag = state.flag.load(Ordering::Acquire);
+            if flag != 0 {
+                return Ok(());
+            }
+            futex::wait(&state.flag, flag, Some(slice(deadline)?));
         }
-        Ok(())
+    }
+
+    /// Closes it for every process: waiters and later waits get `Closed`.
+    pub fn close(&self) {
+        let state = self.state();
+        state.closed.store(1, Ordering::SeqCst);
+        futex::wake(&state.flag, i32::MAX);
     }
 }
 
@@ -295,6 +366,7 @@ struct BarrierState {
     /// The last generation that ended by tripping (its waiters pass; those
     /// of a generation ended by an abort or a reset get `Broken`).
     tripped: AtomicU32,
+    closed: AtomicU32,
 }
 
 /// A barrier for `parties` waiters across processes. A waiter that times
@@ -329,10 +401,13 @@ impl ShmBarrier {
 
     /// Waits for all parties; returns this waiter's arrival index (0 for the
     /// first). `Broken` when the barrier is or gets broken; a timeout
-    /// breaks it and returns `Timeout`.
+    /// breaks it and returns `Timeout`; `Closed` once closed.
     pub fn wait(&self, timeout: Option<Duration>) -> Result<u32> {
         let state = self.state();
         let entered = self.locked(|state| {
+            if state.closed.load(Ordering::Relaxed) != 0 {
+                return Err(Error::Closed);
+            }
             if state.broken.load(Ordering::Relaxed) != 0 {
                 return Err(Error::Broken);
             }
@@ -357,6 +432,8 @@ impl ShmBarrier {
             if state.generation.load(Ordering::Acquire) != generation {
                 return if state.tripped.load(Ordering::Acquire) == generation {
                     Ok(index)
+                } else if state.closed.load(Ordering::Acquire) != 0 {
+                    Err(Error::Closed)
                 } else {
                     Err(Error::Broken)
                 };
@@ -400,6 +477,15 @@ impl ShmBarrier {
         self.locked(|state| {
             state.arrived.store(0, Ordering::Relaxed);
             state.broken.store(0, Ordering::Relaxed);
+            state.generation.fetch_add(1, Ordering::Release);
+        });
+        futex::wake(&self.state().generation, i32::MAX);
+    }
+
+    /// Closes it for every process: waiters and later waits get `Closed`.
+    pub fn close(&self) {
+        self.locked(|state| {
+            state.closed.store(1, Ordering::Release);
             state.generation.fetch_add(1, Ordering::Release);
         });
         futex::wake(&self.state().generation, i32::MAX);

@@ -375,3 +375,162 @@ fn rlock_semaphore_event_barrier_counter() {
     assert_eq!(counter.compare_exchange(8, 1), 8);
     assert_eq!(counter.get(), 1);
 }
+
+#[test]
+fn closing_wakes_waiters_in_other_processes_with_closed() {
+    let long = Some(Duration::from_secs(30));
+    let mutex = ShmMutex::create(None).unwrap();
+    let rlock = ShmRLock::create(None).unwrap();
+    let semaphore = ShmSemaphore::create(None, 0, 0).unwrap();
+    let event = ShmEvent::create(None).unwrap();
+    let barrier = ShmBarrier::create(None, 2).unwrap();
+    let ready = ShmSemaphore::create(None, 0, 0).unwrap();
+    mutex.lock(None).unwrap();
+    rlock.lock(None).unwrap();
+    let mut children = Vec::new();
+    let waits: [&(dyn Fn() -> crate::Result<()> + Sync); 5] = [
+        &|| mutex.lock(long).map(drop),
+        &|| rlock.lock(long).map(drop),
+        &|| semaphore.acquire(long),
+        &|| event.wait(long),
+        &|| barrier.wait(long).map(drop),
+    ];
+    for wait in waits {
+        children.push(fork_child(|| {
+            ready.release(1).unwrap();
+            i32::from(wait() != Err(Error::Closed))
+        }));
+    }
+    for _ in 0..children.len() {
+        ready.acquire(long).unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(50));
+    mutex.close();
+    rlock.close();
+    semaphore.close();
+    event.close();
+    barrier.close();
+    for child in children {
+        assert_eq!(wait_child(child), 0);
+    }
+    // Later blocking calls fail; holders still unlock; nothing was freed.
+    mutex.unlock().unwrap();
+    assert_eq!(mutex.lock(Some(Duration::ZERO)), Err(Error::Closed));
+    assert_eq!(
+        rlock.lock(None),
+        Ok(Acquired::Clean),
+        "the holder locks again"
+    );
+    rlock.unlock().unwrap();
+    rlock.unlock().unwrap();
+    assert_eq!(rlock.lock(None), Err(Error::Closed));
+    semaphore.release(1).unwrap();
+    assert_eq!(semaphore.acquire(None), Ok(()));
+    assert_eq!(semaphore.acquire(None), Err(Error::Closed));
+    event.set();
+    assert_eq!(event.wait(None), Err(Error::Closed));
+    assert_eq!(barrier.wait(None), Err(Error::Closed));
+}
+
+#[test]
+fn condition_wakes_in_order_across_processes() {
+    let long = Some(Duration::from_secs(30));
+    let mutex = ShmMutex::create(None).unwrap();
+    let condition = ShmCondition::create(Some(&unique("condition"))).unwrap();
+    let woken = ShmCounter::create(None, 0).unwrap();
+    let sleeping = ShmSemaphore::create(None, 0, 0).unwrap();
+    assert_eq!(condition.wait(&mutex, long), Err(Error::NotOwner));
+    mutex.lock(None).unwrap();
+    assert_eq!(
+        condition.wait(&mutex, Some(Duration::ZERO)),
+        Err(Error::WouldBlock)
+    );
+    assert_eq!(
+        condition.wait(&mutex, Some(Duration::from_millis(20))),
+        Err(Error::Timeout)
+    );
+    assert!(mutex.is_locked());
+    mutex.unlock().unwrap();
+    let children: Vec<_> = (0..3)
+        .map(|_| {
+            fork_child(|| {
+                mutex.lock(None).unwrap();
+                sleeping.release(1).unwrap();
+                let outcome = condition.wait(&mutex, long);
+                woken.add(1);
+                mutex.unlock().unwrap();
+                i32::from(outcome.is_err())
+            })
+        })
+        .collect();
+    for _ in 0..3 {
+        sleeping.acquire(long).unwrap();
+    }
+    // Each child sleeps once it released the mutex the parent takes here.
+    mutex.lock(None).unwrap();
+    assert_eq!(condition.notify(1), 1);
+    mutex.unlock().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while woken.get() < 1 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(woken.get(), 1, "one notify wakes one waiter");
+    mutex.lock(None).unwrap();
+    assert_eq!(condition.notify_all(), 2);
+    mutex.unlock().unwrap();
+    for child in children {
+        assert_eq!(wait_child(child), 0);
+    }
+    assert_eq!(condition.notify_all(), 0);
+}
+
+#[test]
+fn a_killed_waiter_takes_no_notify_and_a_closed_condition_wakes_all() {
+    let long = Some(Duration::from_secs(30));
+    let rlock = ShmRLock::create(None).unwrap();
+    let condition = ShmCondition::create(None).unwrap();
+    let sleeping = ShmSemaphore::create(None, 0, 0).unwrap();
+    let victim = fork_child(|| {
+        rlock.lock(None).unwrap();
+        sleeping.release(1).unwrap();
+        let _ = condition.wait_reentrant(&rlock, None);
+        0
+    });
+    sleeping.acquire(long).unwrap();
+    rlock.lock(None).unwrap();
+    rlock.unlock().unwrap();
+    kill_child(victim);
+    let survivor = fork_child(|| {
+        rlock.lock(None).unwrap();
+        rlock.lock(None).unwrap();
+        sleeping.release(1).unwrap();
+        let notified = condition.wait_reentrant(&rlock, long);
+        let depth = rlock.depth();
+        rlock.unlock().unwrap();
+        rlock.unlock().unwrap();
+        i32::from(notified.is_err() || depth != 2)
+    });
+    sleeping.acquire(long).unwrap();
+    rlock.lock(None).unwrap();
+    // The dead waiter came first: the notify skips it.
+    assert_eq!(condition.notify(1), 1);
+    rlock.unlock().unwrap();
+    assert_eq!(wait_child(survivor), 0);
+    let closed = fork_child(|| {
+        rlock.lock(None).unwrap();
+        sleeping.release(1).unwrap();
+        let outcome = condition.wait_reentrant(&rlock, long);
+        let held = rlock.is_owned();
+        i32::from(outcome != Err(Error::Closed) || !held)
+    });
+    sleeping.acquire(long).unwrap();
+    rlock.lock(None).unwrap();
+    rlock.unlock().unwrap();
+    condition.close();
+    assert_eq!(wait_child(closed), 0);
+    // The child died holding the lock: the parent takes it over.
+    assert_eq!(rlock.lock(long), Ok(Acquired::OwnerDied));
+    assert_eq!(condition.wait_reentrant(&rlock, long), Err(Error::Closed));
+    rlock.unlock().unwrap();
+}

@@ -6,11 +6,13 @@ import os
 import pickle
 import queue
 import signal
+import threading
 import time
 import warnings
 
 import pytest
 
+from allcore import ClosedError
 from allcore import multiprocessing as amp
 from allcore._queue import ShutDown
 
@@ -270,3 +272,85 @@ def test_objects_pickle_by_name_and_go_with_their_last_user():
         lock = amp.Lock()
         assert lock.acquire()
         assert not lock.owner_died
+
+
+def _wait_closed(kind, obj, ready, results):
+    ready.release()
+    try:
+        if kind in ("lock", "semaphore"):
+            obj.acquire(timeout=30)
+        elif kind in ("event", "barrier"):
+            obj.wait(30)
+        else:
+            with obj:
+                obj.wait(30)
+        results.put((kind, "no error"))
+    except ClosedError:
+        results.put((kind, "closed"))
+
+
+def test_shutdown_wakes_waiters_of_other_processes(context):
+    lock, semaphore, event = amp.Lock(), amp.Semaphore(0), amp.Event()
+    barrier, condition = amp.Barrier(2), amp.Condition()
+    ready, results = amp.Semaphore(0), amp.Queue()
+    lock.acquire()
+    objects = {
+        "lock": lock,
+        "semaphore": semaphore,
+        "event": event,
+        "barrier": barrier,
+        "condition": condition,
+    }
+    processes = [
+        context.Process(target=_wait_closed, args=(kind, obj, ready, results))
+        for kind, obj in objects.items()
+    ]
+    for process in processes:
+        process.start()
+    for _ in processes:
+        assert ready.acquire(timeout=30)
+    time.sleep(0.1)
+    for obj in objects.values():
+        obj.shutdown()
+    got = dict(results.get(timeout=30) for _ in processes)
+    assert got == {kind: "closed" for kind in objects}
+    for process in processes:
+        process.join(30)
+    lock.release()  # the holder still may
+    with pytest.raises(ClosedError):
+        lock.acquire(timeout=1)
+    with pytest.raises(ClosedError):
+        event.wait(1)
+
+
+def _wait_on(condition, sleeping, woken):
+    with condition:
+        sleeping.release()
+        if condition.wait(30):
+            woken.put(os.getpid())
+
+
+def test_condition_skips_a_killed_waiter(context):
+    condition = amp.Condition(amp.Lock())
+    sleeping, woken = amp.Semaphore(0), amp.Queue()
+    victim = context.Process(target=_wait_on, args=(condition, sleeping, woken))
+    victim.start()
+    assert sleeping.acquire(timeout=30)
+    with condition:  # the victim sleeps once it let go of the lock
+        pass
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.join(30)
+    survivor = context.Process(target=_wait_on, args=(condition, sleeping, woken))
+    survivor.start()
+    assert sleeping.acquire(timeout=30)
+    with condition:
+        condition.notify()
+    assert woken.get(timeout=30) == survivor.pid
+    survivor.join(30)
+    with pytest.raises(AssertionError):
+        condition.notify()
+    with condition:
+        assert not condition.wait(0.01)
+        assert condition.wait_for(lambda: 7, timeout=0) == 7
+    with pytest.raises(TypeError):
+        amp.Condition(threading.Lock())

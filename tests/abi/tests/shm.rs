@@ -1,6 +1,8 @@
 //! Shared-memory objects through the C declarations: a named queue opened
-//! twice, batches, close, argument checks, a mutex whose holder is killed,
-//! and names that go with their last user or `ac_shm_unlink`.
+//! twice, batches, close (of the queue and of every sync object, waking a
+//! waiter in another process), a named condition, argument checks, a mutex
+//! whose holder is killed, and names that go with their last user or
+//! `ac_shm_unlink`.
 
 use std::ffi::CString;
 use std::ptr::{null, null_mut};
@@ -254,5 +256,146 @@ fn sync_objects() {
         ok(ac_shm_event_set(event));
         ok(ac_shm_event_wait(event, AC_FOREVER as i64));
         ac_shm_event_release(event);
+    }
+}
+
+#[test]
+fn closing_sync_objects_wakes_waiters_in_another_process() {
+    // SAFETY: valid arguments; the child only waits and exits; each handle
+    // released once.
+    unsafe {
+        let (mut mutex, mut rlock, mut semaphore, mut event, mut barrier, mut condition) = (
+            null_mut(),
+            null_mut(),
+            null_mut(),
+            null_mut(),
+            null_mut(),
+            null_mut(),
+        );
+        ok(ac_shm_mutex_create(null(), &mut mutex));
+        ok(ac_shm_rlock_create(null(), &mut rlock));
+        ok(ac_shm_semaphore_create(null(), 0, 0, &mut semaphore));
+        ok(ac_shm_event_create(null(), &mut event));
+        ok(ac_shm_barrier_create(null(), 2, &mut barrier));
+        ok(ac_shm_condition_create(null(), &mut condition));
+        let mut ready = null_mut();
+        ok(ac_shm_semaphore_create(null(), 0, 0, &mut ready));
+        ok(ac_shm_mutex_lock(mutex, 0));
+        ok(ac_shm_rlock_lock(rlock, 0));
+        let long = 30_000_000_000;
+        let mut children = Vec::new();
+        for which in 0..6 {
+            let child = libc::fork();
+            assert!(child >= 0);
+            if child == 0 {
+                ac_shm_semaphore_post(ready, 1);
+                let status = match which {
+                    0 => ac_shm_mutex_lock(mutex, long),
+                    1 => {
+                        let mut mine = null_mut();
+                        ac_shm_rlock_create(null(), &mut mine);
+                        ac_shm_rlock_lock(mine, 0);
+                        // Waits on the condition, holding its own lock.
+                        ac_shm_condition_wait_rlock(condition, mine, long)
+                    }
+                    2 => ac_shm_semaphore_acquire(semaphore, long),
+                    3 => ac_shm_event_wait(event, long),
+                    4 => ac_shm_barrier_wait(barrier, long, null_mut()),
+                    _ => ac_shm_rlock_lock(rlock, long),
+                };
+                libc::_exit(i32::from(status != AC_CLOSED));
+            }
+            children.push(child);
+        }
+        for _ in 0..children.len() {
+            ok(ac_shm_semaphore_acquire(ready, long));
+        }
+        libc::usleep(50_000);
+        ok(ac_shm_mutex_close(mutex));
+        ok(ac_shm_rlock_close(rlock));
+        ok(ac_shm_semaphore_close(semaphore));
+        ok(ac_shm_event_close(event));
+        ok(ac_shm_barrier_close(barrier));
+        ok(ac_shm_condition_close(condition));
+        for child in children {
+            let mut status = 0;
+            libc::waitpid(child, &mut status, 0);
+            assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
+        }
+        ok(ac_shm_mutex_unlock(mutex));
+        assert_eq!(ac_shm_mutex_lock(mutex, 0), AC_CLOSED);
+        assert_eq!(ac_shm_semaphore_acquire(semaphore, 0), AC_CLOSED);
+        assert_eq!(ac_shm_event_wait(event, 0), AC_CLOSED);
+        assert_eq!(ac_shm_barrier_wait(barrier, 0, null_mut()), AC_CLOSED);
+        assert_eq!(ac_shm_mutex_close(null()), AC_NULL_POINTER);
+        ac_shm_mutex_release(mutex);
+        ac_shm_rlock_release(rlock);
+        ac_shm_semaphore_release(semaphore);
+        ac_shm_semaphore_release(ready);
+        ac_shm_event_release(event);
+        ac_shm_barrier_release(barrier);
+        ac_shm_condition_release(condition);
+    }
+}
+
+#[test]
+fn a_named_condition_wakes_a_waiter_of_another_process() {
+    let name = name("condition");
+    let lock_name = name.to_str().unwrap().to_owned() + "-lock";
+    let lock_name = CString::new(lock_name).unwrap();
+    let (mut condition, mut mutex) = (null_mut(), null_mut());
+    // SAFETY: valid arguments; the child opens the objects by name, waits
+    // and exits; each handle released once.
+    unsafe {
+        ok(ac_shm_condition_create(name.as_ptr(), &mut condition));
+        ok(ac_shm_mutex_create(lock_name.as_ptr(), &mut mutex));
+        assert_eq!(
+            ac_shm_condition_wait(condition, mutex, 0),
+            AC_NOT_OWNER,
+            "the mutex is not locked"
+        );
+        ok(ac_shm_mutex_lock(mutex, 0));
+        assert_eq!(ac_shm_condition_wait(condition, mutex, 0), AC_WOULD_BLOCK);
+        assert_eq!(
+            ac_shm_condition_wait(condition, mutex, 1_000_000),
+            AC_TIMEOUT
+        );
+        let child = libc::fork();
+        assert!(child >= 0);
+        if child == 0 {
+            let (mut c, mut m) = (null_mut(), null_mut());
+            if ac_shm_condition_open(name.as_ptr(), &mut c) != AC_OK
+                || ac_shm_mutex_open(lock_name.as_ptr(), &mut m) != AC_OK
+                || ac_shm_mutex_lock(m, 30_000_000_000) != AC_OK
+            {
+                libc::_exit(1);
+            }
+            let status = ac_shm_condition_wait(c, m, 30_000_000_000);
+            ac_shm_mutex_unlock(m);
+            ac_shm_condition_release(c);
+            ac_shm_mutex_release(m);
+            libc::_exit(i32::from(status != AC_OK));
+        }
+        // Let the child lock and wait: the mutex is free once it sleeps.
+        ok(ac_shm_mutex_unlock(mutex));
+        let mut woken = 0;
+        while woken == 0 {
+            libc::usleep(1_000);
+            ok(ac_shm_mutex_lock(mutex, AC_FOREVER as i64));
+            ok(ac_shm_condition_notify(condition, 1, &mut woken));
+            ok(ac_shm_mutex_unlock(mutex));
+        }
+        assert_eq!(woken, 1);
+        let mut status = 0;
+        libc::waitpid(child, &mut status, 0);
+        assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
+        assert_eq!(
+            ac_shm_condition_notify(condition, -1, null_mut()),
+            AC_INVALID_ARGUMENT
+        );
+        ok(ac_shm_condition_notify_all(condition, &mut woken));
+        assert_eq!(woken, 0);
+        ac_shm_condition_release(condition);
+        ac_shm_mutex_release(mutex);
     }
 }

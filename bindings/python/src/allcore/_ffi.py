@@ -696,6 +696,14 @@ PROTOTYPES = {
         None,
         (ctypes.c_void_p,),
     ),
+    "ac_shm_condition_retain": (
+        ctypes.c_void_p,
+        (ctypes.c_void_p,),
+    ),
+    "ac_shm_condition_release": (
+        None,
+        (ctypes.c_void_p,),
+    ),
     "ac_shm_semaphore_retain": (
         ctypes.c_void_p,
         (ctypes.c_void_p,),
@@ -868,6 +876,10 @@ PROTOTYPES = {
         ac_status,
         (ctypes.c_void_p,),
     ),
+    "ac_shm_mutex_close": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
     "ac_shm_mutex_is_locked": (
         ac_status,
         (
@@ -900,12 +912,65 @@ PROTOTYPES = {
         ac_status,
         (ctypes.c_void_p,),
     ),
+    "ac_shm_rlock_close": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
     "ac_shm_rlock_depth": (
         ac_status,
         (
             ctypes.c_void_p,
             ctypes.c_void_p,
         ),
+    ),
+    "ac_shm_condition_create": (
+        ac_status,
+        (
+            ctypes.c_char_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_shm_condition_open": (
+        ac_status,
+        (
+            ctypes.c_char_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_shm_condition_wait": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_int64,
+        ),
+    ),
+    "ac_shm_condition_wait_rlock": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_int64,
+        ),
+    ),
+    "ac_shm_condition_notify": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_int64,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_shm_condition_notify_all": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_shm_condition_close": (
+        ac_status,
+        (ctypes.c_void_p,),
     ),
     "ac_shm_semaphore_create": (
         ac_status,
@@ -936,6 +1001,10 @@ PROTOTYPES = {
             ctypes.c_void_p,
             ctypes.c_uint32,
         ),
+    ),
+    "ac_shm_semaphore_close": (
+        ac_status,
+        (ctypes.c_void_p,),
     ),
     "ac_shm_semaphore_value": (
         ac_status,
@@ -980,6 +1049,10 @@ PROTOTYPES = {
             ctypes.c_int64,
         ),
     ),
+    "ac_shm_event_close": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
     "ac_shm_barrier_create": (
         ac_status,
         (
@@ -1004,6 +1077,10 @@ PROTOTYPES = {
         ),
     ),
     "ac_shm_barrier_abort": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
+    "ac_shm_barrier_close": (
         ac_status,
         (ctypes.c_void_p,),
     ),
@@ -1661,6 +1738,8 @@ ac_shm_mutex_retain = function("ac_shm_mutex_retain")
 ac_shm_mutex_release = function("ac_shm_mutex_release")
 ac_shm_rlock_retain = function("ac_shm_rlock_retain")
 ac_shm_rlock_release = function("ac_shm_rlock_release")
+ac_shm_condition_retain = function("ac_shm_condition_retain")
+ac_shm_condition_release = function("ac_shm_condition_release")
 ac_shm_semaphore_retain = function("ac_shm_semaphore_retain")
 ac_shm_semaphore_release = function("ac_shm_semaphore_release")
 ac_shm_event_retain = function("ac_shm_event_retain")
@@ -1688,16 +1767,26 @@ ac_shm_mutex_create = function("ac_shm_mutex_create")
 ac_shm_mutex_open = function("ac_shm_mutex_open")
 ac_shm_mutex_lock = function("ac_shm_mutex_lock")
 ac_shm_mutex_unlock = function("ac_shm_mutex_unlock")
+ac_shm_mutex_close = function("ac_shm_mutex_close")
 ac_shm_mutex_is_locked = function("ac_shm_mutex_is_locked")
 ac_shm_rlock_create = function("ac_shm_rlock_create")
 ac_shm_rlock_open = function("ac_shm_rlock_open")
 ac_shm_rlock_lock = function("ac_shm_rlock_lock")
 ac_shm_rlock_unlock = function("ac_shm_rlock_unlock")
+ac_shm_rlock_close = function("ac_shm_rlock_close")
 ac_shm_rlock_depth = function("ac_shm_rlock_depth")
+ac_shm_condition_create = function("ac_shm_condition_create")
+ac_shm_condition_open = function("ac_shm_condition_open")
+ac_shm_condition_wait = function("ac_shm_condition_wait")
+ac_shm_condition_wait_rlock = function("ac_shm_condition_wait_rlock")
+ac_shm_condition_notify = function("ac_shm_condition_notify")
+ac_shm_condition_notify_all = function("ac_shm_condition_notify_all")
+ac_shm_condition_close = function("ac_shm_condition_close")
 ac_shm_semaphore_create = function("ac_shm_semaphore_create")
 ac_shm_semaphore_open = function("ac_shm_semaphore_open")
 ac_shm_semaphore_acquire = function("ac_shm_semaphore_acquire")
 ac_shm_semaphore_post = function("ac_shm_semaphore_post")
+ac_shm_semaphore_close = function("ac_shm_semaphore_close")
 ac_shm_semaphore_value = function("ac_shm_semaphore_value")
 ac_shm_event_create = function("ac_shm_event_create")
 ac_shm_event_open = function("ac_shm_event_open")
@@ -1705,10 +1794,12 @@ ac_shm_event_set = function("ac_shm_event_set")
 ac_shm_event_clear = function("ac_shm_event_clear")
 ac_shm_event_is_set = function("ac_shm_event_is_set")
 ac_shm_event_wait = function("ac_shm_event_wait")
+ac_shm_event_close = function("ac_shm_event_close")
 ac_shm_barrier_create = function("ac_shm_barrier_create")
 ac_shm_barrier_open = function("ac_shm_barrier_open")
 ac_shm_barrier_wait = function("ac_shm_barrier_wait")
 ac_shm_barrier_abort = function("ac_shm_barrier_abort")
+ac_shm_barrier_close = function("ac_shm_barrier_close")
 ac_shm_barrier_reset = function("ac_shm_barrier_reset")
 ac_shm_barrier_state = function("ac_shm_barrier_state")
 ac_shm_counter_create = function("ac_shm_counter_create")

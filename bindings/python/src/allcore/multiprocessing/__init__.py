@@ -1,8 +1,9 @@
 """Queues and locks in shared memory, as drop-ins for ``multiprocessing``'s.
 
 :class:`Queue`, :class:`SimpleQueue`, :class:`JoinableQueue`, :class:`Lock`,
-:class:`RLock`, :class:`Semaphore`, :class:`BoundedSemaphore`,
-:class:`Event`, :class:`Barrier` and :class:`Value` take the arguments,
+:class:`RLock`, :class:`Condition`, :class:`Semaphore`,
+:class:`BoundedSemaphore`, :class:`Event`, :class:`Barrier` and
+:class:`Value` take the arguments,
 return the values and raise the exceptions of their ``multiprocessing``
 namesakes. Each lives in a named shared-memory object of allcore (see
 ``ac_shm_queue_create`` in ``allcore.h``), so:
@@ -24,7 +25,9 @@ namesakes. Each lives in a named shared-memory object of allcore (see
 The shared-memory files go when the last process using an object drops it
 (``/dev/shm/allcore-mp-*`` on Linux). ``Queue.close()`` is per process, as
 in ``multiprocessing``; :meth:`Queue.shutdown` closes the queue for every
-process (later puts raise, gets drain it then raise ``ShutDown``).
+process (later puts raise, gets drain it then raise ``ShutDown``); the
+locks, condition, semaphores, event and barrier have ``shutdown()`` too
+(allcore's: waiters and later blocking calls raise ``allcore.ClosedError``).
 ``put_many`` / ``get_many`` move many items per native call. ``timeout=None``
 waits forever; waits run in native slices of 50 ms, so Ctrl-C interrupts them.
 """
@@ -33,6 +36,7 @@ from ._objects import (
     Barrier,
     BoundedSemaphore,
     BrokenBarrierError,
+    Condition,
     Event,
     JoinableQueue,
     Lock,
@@ -48,6 +52,7 @@ __all__ = [
     "Barrier",
     "BoundedSemaphore",
     "BrokenBarrierError",
+    "Condition",
     "Event",
     "JoinableQueue",
     "Lock",

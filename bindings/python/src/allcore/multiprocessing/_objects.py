@@ -190,6 +190,26 @@ class _Shared:
         pass
 
 
+_closers: dict[str, Any] = {}
+
+
+class _Closable(_Shared):
+    """A shared object that can be shut down for every process."""
+
+    def shutdown(self) -> None:
+        """Closes the object for every process (``ac_shm_<kind>_close``):
+        waiters wake with :class:`~allcore.ClosedError`, and so do later
+        blocking calls. It frees nothing; each process still drops its own
+        use when the object is collected. ``multiprocessing`` has no such
+        call; it is allcore's, as :meth:`Queue.shutdown`."""
+        close = _closers.get(self._KIND)
+        if close is None:
+            close = _closers[self._KIND] = _declare(quick_library, f"ac_shm_{self._KIND}_close", _P)
+        status = close(self._handle)
+        if status != _OK:
+            _raise(status, f"cannot shut down the shared {self._KIND}")
+
+
 _releases: dict[str, Any] = {}
 
 
@@ -574,7 +594,7 @@ _r_unlock = _declare(quick_library, "ac_shm_rlock_unlock", _P)
 _r_depth = _declare(quick_library, "ac_shm_rlock_depth", _P, ctypes.POINTER(_U32))
 
 
-class _Lockish(_Shared):
+class _Lockish(_Closable):
     _try: Any
     _wait: Any
     owner_died: bool
@@ -675,7 +695,7 @@ _s_post = _declare(quick_library, "ac_shm_semaphore_post", _P, _U32)
 _s_value = _declare(quick_library, "ac_shm_semaphore_value", _P, ctypes.POINTER(_U32))
 
 
-class Semaphore(_Shared):
+class Semaphore(_Closable):
     """A process-shared semaphore, as ``multiprocessing.Semaphore``."""
 
     _KIND = "semaphore"
@@ -735,7 +755,7 @@ _e_is_set = _declare(quick_library, "ac_shm_event_is_set", _P, ctypes.POINTER(_B
 _e_wait = _declare(library, "ac_shm_event_wait", _P, _I64)
 
 
-class Event(_Shared):
+class Event(_Closable):
     """A process-shared event, as ``multiprocessing.Event``."""
 
     _KIND = "event"
@@ -758,11 +778,15 @@ class Event(_Shared):
         _e_clear(self._handle)
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Waits at most ``timeout`` seconds for the flag; returns it."""
+        """Waits at most ``timeout`` seconds for the flag; returns it.
+        ``ClosedError`` once shut down."""
         handle = self._handle
         if timeout is not None and timeout < 0:
             timeout = 0
-        return _sliced(lambda ns: _e_wait(handle, ns), _deadline(True, timeout)) == _OK
+        status = _sliced(lambda ns: _e_wait(handle, ns), _deadline(True, timeout))
+        if status not in (_OK, *_GAVE_UP):
+            _raise(status, "wait failed")
+        return status == _OK
 
     def __repr__(self) -> str:
         return f"<Event at {id(self):#x} {'set' if self.is_set() else 'unset'}>"
@@ -781,7 +805,7 @@ _b_state = _declare(
 )
 
 
-class Barrier(_Shared):
+class Barrier(_Closable):
     """A process-shared barrier, as ``multiprocessing.Barrier``. ``wait``
     returns the arrival index (0 for the first); ``action`` runs in the
     last party to arrive, once the barrier has tripped. A wait that times
@@ -812,12 +836,15 @@ class Barrier(_Shared):
         return parties.value, waiting.value, broken.value
 
     def wait(self, timeout: float | None = None) -> int:
-        """Waits for every party; BrokenBarrierError when broken or on timeout."""
+        """Waits for every party; BrokenBarrierError when broken or on
+        timeout, ``ClosedError`` once shut down."""
         if timeout is None:
             timeout = self._timeout
         timeout_ns = -1 if timeout is None else max(0, int(timeout * 1e9))
         index = _U32()
         status = _b_wait(self._handle, timeout_ns, ctypes.byref(index))
+        if status == _CLOSED:
+            _raise(status, "the barrier was shut down")
         if status != _OK:
             raise BrokenBarrierError
         if index.value == self.parties - 1 and self._action is not None:
@@ -850,6 +877,123 @@ class Barrier(_Shared):
     def broken(self) -> bool:
         """Whether the barrier is broken."""
         return self._get()[2]
+
+
+# --------------------------------------------------------------- condition
+
+_cv_wait = _declare(library, "ac_shm_condition_wait", _P, _P, _I64)
+_cv_wait_rlock = _declare(library, "ac_shm_condition_wait_rlock", _P, _P, _I64)
+_cv_notify = _declare(quick_library, "ac_shm_condition_notify", _P, _I64, ctypes.POINTER(_U64))
+_cv_notify_all = _declare(quick_library, "ac_shm_condition_notify_all", _P, ctypes.POINTER(_U64))
+
+
+class Condition(_Closable):
+    """A process-shared condition variable, as ``multiprocessing.Condition``,
+    over an allcore :class:`Lock` or :class:`RLock` (a new :class:`RLock`
+    when ``lock`` is None). A waiter killed while waiting takes no notify
+    from the others; a wait that takes the lock back from a holder that died
+    returns True (re-check the predicate), with the lock's
+    :attr:`~Lock.owner_died` set and an :class:`OwnerDiedWarning`."""
+
+    _KIND = "condition"
+    _lock: Lock | RLock
+
+    def __init__(self, lock: Lock | RLock | None = None, *, ctx: Any = None) -> None:
+        if lock is None:
+            lock = RLock()
+        elif not isinstance(lock, (Lock, RLock)):
+            raise TypeError("allcore.multiprocessing.Condition needs its Lock or RLock")
+        self._create()
+        self._lock = lock
+
+    def _state(self) -> dict[str, Any]:
+        return {"lock": self._lock}
+
+    def _restore(self, state: dict[str, Any]) -> None:
+        self._lock = state["lock"]
+
+    def acquire(self, block: bool = True, timeout: float | None = None) -> bool:
+        """Acquires the underlying lock."""
+        return self._lock.acquire(block, timeout)
+
+    def release(self) -> None:
+        """Releases the underlying lock."""
+        self._lock.release()
+
+    def __enter__(self) -> bool:
+        return self._lock.acquire()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._lock.release()
+
+    def _is_owned(self) -> bool:
+        lock = self._lock
+        return lock._is_owned() if isinstance(lock, RLock) else lock.locked()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Releases the lock, waits for a notify or ``timeout`` seconds and
+        takes the lock back; True when notified. AssertionError unless the
+        lock is held, as ``multiprocessing``."""
+        lock = self._lock
+        wait = _cv_wait_rlock if isinstance(lock, RLock) else _cv_wait
+        handle, lock_handle = self._handle, lock._handle
+        deadline = _deadline(True, None if timeout is None else max(timeout, 0))
+        while True:
+            # Each slice takes the lock back before it returns, so a notify
+            # (made under the lock) never falls between two slices.
+            slice_ns = _slice(deadline)
+            status = wait(handle, lock_handle, slice_ns)
+            if status == _OK:
+                return True
+            if status in _GAVE_UP:
+                if slice_ns == 0 or (deadline is not None and time.monotonic() >= deadline):
+                    return False
+                continue
+            if status == _OWNER_DIED:
+                lock.owner_died = True
+                warnings.warn(
+                    f"{lock!r} was taken back from a holder that died holding it",
+                    OwnerDiedWarning,
+                    stacklevel=2,
+                )
+                return True
+            if status == _NOT_OWNER:
+                raise AssertionError("must acquire() condition before using wait()")
+            _raise(status, "wait failed")
+
+    def wait_for(self, predicate: Any, timeout: float | None = None) -> Any:
+        """Waits until ``predicate()`` is true or ``timeout`` passes; returns
+        its last value."""
+        result = predicate()
+        if result:
+            return result
+        endtime = None if timeout is None else time.monotonic() + timeout
+        waittime = timeout
+        while not result:
+            if endtime is not None:
+                waittime = endtime - time.monotonic()
+                if waittime <= 0:
+                    break
+            self.wait(waittime)
+            result = predicate()
+        return result
+
+    def notify(self, n: int = 1) -> None:
+        """Wakes up to ``n`` waiters of any process, longest waiting first."""
+        if not self._is_owned():
+            raise AssertionError("lock is not owned")
+        status = _cv_notify(self._handle, n, None)
+        if status != _OK:
+            _raise(status, "notify failed")
+
+    def notify_all(self) -> None:
+        """Wakes every waiter."""
+        if not self._is_owned():
+            raise AssertionError("lock is not owned")
+        _cv_notify_all(self._handle, None)
+
+    def __repr__(self) -> str:
+        return f"<Condition({self._lock!r}) {self._name!r}>"
 
 
 # ------------------------------------------------------------------ values
