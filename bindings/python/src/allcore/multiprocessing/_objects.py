@@ -21,7 +21,7 @@ from typing import Any
 
 from .. import _ffi
 from .._errors import error_for
-from .._lib import library, quick_library
+from .._plumbing import function
 from .._queue import (
     _BARE_INTS,
     _MARK,
@@ -64,18 +64,9 @@ _SIZE = ctypes.c_size_t
 _BOOL = ctypes.c_bool
 
 
-def _declare(lib: ctypes.CDLL, name: str, *argtypes: Any) -> Any:
-    """A private function object for ``name`` in ``lib`` returning a status."""
-    function: Any = lib._FuncPtr((name, lib))
-    function.__name__ = name
-    function.restype = ctypes.c_int32
-    function.argtypes = argtypes
-    return function
-
-
-def _both(name: str, *argtypes: Any) -> tuple[Any, Any]:
+def _both(name: str) -> tuple[Any, Any]:
     """``name`` through the GIL-keeping library and the GIL-releasing one."""
-    return _declare(quick_library, name, *argtypes), _declare(library, name, *argtypes)
+    return function(name, keep_gil=True), function(name)
 
 
 _names = itertools.count()
@@ -152,13 +143,7 @@ class _Shared:
         """Creates the object under a fresh name; ``args`` are the
         (ctypes type, value) pairs after the name."""
         name = _new_name(self._KIND)
-        create = _declare(
-            quick_library,
-            f"ac_shm_{self._KIND}_create",
-            ctypes.c_char_p,
-            *[kind for kind, _ in args],
-            ctypes.POINTER(_P),
-        )
+        create = function(f"ac_shm_{self._KIND}_create", keep_gil=True)
         handle = _P()
         status = create(name.encode(), *[value for _, value in args], ctypes.byref(handle))
         if status != _OK:
@@ -167,9 +152,7 @@ class _Shared:
 
     def _open(self, name: str) -> None:
         handle = _P()
-        open_ = _declare(
-            quick_library, f"ac_shm_{self._KIND}_open", ctypes.c_char_p, ctypes.POINTER(_P)
-        )
+        open_ = function(f"ac_shm_{self._KIND}_open", keep_gil=True)
         status = open_(name.encode(), ctypes.byref(handle))
         if status != _OK:
             _raise(status, f"cannot open the shared {self._KIND} {name!r}")
@@ -204,7 +187,7 @@ class _Closable(_Shared):
         call; it is allcore's, as :meth:`Queue.shutdown`."""
         close = _closers.get(self._KIND)
         if close is None:
-            close = _closers[self._KIND] = _declare(quick_library, f"ac_shm_{self._KIND}_close", _P)
+            close = _closers[self._KIND] = function(f"ac_shm_{self._KIND}_close", keep_gil=True)
         status = close(self._handle)
         if status != _OK:
             _raise(status, f"cannot shut down the shared {self._KIND}")
@@ -219,10 +202,7 @@ def _release(kind: str, handle: ctypes.c_void_p, name: str, created: bool) -> No
     is gone."""
     release = _releases.get(kind)
     if release is None:
-        release = quick_library._FuncPtr((f"ac_shm_{kind}_release", quick_library))
-        release.argtypes = [_P]
-        release.restype = None
-        _releases[kind] = release
+        release = _releases[kind] = function(f"ac_shm_{kind}_release", keep_gil=True)
     release(handle)
     if created and not os.path.exists(f"/dev/shm/{name}"):
         with contextlib.suppress(Exception):
@@ -239,39 +219,27 @@ def _reopen(cls: type[_Shared], name: str, state: dict[str, Any]) -> _Shared:
 
 # ------------------------------------------------------------------ queues
 
-_q_put, _q_put_wait = _both("ac_shm_queue_put", _P, _P, _SIZE, _I64)
-_q_get, _q_get_wait = _both("ac_shm_queue_get", _P, _P, _SIZE, _I64, ctypes.POINTER(_SIZE))
+_q_put, _q_put_wait = _both("ac_shm_queue_put")
+_q_get, _q_get_wait = _both("ac_shm_queue_get")
 # The hot first tries go without argtypes (no converter call per argument)
 # where libffi sign-extends a C int into the 64-bit register a size_t or
 # int64_t parameter reads (x86-64 and arm64, not Windows), as allcore.Queue
 # does: the handle is a ready c_void_p, the data bytes or a ctypes buffer,
 # the length and the timeout 0 small ints, the out-parameter a byref.
 if _BARE_INTS:
-    _q_try_put = _declare(quick_library, "ac_shm_queue_put")
-    _q_try_get = _declare(quick_library, "ac_shm_queue_get")
-    _q_try_put.argtypes = _q_try_get.argtypes = None
+    _q_try_put = function("ac_shm_queue_put", keep_gil=True, declared=0)
+    _q_try_get = function("ac_shm_queue_get", keep_gil=True, declared=0)
 else:
     _q_try_put, _q_try_get = _q_put, _q_get
-_q_put_many, _q_put_many_wait = _both(
-    "ac_shm_queue_put_many", _P, _P, _P, _SIZE, _I64, ctypes.POINTER(_SIZE)
-)
-_q_get_many, _q_get_many_wait = _both(
-    "ac_shm_queue_get_many",
-    _P,
-    _P,
-    _SIZE,
-    ctypes.POINTER(_SIZE),
-    _SIZE,
-    _I64,
-    ctypes.POINTER(_SIZE),
-)
-_q_size = _declare(quick_library, "ac_shm_queue_size", _P, ctypes.POINTER(_SIZE))
-_q_close = _declare(quick_library, "ac_shm_queue_close", _P)
-_q_closed = _declare(quick_library, "ac_shm_queue_closed", _P, ctypes.POINTER(_BOOL))
-_q_max_item = _declare(quick_library, "ac_shm_queue_max_item_size", _P, ctypes.POINTER(_SIZE))
-_q_task_done = _declare(quick_library, "ac_shm_queue_task_done", _P, _U64)
-_q_join = _declare(library, "ac_shm_queue_join", _P, _I64)
-_q_unfinished = _declare(quick_library, "ac_shm_queue_unfinished_tasks", _P, ctypes.POINTER(_U64))
+_q_put_many, _q_put_many_wait = _both("ac_shm_queue_put_many")
+_q_get_many, _q_get_many_wait = _both("ac_shm_queue_get_many")
+_q_size = function("ac_shm_queue_size", keep_gil=True)
+_q_close = function("ac_shm_queue_close", keep_gil=True)
+_q_closed = function("ac_shm_queue_closed", keep_gil=True)
+_q_max_item = function("ac_shm_queue_max_item_size", keep_gil=True)
+_q_task_done = function("ac_shm_queue_task_done", keep_gil=True)
+_q_join = function("ac_shm_queue_join")
+_q_unfinished = function("ac_shm_queue_unfinished_tasks", keep_gil=True)
 
 
 class _Receiver(threading.local):
@@ -586,12 +554,12 @@ class OwnerDiedWarning(RuntimeWarning):
     """A lock was acquired from a process or thread that died holding it."""
 
 
-_m_lock, _m_lock_wait = _both("ac_shm_mutex_lock", _P, _I64)
-_m_unlock = _declare(quick_library, "ac_shm_mutex_unlock", _P)
-_m_locked = _declare(quick_library, "ac_shm_mutex_is_locked", _P, ctypes.POINTER(_BOOL))
-_r_lock, _r_lock_wait = _both("ac_shm_rlock_lock", _P, _I64)
-_r_unlock = _declare(quick_library, "ac_shm_rlock_unlock", _P)
-_r_depth = _declare(quick_library, "ac_shm_rlock_depth", _P, ctypes.POINTER(_U32))
+_m_lock, _m_lock_wait = _both("ac_shm_mutex_lock")
+_m_unlock = function("ac_shm_mutex_unlock", keep_gil=True)
+_m_locked = function("ac_shm_mutex_is_locked", keep_gil=True)
+_r_lock, _r_lock_wait = _both("ac_shm_rlock_lock")
+_r_unlock = function("ac_shm_rlock_unlock", keep_gil=True)
+_r_depth = function("ac_shm_rlock_depth", keep_gil=True)
 
 
 class _Lockish(_Closable):
@@ -690,9 +658,9 @@ class RLock(_Lockish):
 
 # ------------------------------------------------------- semaphores, events
 
-_s_acquire, _s_acquire_wait = _both("ac_shm_semaphore_acquire", _P, _I64)
-_s_post = _declare(quick_library, "ac_shm_semaphore_post", _P, _U32)
-_s_value = _declare(quick_library, "ac_shm_semaphore_value", _P, ctypes.POINTER(_U32))
+_s_acquire, _s_acquire_wait = _both("ac_shm_semaphore_acquire")
+_s_post = function("ac_shm_semaphore_post", keep_gil=True)
+_s_value = function("ac_shm_semaphore_value", keep_gil=True)
 
 
 class Semaphore(_Closable):
@@ -749,10 +717,10 @@ class BoundedSemaphore(Semaphore):
     _BOUNDED = True
 
 
-_e_set = _declare(quick_library, "ac_shm_event_set", _P)
-_e_clear = _declare(quick_library, "ac_shm_event_clear", _P)
-_e_is_set = _declare(quick_library, "ac_shm_event_is_set", _P, ctypes.POINTER(_BOOL))
-_e_wait = _declare(library, "ac_shm_event_wait", _P, _I64)
+_e_set = function("ac_shm_event_set", keep_gil=True)
+_e_clear = function("ac_shm_event_clear", keep_gil=True)
+_e_is_set = function("ac_shm_event_is_set", keep_gil=True)
+_e_wait = function("ac_shm_event_wait")
 
 
 class Event(_Closable):
@@ -792,17 +760,10 @@ class Event(_Closable):
         return f"<Event at {id(self):#x} {'set' if self.is_set() else 'unset'}>"
 
 
-_b_wait = _declare(library, "ac_shm_barrier_wait", _P, _I64, ctypes.POINTER(_U32))
-_b_abort = _declare(quick_library, "ac_shm_barrier_abort", _P)
-_b_reset = _declare(quick_library, "ac_shm_barrier_reset", _P)
-_b_state = _declare(
-    quick_library,
-    "ac_shm_barrier_state",
-    _P,
-    ctypes.POINTER(_U32),
-    ctypes.POINTER(_U32),
-    ctypes.POINTER(_BOOL),
-)
+_b_wait = function("ac_shm_barrier_wait")
+_b_abort = function("ac_shm_barrier_abort", keep_gil=True)
+_b_reset = function("ac_shm_barrier_reset", keep_gil=True)
+_b_state = function("ac_shm_barrier_state", keep_gil=True)
 
 
 class Barrier(_Closable):
@@ -881,10 +842,10 @@ class Barrier(_Closable):
 
 # --------------------------------------------------------------- condition
 
-_cv_wait = _declare(library, "ac_shm_condition_wait", _P, _P, _I64)
-_cv_wait_rlock = _declare(library, "ac_shm_condition_wait_rlock", _P, _P, _I64)
-_cv_notify = _declare(quick_library, "ac_shm_condition_notify", _P, _I64, ctypes.POINTER(_U64))
-_cv_notify_all = _declare(quick_library, "ac_shm_condition_notify_all", _P, ctypes.POINTER(_U64))
+_cv_wait = function("ac_shm_condition_wait")
+_cv_wait_rlock = function("ac_shm_condition_wait_rlock")
+_cv_notify = function("ac_shm_condition_notify", keep_gil=True)
+_cv_notify_all = function("ac_shm_condition_notify_all", keep_gil=True)
 
 
 class Condition(_Closable):
@@ -998,8 +959,8 @@ class Condition(_Closable):
 
 # ------------------------------------------------------------------ values
 
-_c_get = _declare(quick_library, "ac_shm_counter_get", _P, ctypes.POINTER(_I64))
-_c_set = _declare(quick_library, "ac_shm_counter_set", _P, _I64)
+_c_get = function("ac_shm_counter_get", keep_gil=True)
+_c_set = function("ac_shm_counter_set", keep_gil=True)
 
 _INTEGER_CODES = {"b", "B", "h", "H", "i", "I", "l", "L", "q", "Q"}
 
