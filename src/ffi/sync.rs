@@ -125,6 +125,29 @@ unsafe fn try_then_wait<H: Handle>(
 }
 
 /// A count that must be at least 1.
+/// Runs a blocking call: first without waiting on the borrowed object, then,
+/// if it would block and `timeout_ns` allows waiting, again with a strong
+/// reference held, so the object outlives the wait even if the handle is
+/// freed meanwhile.
+#[inline(always)]
+fn wait_on<H: Handle>(
+    handle: *const H,
+    timeout_ns: i64,
+    call: impl Fn(&H::Object, Option<Duration>) -> Result<()>,
+) -> Result<()> {
+    // SAFETY: NULL or a live handle, not freed while this call starts.
+    let object = unsafe { H::borrow(handle) }?;
+    let timeout = timeout(timeout_ns);
+    match call(object, Some(Duration::ZERO)) {
+        Err(Error::WouldBlock) if timeout != Some(Duration::ZERO) => {
+            // SAFETY: as above; the reference is taken only before waiting.
+            let object = unsafe { H::acquire(handle) }?;
+            call(&object, timeout)
+        }
+        result => result,
+    }
+}
+
 fn positive(n: i64) -> Result<u64> {
     u64::try_from(n)
         .ok()
@@ -186,12 +209,7 @@ pub extern "C" fn ac_mutex_close(mutex: *const ac_mutex) -> ac_status {
 
 #[inline(always)]
 fn lock_mutex(mutex: *const ac_mutex, timeout_ns: i64) -> ac_status {
-    boundary::status(|| {
-        // SAFETY: NULL or a live handle, not freed while this call starts.
-        let object = unsafe { ac_mutex::borrow(mutex) }?;
-        // SAFETY: as above; the reference is taken only before sleeping.
-        object.lock_pinned(timeout(timeout_ns), || unsafe { ac_mutex::acquire(mutex) })
-    })
+    boundary::status(|| wait_on(mutex, timeout_ns, |object, timeout| object.lock(timeout)))
 }
 
 /// Locks the mutex, blocking as long as it takes. Returns AC_CLOSED if the
@@ -323,11 +341,8 @@ pub extern "C" fn ac_rlock_close(rlock: *const ac_rlock) -> ac_status {
 fn lock_rlock(rlock: *const ac_rlock, owner: Result<u64>, timeout_ns: i64) -> ac_status {
     boundary::status(|| {
         let owner = owner?;
-        // SAFETY: NULL or a live handle, not freed while this call starts.
-        let object = unsafe { ac_rlock::borrow(rlock) }?;
-        // SAFETY: as above; the reference is taken only before sleeping.
-        object.lock_pinned(owner, timeout(timeout_ns), || unsafe {
-            ac_rlock::acquire(rlock)
+        wait_on(rlock, timeout_ns, |object, timeout| {
+            object.lock(owner, timeout)
         })
     })
 }
@@ -457,12 +472,9 @@ pub extern "C" fn ac_rlock_lock_restore(
 ) -> ac_status {
     boundary::status(|| {
         let depth = positive(depth)?;
-        // SAFETY: NULL or a live handle, not freed while this call starts.
-        let object = unsafe { ac_rlock::borrow(rlock) }?;
         let owner = current_thread_owner();
-        // SAFETY: as above; the reference is taken only before sleeping.
-        object.restore_pinned(owner, depth, timeout(timeout_ns), || unsafe {
-            ac_rlock::acquire(rlock)
+        wait_on(rlock, timeout_ns, |object, timeout| {
+            object.restore(owner, depth, timeout)
         })
     })
 }
@@ -634,11 +646,8 @@ pub extern "C" fn ac_semaphore_close(semaphore: *const ac_semaphore) -> ac_statu
 fn acquire_permits(semaphore: *const ac_semaphore, n: i64, timeout_ns: i64) -> ac_status {
     boundary::status(|| {
         let n = positive(n)?;
-        // SAFETY: NULL or a live handle, not freed while this call starts.
-        let object = unsafe { ac_semaphore::borrow(semaphore) }?;
-        // SAFETY: as above; the reference is taken only before sleeping.
-        object.acquire_pinned(n, timeout(timeout_ns), || unsafe {
-            ac_semaphore::acquire(semaphore)
+        wait_on(semaphore, timeout_ns, |object, timeout| {
+            object.acquire(n, timeout)
         })
     })
 }
