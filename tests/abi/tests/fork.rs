@@ -155,9 +155,9 @@ impl Objects {
 
 /// Whether every thread returned `AC_OK`.
 fn all_ok(threads: Vec<JoinHandle<ac_status>>) -> bool {
-    threads
-        .into_iter()
-        .fold(true, |ok, thread| matches!(thread.join(), Ok(AC_OK)) && ok)
+    // Join every thread, even after a failure.
+    let joined: Vec<_> = threads.into_iter().map(JoinHandle::join).collect();
+    joined.iter().all(|status| matches!(status, Ok(AC_OK)))
 }
 
 /// Threads that park and unpark continually (semaphore and event
