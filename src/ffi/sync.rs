@@ -125,10 +125,8 @@ unsafe fn try_then_wait<H: Handle>(
 }
 
 /// A count that must be at least 1.
-/// Runs a blocking call: first without waiting on the borrowed object, then,
-/// if it would block and `timeout_ns` allows waiting, again with a strong
-/// reference held, so the object outlives the wait even if the handle is
-/// freed meanwhile.
+/// Runs a blocking call: first without waiting, on the borrowed object;
+/// then, if it would block, through [`wait_holding`].
 #[inline(always)]
 fn wait_on<H: Handle>(
     handle: *const H,
@@ -137,15 +135,29 @@ fn wait_on<H: Handle>(
 ) -> Result<()> {
     // SAFETY: NULL or a live handle, not freed while this call starts.
     let object = unsafe { H::borrow(handle) }?;
-    let timeout = timeout(timeout_ns);
     match call(object, Some(Duration::ZERO)) {
-        Err(Error::WouldBlock) if timeout != Some(Duration::ZERO) => {
-            // SAFETY: as above; the reference is taken only before waiting.
-            let object = unsafe { H::acquire(handle) }?;
-            call(&object, timeout)
-        }
+        Err(Error::WouldBlock) => wait_holding(handle, timeout_ns, call),
         result => result,
     }
+}
+
+/// The waiting part of [`wait_on`]: unless `timeout_ns` forbids waiting,
+/// runs the call again with a strong reference held, so the object outlives
+/// the wait even if the handle is freed meanwhile.
+#[cold]
+#[inline(never)]
+fn wait_holding<H: Handle>(
+    handle: *const H,
+    timeout_ns: i64,
+    call: impl Fn(&H::Object, Option<Duration>) -> Result<()>,
+) -> Result<()> {
+    let timeout = timeout(timeout_ns);
+    if timeout == Some(Duration::ZERO) {
+        return Err(Error::WouldBlock);
+    }
+    // SAFETY: NULL or a live handle, not freed while this call starts.
+    let object = unsafe { H::acquire(handle) }?;
+    call(&object, timeout)
 }
 
 fn positive(n: i64) -> Result<u64> {
