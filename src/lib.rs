@@ -9,6 +9,7 @@
 pub mod error;
 pub mod ffi;
 pub mod kernels;
+mod lock;
 pub mod pool;
 pub mod queue;
 pub mod shm;

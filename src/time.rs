@@ -7,8 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use parking_lot::{Condvar, MutexGuard};
-
+use crate::lock::{Condvar, MutexGuard};
 use crate::Error;
 
 /// When a blocking wait gives up.
@@ -54,14 +53,7 @@ impl Deadline {
     /// Blocks on `cond` until notified or the deadline passes; returns `false`
     /// when the deadline has passed. Callers re-check their condition either
     /// way, so spurious wake-ups never reach them.
-    pub fn wait<T>(self, cond: &Condvar, guard: &mut MutexGuard<'_, T>) -> bool {
-        match self {
-            Deadline::Never => {
-                cond.wait(guard);
-                true
-            }
-            Deadline::Now => false,
-            Deadline::At(at) => !cond.wait_until(guard, at).timed_out() || Instant::now() < at,
-        }
+    pub(crate) fn wait<T>(self, cond: &Condvar, guard: &mut MutexGuard<'_, T>) -> bool {
+        cond.wait_until(guard, self)
     }
 }

@@ -422,9 +422,8 @@ pub extern "C" fn ac_rlock_lock_restore(
     boundary::status(|| {
         let depth = positive(depth)?;
         let owner = current_thread_owner();
-        // The core's one restore that takes a timeout; its pin is not used.
         try_then_wait(rlock, timeout(timeout_ns), |rlock, timeout| {
-            rlock.restore_pinned(owner, depth, timeout, || ())
+            rlock.restore(owner, depth, timeout)
         })
     })
 }

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::lock::{Condvar, Mutex};
+use crate::lock::{Condvar, Mutex};
 
 use super::Runnable;
 use crate::time::Deadline;
@@ -179,7 +179,7 @@ impl Future {
     }
 
     /// Sets the outcome, then wakes waiters and runs callbacks outside the lock.
-    fn complete(&self, mut inner: super::lock::MutexGuard<'_, Inner>, outcome: Result<i64>) {
+    fn complete(&self, mut inner: crate::lock::MutexGuard<'_, Inner>, outcome: Result<i64>) {
         inner.outcome = Some(outcome);
         let callbacks = std::mem::take(&mut inner.callbacks);
         let watchers = std::mem::take(&mut inner.watchers);

@@ -21,7 +21,6 @@
 //!   the ones still waiting.
 
 mod future;
-mod lock;
 mod parallel;
 mod sizing;
 mod timer;
@@ -36,7 +35,8 @@ use std::thread::JoinHandle;
 
 use crossbeam_deque::{Injector, Steal, Stealer, Worker};
 use crossbeam_utils::{Backoff, CachePadded};
-use lock::{Condvar, Mutex};
+
+use crate::lock::{Condvar, Mutex};
 
 use crate::{Error, Result};
 

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_utils::Backoff;
 
-use super::lock::{Condvar, Mutex};
+use crate::lock::{Condvar, Mutex};
 
 use super::{Pool, Runnable};
 use crate::kernels;

@@ -30,7 +30,7 @@ fn zero_workers_means_every_cpu() {
 #[test]
 fn cancel_only_before_start() {
     let pool = pool(1);
-    let gate = Arc::new(parking_lot::Mutex::new(()));
+    let gate = Arc::new(crate::lock::Mutex::new(()));
     let held = gate.lock();
     let blocker = {
         let gate = gate.clone();
@@ -141,7 +141,7 @@ fn nested_parallel_for_from_workers_does_not_deadlock() {
 #[test]
 fn cancel_shutdown_resolves_queued_futures_while_workers_are_busy() {
     let pool = pool(1);
-    let gate = Arc::new(parking_lot::Mutex::new(()));
+    let gate = Arc::new(crate::lock::Mutex::new(()));
     let held = gate.lock();
     let blocker = {
         let gate = gate.clone();

@@ -30,8 +30,8 @@ use std::sync::Arc;
 use std::thread::{JoinHandle, ThreadId};
 use std::time::{Duration, Instant};
 
-use super::lock::{Condvar, Mutex};
 use super::{Future, Pool, Shared, Work, FORK_GENERATION};
+use crate::lock::{Condvar, Mutex};
 use crate::time::Deadline;
 use crate::{Error, Result};
 
@@ -350,7 +350,7 @@ mod tests {
     #[test]
     fn fire_in_deadline_order_then_submission_order() {
         let pool = pool(1);
-        let order = Arc::new(parking_lot::Mutex::new(Vec::new()));
+        let order = Arc::new(crate::lock::Mutex::new(Vec::new()));
         let delays = [50u64, 10, 30, 10, 20];
         let futures: Vec<_> = delays
             .iter()

@@ -84,8 +84,8 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
+use crate::lock::Mutex;
 use crossbeam_utils::{Backoff, CachePadded};
-use parking_lot::Mutex;
 
 use crate::time::Deadline;
 use crate::{Error, Result};

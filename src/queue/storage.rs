@@ -7,7 +7,7 @@
 //! later puts, and counts the puts ever made. Every operation is
 //! non-blocking; waiting is the queue's business.
 
-use parking_lot::Mutex;
+use crate::lock::Mutex;
 
 use super::items::{Items, Key};
 use super::list::List;

@@ -22,7 +22,7 @@
 
 use std::sync::atomic::{fence, AtomicUsize, Ordering};
 
-use parking_lot::{Condvar, Mutex};
+use crate::lock::{Condvar, Mutex};
 
 use crate::time::Deadline;
 

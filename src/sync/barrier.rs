@@ -19,7 +19,7 @@
 
 use std::time::Duration;
 
-use parking_lot::{Condvar, Mutex};
+use crate::lock::{Condvar, Mutex, MutexGuard};
 
 use crate::time::Deadline;
 use crate::{Error, Result};
@@ -109,7 +109,7 @@ impl Barrier {
 
     fn wait_for_release(
         &self,
-        state: &mut parking_lot::MutexGuard<'_, State>,
+        state: &mut MutexGuard<'_, State>,
         deadline: Deadline,
     ) -> Result<()> {
         let mut expired = false;

@@ -16,9 +16,8 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use parking_lot_core::{FilterOp, ParkResult, DEFAULT_PARK_TOKEN};
-
-use super::{key, park_until, Mutex, ReentrantLock, TOKEN_CLOSED, TOKEN_RETRY};
+use super::park::{self, FilterOp, ParkResult, DEFAULT_PARK_TOKEN};
+use super::{key, Mutex, ReentrantLock, TOKEN_CLOSED, TOKEN_RETRY};
 use crate::time::Deadline;
 use crate::{Error, Result};
 
@@ -69,7 +68,7 @@ impl Condition {
                 // `owner` holds the lock (checked above), so this succeeds.
                 let _ = lock.release_fully();
             },
-            || lock.restore(owner, depth),
+            || lock.restore(owner, depth, None),
         )
     }
 
@@ -84,25 +83,20 @@ impl Condition {
                 FilterOp::Unpark
             }
         };
-        // SAFETY: the key is the address of our own flag; the filter and the
-        // callback only compute with local values.
-        let result =
-            unsafe { parking_lot_core::unpark_filter(key(&self.closed), filter, |_| TOKEN_RETRY) };
-        result.unparked_threads
+        // The filter and the callback only compute with local values.
+        park::unpark_filter(key(&self.closed), filter, |_| TOKEN_RETRY).unparked_threads
     }
 
     /// Wakes every waiting thread; returns how many.
     pub fn notify_all(&self) -> usize {
-        // SAFETY: the key is the address of our own flag.
-        unsafe { parking_lot_core::unpark_all(key(&self.closed), TOKEN_RETRY) }
+        park::unpark_all(key(&self.closed), TOKEN_RETRY)
     }
 
     /// Closes the condition: waiting threads retake their lock and return
     /// `Closed`, and so do later waits (without releasing the lock).
     pub fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);
-        // SAFETY: the key is the address of our own flag.
-        unsafe { parking_lot_core::unpark_all(key(&self.closed), TOKEN_CLOSED) };
+        park::unpark_all(key(&self.closed), TOKEN_CLOSED);
     }
 
     fn wait_releasing(
@@ -119,19 +113,17 @@ impl Condition {
             return Err(Error::WouldBlock);
         }
         let validate = || !self.closed.load(Ordering::SeqCst);
-        // SAFETY: the key is the address of our own flag; `validate` only
-        // reads an atomic; `before_sleep` (`release`) may unpark threads
-        // waiting for the lock but never parks and never panics.
-        let parked = unsafe {
-            parking_lot_core::park(
-                key(&self.closed),
-                validate,
-                release,
-                |_, _| {},
-                DEFAULT_PARK_TOKEN,
-                park_until(deadline),
-            )
-        };
+        // `validate` only reads an atomic; `before_sleep` (`release`) may
+        // unpark threads waiting for the lock but never parks and never
+        // panics.
+        let parked = park::park(
+            key(&self.closed),
+            validate,
+            release,
+            |_| {},
+            DEFAULT_PARK_TOKEN,
+            deadline,
+        );
         let outcome = match parked {
             // Closed before the thread was enqueued: the lock was never
             // released.

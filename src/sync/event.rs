@@ -20,9 +20,8 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use parking_lot_core::{ParkResult, DEFAULT_PARK_TOKEN};
-
-use super::{key, park_until, TOKEN_RETRY};
+use super::park::{self, ParkResult, DEFAULT_PARK_TOKEN};
+use super::{key, TOKEN_RETRY};
 use crate::time::Deadline;
 use crate::{Error, Result};
 
@@ -56,8 +55,7 @@ impl Event {
             .fetch_update(Ordering::Release, Ordering::Relaxed, raise)
         {
             if previous & PARKED != 0 {
-                // SAFETY: the key is the address of our own state word.
-                unsafe { parking_lot_core::unpark_all(key(&self.state), TOKEN_RETRY) };
+                park::unpark_all(key(&self.state), TOKEN_RETRY);
             }
         }
     }
@@ -84,8 +82,7 @@ impl Event {
     /// Closes the event: waiting threads and later waits return `Closed`.
     pub fn close(&self) {
         self.state.fetch_or(CLOSED, Ordering::Relaxed);
-        // SAFETY: the key is the address of our own state word.
-        unsafe { parking_lot_core::unpark_all(key(&self.state), TOKEN_RETRY) };
+        park::unpark_all(key(&self.state), TOKEN_RETRY);
     }
 
     /// Whether the flag is up, or was raised since the wait began.
@@ -122,24 +119,21 @@ impl Event {
             }
             let expected = state | PARKED;
             let validate = || self.state.load(Ordering::Relaxed) == expected;
-            let timed_out = |_, was_last_thread| {
+            let timed_out = |was_last_thread| {
                 if was_last_thread {
                     self.state.fetch_and(!PARKED, Ordering::Relaxed);
                 }
             };
-            // SAFETY: the key is the address of our own state word;
             // `validate` and `timed_out` only touch atomics; `before_sleep`
             // does nothing.
-            let parked = unsafe {
-                parking_lot_core::park(
-                    key(&self.state),
-                    validate,
-                    || {},
-                    timed_out,
-                    DEFAULT_PARK_TOKEN,
-                    park_until(deadline),
-                )
-            };
+            let parked = park::park(
+                key(&self.state),
+                validate,
+                || {},
+                timed_out,
+                DEFAULT_PARK_TOKEN,
+                deadline,
+            );
             state = self.state.load(Ordering::Acquire);
             if parked == ParkResult::TimedOut {
                 return Self::outcome(state, started).unwrap_or(Err(Error::Timeout));

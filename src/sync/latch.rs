@@ -10,9 +10,8 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use parking_lot_core::{ParkResult, DEFAULT_PARK_TOKEN};
-
-use super::{key, park_until, TOKEN_CLOSED, TOKEN_RETRY};
+use super::park::{self, ParkResult, DEFAULT_PARK_TOKEN};
+use super::{key, TOKEN_CLOSED, TOKEN_RETRY};
 use crate::time::Deadline;
 use crate::{Error, Result};
 
@@ -44,8 +43,7 @@ impl Latch {
             .fetch_update(Ordering::Release, Ordering::Relaxed, lower)
         {
             if previous <= n {
-                // SAFETY: the key is the address of our own count.
-                unsafe { parking_lot_core::unpark_all(key(&self.count), TOKEN_RETRY) };
+                park::unpark_all(key(&self.count), TOKEN_RETRY);
             }
         }
         Ok(())
@@ -74,18 +72,15 @@ impl Latch {
             }
             let validate =
                 || !self.closed.load(Ordering::Relaxed) && self.count.load(Ordering::Relaxed) != 0;
-            // SAFETY: the key is the address of our own count; `validate`
-            // only reads atomics; the other callbacks do nothing.
-            let parked = unsafe {
-                parking_lot_core::park(
-                    key(&self.count),
-                    validate,
-                    || {},
-                    |_, _| {},
-                    DEFAULT_PARK_TOKEN,
-                    park_until(deadline),
-                )
-            };
+            // `validate` only reads atomics; the other callbacks do nothing.
+            let parked = park::park(
+                key(&self.count),
+                validate,
+                || {},
+                |_| {},
+                DEFAULT_PARK_TOKEN,
+                deadline,
+            );
             match parked {
                 ParkResult::Unparked(TOKEN_CLOSED) => return Err(Error::Closed),
                 ParkResult::TimedOut => {
@@ -103,8 +98,7 @@ impl Latch {
     /// Closes the latch: waiting threads and later waits return `Closed`.
     pub fn close(&self) {
         self.closed.store(true, Ordering::Release);
-        // SAFETY: the key is the address of our own count.
-        unsafe { parking_lot_core::unpark_all(key(&self.count), TOKEN_CLOSED) };
+        park::unpark_all(key(&self.count), TOKEN_CLOSED);
     }
 }
 

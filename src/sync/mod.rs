@@ -12,9 +12,10 @@
 //! - Waits never return spuriously: each loops on its predicate until the
 //!   deadline.
 //!
-//! The lock-free primitives park threads with `parking_lot_core`, keyed by the
-//! address of the atomic word they wait on; the rest use a `parking_lot`
-//! mutex and condition variable.
+//! The lock-free primitives park threads with [`park`], keyed by the address
+//! of the atomic word they wait on; the rest use the std-based mutex and
+//! condition variable of `crate::lock`. Neither keeps state that a `fork()`
+//! could leave half-updated in the child (see [`park`]).
 
 mod barrier;
 mod condition;
@@ -23,6 +24,7 @@ mod event;
 mod latch;
 mod lock_all;
 mod mutex;
+mod park;
 mod reentrant_lock;
 mod rw_lock;
 mod semaphore;
@@ -40,7 +42,7 @@ pub use semaphore::Semaphore;
 
 use std::time::Instant;
 
-use parking_lot_core::UnparkToken;
+use park::UnparkToken;
 
 use crate::time::Deadline;
 
@@ -52,15 +54,6 @@ const TOKEN_CLOSED: UnparkToken = UnparkToken(1);
 /// The parking key of a word: its address, unique while the primitive lives.
 fn key<T>(word: &T) -> usize {
     std::ptr::from_ref(word) as usize
-}
-
-/// The instant `parking_lot_core::park` gives up at (`None` = never).
-fn park_until(deadline: Deadline) -> Option<Instant> {
-    match deadline {
-        Deadline::Never => None,
-        Deadline::Now => Some(Instant::now()),
-        Deadline::At(at) => Some(at),
-    }
 }
 
 /// Whether a deadline has passed (`Now` always has).

@@ -14,15 +14,14 @@
 //!
 //! Contended locks spin briefly, then park. An unlock normally lets any
 //! thread take the mutex next (best throughput); about every half millisecond
-//! `parking_lot_core` asks for a fair unlock, which hands the mutex straight
+//! the parking table asks for a fair unlock, which hands the mutex straight
 //! to the longest-parked thread, so no waiter starves.
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
-use parking_lot_core::{ParkResult, SpinWait, UnparkResult, UnparkToken, DEFAULT_PARK_TOKEN};
-
-use super::{key, park_until, TOKEN_CLOSED, TOKEN_RETRY};
+use super::park::{self, ParkResult, SpinWait, UnparkResult, UnparkToken, DEFAULT_PARK_TOKEN};
+use super::{key, TOKEN_CLOSED, TOKEN_RETRY};
 use crate::time::Deadline;
 use crate::{Error, Result};
 
@@ -50,7 +49,10 @@ impl Mutex {
     /// Locks the mutex, waiting at most `timeout`.
     #[inline]
     pub fn lock(&self, timeout: Option<Duration>) -> Result<()> {
-        self.lock_pinned(timeout, || ())
+        if self.lock_fast() {
+            return Ok(());
+        }
+        self.lock_slow(Deadline::after(timeout))
     }
 
     /// Locks the mutex if that needs no waiting (`WouldBlock` otherwise).
@@ -59,23 +61,12 @@ impl Mutex {
         self.lock(Some(Duration::ZERO))
     }
 
-    /// Locks the mutex, waiting at most `timeout`; calls `pin` once before
-    /// the thread first parks and keeps its result until the call returns.
-    /// The C layer pins a strong reference this way, only when it must wait.
-    #[inline]
-    pub fn lock_pinned<P>(&self, timeout: Option<Duration>, pin: impl FnOnce() -> P) -> Result<()> {
-        if self.lock_fast() {
-            return Ok(());
-        }
-        self.lock_slow(Deadline::after(timeout), pin)
-    }
-
     /// Locks the mutex, waiting until `deadline`.
     pub(crate) fn lock_until(&self, deadline: Deadline) -> Result<()> {
         if self.lock_fast() {
             return Ok(());
         }
-        self.lock_slow(deadline, || ())
+        self.lock_slow(deadline)
     }
 
     /// Unlocks the mutex; `NotOwner` if it is not locked. Any thread may
@@ -101,9 +92,7 @@ impl Mutex {
     /// does every later lock attempt. A holder may still unlock it.
     pub fn close(&self) {
         self.state.fetch_or(CLOSED, Ordering::Relaxed);
-        // SAFETY: the key is the address of our own state byte; the token is
-        // plain data.
-        unsafe { parking_lot_core::unpark_all(key(&self.state), TOKEN_CLOSED) };
+        park::unpark_all(key(&self.state), TOKEN_CLOSED);
     }
 
     #[inline]
@@ -114,9 +103,7 @@ impl Mutex {
     }
 
     #[cold]
-    fn lock_slow<P>(&self, deadline: Deadline, pin: impl FnOnce() -> P) -> Result<()> {
-        let mut pin = Some(pin);
-        let mut _pinned = None;
+    fn lock_slow(&self, deadline: Deadline) -> Result<()> {
         let mut spin = SpinWait::new();
         let mut state = self.state.load(Ordering::Relaxed);
         loop {
@@ -153,28 +140,22 @@ impl Mutex {
                     continue;
                 }
             }
-            if let Some(pin) = pin.take() {
-                _pinned = Some(pin());
-            }
             let validate = || self.state.load(Ordering::Relaxed) == LOCKED | PARKED;
-            let timed_out = |_, was_last_thread| {
+            let timed_out = |was_last_thread| {
                 if was_last_thread {
                     self.state.fetch_and(!PARKED, Ordering::Relaxed);
                 }
             };
-            // SAFETY: the key is the address of our own state byte;
             // `validate` and `timed_out` only touch atomics (no panic, no
-            // parking_lot call); `before_sleep` does nothing.
-            let parked = unsafe {
-                parking_lot_core::park(
-                    key(&self.state),
-                    validate,
-                    || {},
-                    timed_out,
-                    DEFAULT_PARK_TOKEN,
-                    park_until(deadline),
-                )
-            };
+            // parking call); `before_sleep` does nothing.
+            let parked = park::park(
+                key(&self.state),
+                validate,
+                || {},
+                timed_out,
+                DEFAULT_PARK_TOKEN,
+                deadline,
+            );
             match parked {
                 ParkResult::Unparked(TOKEN_HANDOFF) => return Ok(()),
                 ParkResult::TimedOut => return Err(Error::Timeout),
@@ -231,9 +212,8 @@ impl Mutex {
                 }
             }
         };
-        // SAFETY: the key is the address of our own state byte; the callback
-        // only touches atomics and a local flag.
-        unsafe { parking_lot_core::unpark_one(key(&self.state), callback) };
+        // The callback only touches atomics and a local flag.
+        park::unpark_one(key(&self.state), callback);
         if released {
             Ok(())
         } else {

@@ -61,20 +61,8 @@ impl ReentrantLock {
 
     /// Locks for `owner` (non-zero), waiting at most `timeout` when another
     /// owner holds the lock. `Overflow` if the depth would pass `u64::MAX`.
-    pub fn lock(&self, owner: u64, timeout: Option<Duration>) -> Result<()> {
-        self.lock_pinned(owner, timeout, || ())
-    }
-
-    /// As [`ReentrantLock::lock`]; calls `pin` once before the thread first
-    /// parks and keeps its result until the call returns (see
-    /// [`Mutex::lock_pinned`]).
     #[inline]
-    pub fn lock_pinned<P>(
-        &self,
-        owner: u64,
-        timeout: Option<Duration>,
-        pin: impl FnOnce() -> P,
-    ) -> Result<()> {
+    pub fn lock(&self, owner: u64, timeout: Option<Duration>) -> Result<()> {
         if owner == 0 {
             return Err(Error::InvalidArgument("the owner token is 0"));
         }
@@ -86,7 +74,7 @@ impl ReentrantLock {
             self.depth.store(deeper, Ordering::Relaxed);
             return Ok(());
         }
-        self.mutex.lock_pinned(timeout, pin)?;
+        self.mutex.lock(timeout)?;
         self.take_ownership(owner, 1);
         Ok(())
     }
@@ -136,19 +124,13 @@ impl ReentrantLock {
         self.mutex.unlock()
     }
 
-    /// Locks for `owner` and sets its depth, waiting forever: restores what
-    /// [`ReentrantLock::release_fully`] released.
-    pub(crate) fn restore(&self, owner: u64, depth: u64) -> Result<()> {
-        self.restore_pinned(owner, depth, None, || ())
-    }
-
     /// How many unmatched locks `owner` holds (0 if it does not hold the lock).
     pub fn depth_of(&self, owner: u64) -> u64 {
         self.depth_held_by(owner).unwrap_or(0)
     }
 
     /// Frees the lock whatever its depth and returns the depth `owner` held,
-    /// for [`ReentrantLock::restore_pinned`] to give back later (what a
+    /// for [`ReentrantLock::restore`] to give back later (what a
     /// condition variable does around a wait). `NotOwner` if `owner` does not
     /// hold the lock.
     pub fn release_saving(&self, owner: u64) -> Result<u64> {
@@ -158,16 +140,10 @@ impl ReentrantLock {
     }
 
     /// Locks for `owner` with `depth` (>= 1) levels at once, waiting at most
-    /// `timeout` (see [`Mutex::lock_pinned`] for `pin`): undoes
-    /// [`ReentrantLock::release_saving`]. `InvalidArgument` if `owner`
-    /// already holds the lock or `depth` is 0.
-    pub fn restore_pinned<P>(
-        &self,
-        owner: u64,
-        depth: u64,
-        timeout: Option<Duration>,
-        pin: impl FnOnce() -> P,
-    ) -> Result<()> {
+    /// `timeout`: undoes [`ReentrantLock::release_saving`] (and, waiting
+    /// forever, [`ReentrantLock::release_fully`]). `InvalidArgument` if
+    /// `owner` already holds the lock or `depth` is 0.
+    pub fn restore(&self, owner: u64, depth: u64, timeout: Option<Duration>) -> Result<()> {
         if owner == 0 || depth == 0 {
             return Err(Error::InvalidArgument(
                 "the owner token and depth must not be 0",
@@ -176,7 +152,7 @@ impl ReentrantLock {
         if self.is_owned_by(owner) {
             return Err(Error::InvalidArgument("the owner already holds the lock"));
         }
-        self.mutex.lock_pinned(timeout, pin)?;
+        self.mutex.lock(timeout)?;
         self.take_ownership(owner, depth);
         Ok(())
     }
@@ -276,12 +252,12 @@ mod tests {
         assert_eq!(lock.release_saving(3), Ok(2));
         assert!(!lock.is_locked());
         lock.lock(4, None).unwrap();
-        let result = assert_takes(SHORT, || lock.restore_pinned(3, 2, Some(SHORT), || ()));
+        let result = assert_takes(SHORT, || lock.restore(3, 2, Some(SHORT)));
         assert_eq!(result, Err(Error::Timeout));
         lock.unlock(4).unwrap();
-        lock.restore_pinned(3, 2, None, || ()).unwrap();
-        assert!(lock.restore_pinned(3, 1, None, || ()).is_err());
-        assert!(lock.restore_pinned(5, 0, None, || ()).is_err());
+        lock.restore(3, 2, None).unwrap();
+        assert!(lock.restore(3, 1, None).is_err());
+        assert!(lock.restore(5, 0, None).is_err());
         assert_eq!(lock.depth_of(3), 2);
         lock.unlock(3).unwrap();
         lock.unlock(3).unwrap();

@@ -17,7 +17,7 @@
 
 use std::time::Duration;
 
-use parking_lot::{Condvar, Mutex};
+use crate::lock::{Condvar, Mutex};
 
 use crate::time::Deadline;
 use crate::{Error, Result};

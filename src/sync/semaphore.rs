@@ -17,9 +17,8 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use parking_lot_core::{FilterOp, ParkResult, ParkToken};
-
-use super::{key, park_until, TOKEN_CLOSED, TOKEN_RETRY};
+use super::park::{self, FilterOp, ParkResult, ParkToken};
+use super::{key, TOKEN_CLOSED, TOKEN_RETRY};
 use crate::time::Deadline;
 use crate::{Error, Result};
 
@@ -57,27 +56,15 @@ impl Semaphore {
     }
 
     /// Takes `n` (>= 1) permits, waiting at most `timeout` for them.
-    pub fn acquire(&self, n: u64, timeout: Option<Duration>) -> Result<()> {
-        self.acquire_pinned(n, timeout, || ())
-    }
-
-    /// As [`Semaphore::acquire`]; calls `pin` once before the thread first
-    /// parks and keeps its result until the call returns (see
-    /// [`super::Mutex::lock_pinned`]).
     #[inline]
-    pub fn acquire_pinned<P>(
-        &self,
-        n: u64,
-        timeout: Option<Duration>,
-        pin: impl FnOnce() -> P,
-    ) -> Result<()> {
+    pub fn acquire(&self, n: u64, timeout: Option<Duration>) -> Result<()> {
         if n == 0 {
             return Err(Error::InvalidArgument("acquire at least one permit"));
         }
         if self.try_take(n) {
             return Ok(());
         }
-        self.acquire_slow(n, Deadline::after(timeout), pin)
+        self.acquire_slow(n, Deadline::after(timeout))
     }
 
     /// Gives back `n` (>= 1) permits and wakes waiters they satisfy.
@@ -118,8 +105,7 @@ impl Semaphore {
     /// wait return `Closed`.
     pub fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);
-        // SAFETY: the key is the address of our own permit count.
-        unsafe { parking_lot_core::unpark_all(key(&self.permits), TOKEN_CLOSED) };
+        park::unpark_all(key(&self.permits), TOKEN_CLOSED);
     }
 
     #[inline]
@@ -140,9 +126,7 @@ impl Semaphore {
     }
 
     #[cold]
-    fn acquire_slow<P>(&self, n: u64, deadline: Deadline, pin: impl FnOnce() -> P) -> Result<()> {
-        let mut pin = Some(pin);
-        let mut _pinned = None;
+    fn acquire_slow(&self, n: u64, deadline: Deadline) -> Result<()> {
         loop {
             if self.closed.load(Ordering::SeqCst) {
                 return Err(Error::Closed);
@@ -153,27 +137,21 @@ impl Semaphore {
             if deadline == Deadline::Now {
                 return Err(Error::WouldBlock);
             }
-            if let Some(pin) = pin.take() {
-                _pinned = Some(pin());
-            }
             self.waiting.fetch_add(1, Ordering::SeqCst);
             let validate =
                 || !self.closed.load(Ordering::SeqCst) && self.permits.load(Ordering::SeqCst) < n;
             // The request travels in the park token so that a release can
             // tell which waiters it satisfies; it is clamped, never cut.
             let request = ParkToken(usize::try_from(n).unwrap_or(usize::MAX));
-            // SAFETY: the key is the address of our own permit count;
             // `validate` only reads atomics; the other callbacks do nothing.
-            let parked = unsafe {
-                parking_lot_core::park(
-                    key(&self.permits),
-                    validate,
-                    || {},
-                    |_, _| {},
-                    request,
-                    park_until(deadline),
-                )
-            };
+            let parked = park::park(
+                key(&self.permits),
+                validate,
+                || {},
+                |_| {},
+                request,
+                deadline,
+            );
             self.waiting.fetch_sub(1, Ordering::SeqCst);
             match parked {
                 ParkResult::Unparked(TOKEN_CLOSED) => return Err(Error::Closed),
@@ -203,9 +181,8 @@ impl Semaphore {
                 FilterOp::Skip
             }
         };
-        // SAFETY: the key is the address of our own permit count; the filter
-        // and callback only compute with local values.
-        unsafe { parking_lot_core::unpark_filter(key(&self.permits), filter, |_| TOKEN_RETRY) };
+        // The filter and callback only compute with local values.
+        park::unpark_filter(key(&self.permits), filter, |_| TOKEN_RETRY);
     }
 }
 

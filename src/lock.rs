@@ -1,20 +1,26 @@
-//! The mutex and condition variable the pool uses: `std::sync`'s, behind the
-//! small non-poisoning API of parking_lot.
+//! The mutex and condition variable the core uses internally: `std::sync`'s,
+//! behind a small non-poisoning API.
 //!
-//! Why not parking_lot here: it parks threads in one process-wide table. A
-//! `fork()` while some parent thread is parking copies that table half-updated
-//! into the child, where the first new worker that parks can crash or hang.
+//! Why not parking_lot: it parks threads in one process-wide table. A
+//! `fork()` while some parent thread is parking copies that table
+//! half-updated into the child (a bucket lock held by a thread that does
+//! not exist there, entries pointing at dead threads), where the first
+//! thread that parks or unparks can hang or write into freed memory.
 //! std's futex-based primitives keep all their state in the object itself,
-//! and the pool rebuilds its objects in a forked child, so a pool used after
-//! `fork()` never touches state another thread was changing.
+//! so an object that no parent thread was inside of at the fork works in the
+//! child as it did before. (The lock-free primitives of [`crate::sync`]
+//! park through [`crate::sync`]'s own table, which a child replaces.)
 
+use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::sync::PoisonError;
+use std::time::Instant;
 
 use crate::time::Deadline;
 
-/// A mutex whose lock never reports poisoning: pool code holds it only for
-/// short, panic-free sections (tasks run outside it, under `catch_unwind`).
+/// A mutex whose lock never reports poisoning: core code holds it only for
+/// short, panic-free sections (pool tasks run outside it, under
+/// `catch_unwind`).
 #[derive(Default)]
 pub(crate) struct Mutex<T>(std::sync::Mutex<T>);
 
@@ -35,6 +41,15 @@ impl<T> Mutex<T> {
     }
 }
 
+impl<T: fmt::Debug> fmt::Debug for Mutex<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.try_lock() {
+            Ok(value) => f.debug_tuple("Mutex").field(&*value).finish(),
+            Err(_) => f.write_str("Mutex(<locked>)"),
+        }
+    }
+}
+
 impl<T> Deref for MutexGuard<'_, T> {
     type Target = T;
     fn deref(&self) -> &T {
@@ -49,7 +64,7 @@ impl<T> DerefMut for MutexGuard<'_, T> {
 }
 
 /// A condition variable for [`Mutex`].
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub(crate) struct Condvar(std::sync::Condvar);
 
 impl Condvar {
@@ -73,17 +88,17 @@ impl Condvar {
             }
             Deadline::Now => false,
             Deadline::At(at) => {
-                let left = at.saturating_duration_since(std::time::Instant::now());
+                let left = at.saturating_duration_since(Instant::now());
                 if left.is_zero() {
                     return false;
                 }
                 let held = guard.0.take().expect("a guard always holds its lock");
-                let (held, _) = self
+                let (held, result) = self
                     .0
                     .wait_timeout(held, left)
                     .unwrap_or_else(PoisonError::into_inner);
                 guard.0 = Some(held);
-                true
+                !result.timed_out() || Instant::now() < at
             }
         }
     }
