@@ -178,7 +178,9 @@ pub(crate) trait Close: Handle {
     fn close(object: &Self::Object);
 }
 
-/// An out-parameter as `&mut T`, or `AC_NULL_POINTER`.
+/// An out-parameter as `&mut T`, or `AC_NULL_POINTER`. Take it before making
+/// what goes in it (`let slot = out(p)?;`): in `*out(p)? = value`, Rust
+/// evaluates `value` first, so a new object would leak when `p` is NULL.
 pub(crate) fn out<'a, T>(pointer: *mut T) -> Result<&'a mut T> {
     // SAFETY: C callers pass NULL or a valid, writable, aligned pointer.
     unsafe { pointer.as_mut() }.ok_or(Error::NullPointer)

@@ -774,7 +774,8 @@ pub extern "C" fn ac_queue_unfinished_tasks(
 #[no_mangle]
 pub extern "C" fn ac_topic_new(out_topic: *mut *mut ac_topic) -> ac_status {
     boundary::status(|| {
-        *out(out_topic)? = ac_topic::into_raw(Arc::new(Topic::new()));
+        let slot = out(out_topic)?;
+        *slot = ac_topic::into_raw(Arc::new(Topic::new()));
         Ok(())
     })
 }

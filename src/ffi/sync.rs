@@ -132,7 +132,8 @@ fn to_c(count: u64) -> i64 {
 #[no_mangle]
 pub extern "C" fn ac_mutex_new(out_mutex: *mut *mut ac_mutex) -> ac_status {
     boundary::status(|| {
-        *out(out_mutex)? = ac_mutex::into_raw(Default::default());
+        let slot = out(out_mutex)?;
+        *slot = ac_mutex::into_raw(Default::default());
         Ok(())
     })
 }
@@ -261,7 +262,8 @@ pub extern "C" fn ac_mutex_unlock_all(mutexes: *const *mut ac_mutex, count: usiz
 #[no_mangle]
 pub extern "C" fn ac_rlock_new(out_rlock: *mut *mut ac_rlock) -> ac_status {
     boundary::status(|| {
-        *out(out_rlock)? = ac_rlock::into_raw(Default::default());
+        let slot = out(out_rlock)?;
+        *slot = ac_rlock::into_raw(Default::default());
         Ok(())
     })
 }
@@ -437,7 +439,8 @@ pub extern "C" fn ac_rlock_lock_restore(
 #[no_mangle]
 pub extern "C" fn ac_rwlock_new(out_rwlock: *mut *mut ac_rwlock) -> ac_status {
     boundary::status(|| {
-        *out(out_rwlock)? = ac_rwlock::into_raw(Default::default());
+        let slot = out(out_rwlock)?;
+        *slot = ac_rwlock::into_raw(Default::default());
         Ok(())
     })
 }
@@ -675,7 +678,8 @@ pub extern "C" fn ac_semaphore_value(
 #[no_mangle]
 pub extern "C" fn ac_condition_new(out_condition: *mut *mut ac_condition) -> ac_status {
     boundary::status(|| {
-        *out(out_condition)? = ac_condition::into_raw(Default::default());
+        let slot = out(out_condition)?;
+        *slot = ac_condition::into_raw(Default::default());
         Ok(())
     })
 }
@@ -765,7 +769,8 @@ pub extern "C" fn ac_condition_notify_all(condition: *const ac_condition) -> ac_
 #[no_mangle]
 pub extern "C" fn ac_event_new(out_event: *mut *mut ac_event) -> ac_status {
     boundary::status(|| {
-        *out(out_event)? = ac_event::into_raw(Default::default());
+        let slot = out(out_event)?;
+        *slot = ac_event::into_raw(Default::default());
         Ok(())
     })
 }
@@ -1021,7 +1026,8 @@ pub extern "C" fn ac_latch_count(latch: *const ac_latch, out_count: *mut i64) ->
 #[no_mangle]
 pub extern "C" fn ac_counter_new(value: i64, out_counter: *mut *mut ac_counter) -> ac_status {
     boundary::status(|| {
-        *out(out_counter)? = ac_counter::into_raw(Counter::new(value).into());
+        let slot = out(out_counter)?;
+        *slot = ac_counter::into_raw(Counter::new(value).into());
         Ok(())
     })
 }

@@ -153,6 +153,7 @@ _TOO_SMALL = int(_ffi.AC_BUFFER_TOO_SMALL)
 # one per queue, grows it to the size the native side asks for, and drops it
 # again after an item larger than _KEEP_LIMIT.
 _FIRST_CAPACITY = 256
+_GET_YIELDS = 0
 _KEEP_LIMIT = 1 << 20
 _BATCH_CAPACITY = 64 * 1024
 
@@ -733,6 +734,12 @@ class _NativeQueue(_Native, Generic[_T]):
 
             # Once more without waiting (an item put by C or Go), then waiting.
             item = get(0)
+            if item is _NOTHING and block:
+                for _ in range(_GET_YIELDS):
+                    time.sleep(0)
+                    item = get(0)
+                    if item is not _NOTHING:
+                        return item
             if item is _NOTHING and block:
                 for ns in wait_slices(timeout):
                     item = get(ns)
