@@ -41,7 +41,7 @@ pkg_config_files = \
 		allcore-static.pc.in > $(4)/allcore-static.pc
 export PKG_CONFIG_PATH := $(LIB_DIR)/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH))
 
-.PHONY: all deps build header python-ffi lint install test test-rust test-c test-install test-python test-package test-go check-shm demo bench clean
+.PHONY: all deps build header python-ffi lint install test test-rust test-c check-valgrind test-install test-python test-package test-go check-shm demo bench clean
 
 all: build
 
@@ -90,6 +90,13 @@ test-rust: build
 test-c: build
 	$(MAKE) -C c_examples check
 
+# valgrind memcheck: no error and no definite leak in the C examples (built by
+# test-c) or the ABI tests (built by test-rust), one test thread at a time.
+# Forking tests are left out: their children exit holding the parent's
+# threads' state on purpose.
+check-valgrind: build
+	bash scripts/check-valgrind.sh
+
 # `make install` into a scratch prefix, then the README's C quick start built
 # with pkg-config, shared and static, and run.
 test-install: build
@@ -116,7 +123,7 @@ check-shm:
 	if [ -n "$$left" ]; then echo "left in /dev/shm: $$left" >&2; exit 1; fi; \
 	echo "/dev/shm: nothing left behind"
 
-test: deps lint test-rust test-c test-install test-python test-package test-go check-shm
+test: deps lint test-rust test-c check-valgrind test-install test-python test-package test-go check-shm
 	@echo "all checks passed"
 
 demo: build

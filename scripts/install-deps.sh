@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages building and testing allcore needs beyond
 # Rust, Go, Python 3 and a C compiler: libclang (for bindgen in the ABI
-# tests) and pkg-config (OpenMP's runtime headers come with gcc). The Python
+# tests), pkg-config and valgrind (memcheck over the C examples and the ABI
+# tests); OpenMP's runtime headers come with gcc. The Python
 # tools go into the project's own environments (scripts/python-env.sh).
 # Safe to run repeatedly.
 set -euo pipefail
@@ -22,6 +23,7 @@ have_libclang || packages+=(libclang-dev)
 # Debian's interpreter makes environments only with python3-venv's ensurepip.
 "$python" -c 'import ensurepip, venv' 2>/dev/null || packages+=(python3-venv)
 command -v pkg-config >/dev/null || packages+=(pkg-config) # `make install`'s allcore.pc, tested
+command -v valgrind >/dev/null || packages+=(valgrind)     # `make check-valgrind`
 if [ ${#packages[@]} -gt 0 ]; then
     echo "installing ${packages[*]}"
     sudo_cmd=""
