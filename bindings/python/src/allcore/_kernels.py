@@ -15,12 +15,12 @@ import concurrent.futures
 import ctypes
 import operator
 import threading
-import time
 from collections.abc import Callable, Sequence
 from typing import Any, SupportsIndex, TypeVar
 
 from . import _ffi
 from ._errors import check, error_for
+from ._plumbing import GAVE_UP, wait_slices
 
 __all__ = [
     "Kernel",
@@ -107,10 +107,6 @@ def kernel_of(function: object) -> Kernel | None:
 _KERNELS: dict[int, tuple[object, Kernel]] = {}
 
 
-#: How long one slice of a wait for a native batch lasts: between slices the
-#: waiting thread runs Python's signal handlers, so Ctrl-C is seen within one.
-WAIT_SLICE_SECONDS = 0.02
-
 # Batches whose native work may still be running, each pinning its arrays,
 # from before the submit until a wait sees the batch done: a waiter that
 # Ctrl-C or a timeout took away leaves its batch here, and the next batch
@@ -122,9 +118,10 @@ _running_batches_lock = threading.Lock()
 class KernelBatch:
     """``outputs[i] = kernel(inputs[i])`` running on a pool's native workers.
 
-    Started by :meth:`start`; :meth:`result` waits for it in slices of
-    :data:`WAIT_SLICE_SECONDS`, with the GIL released, so Ctrl-C (and any
-    other signal handler) interrupts the wait within one slice. The native
+    Started by :meth:`start`; :meth:`result` waits for it with the GIL
+    released, as every wait is made (``_plumbing.wait_slices``): in the main
+    thread in slices, so Ctrl-C (and any other signal handler) interrupts
+    the wait within one slice. The native
     work cannot be stopped mid-call: an interrupted or timed-out batch is
     allowed to finish on the workers, its arrays kept alive until it has,
     and shutting the pool down waits for it.
@@ -182,22 +179,21 @@ class KernelBatch:
         Raises the first error a call reported, and TimeoutError when the
         batch is not done within ``timeout`` seconds (it keeps running).
         """
-        deadline = None if timeout is None else time.monotonic() + timeout
         self._abandoned = False
         try:
-            while self._status is None:
-                wait = WAIT_SLICE_SECONDS
-                if deadline is not None:
-                    wait = min(wait, max(deadline - time.monotonic(), 0.0))
-                status = _ffi.ac_future_wait(self._handle, int(wait * 1e9))
+            for ns in wait_slices(timeout):
+                if self._status is not None:
+                    break  # collected meanwhile by another thread
+                status = _ffi.ac_future_wait(self._handle, ns)
                 if status == _ffi.AC_OK:
                     self._collect()
-                elif self._status is not None:
-                    break  # collected meanwhile by another thread
-                elif status not in (_ffi.AC_TIMEOUT, _ffi.AC_WOULD_BLOCK):
+                    break
+                if self._status is not None:
+                    break
+                if status not in GAVE_UP:
                     check(status, self._what)
-                elif deadline is not None and time.monotonic() >= deadline:
-                    raise concurrent.futures.TimeoutError()
+            if self._status is None:
+                raise concurrent.futures.TimeoutError()
         except BaseException:
             self._abandoned = True
             raise
