@@ -72,8 +72,9 @@ How calls are made
 Calls that cannot block go through the library loaded with ``PyDLL``, so
 the GIL is kept: the first try of every ``put`` and ``get``, sizes and
 counters, ``task_done``. Only a call that has to wait goes through the
-``CDLL`` library, which releases the GIL; every such wait runs in native
-slices of at most 50 ms, so Ctrl-C interrupts it and timeouts are honoured.
+``CDLL`` library, which releases the GIL; in the main thread such a wait
+runs in native slices of at most 50 ms, so Ctrl-C interrupts it, and in any
+other thread it is one native wait, which a close wakes.
 The hot calls have their fixed arguments bound with ``functools.partial``,
 so a ``put`` or ``get`` that need not wait is one Python frame and one
 foreign call: ``ac_queue_put_attached``, and ``ac_queue_take_attached``,
@@ -154,6 +155,7 @@ _TOO_SMALL = int(_ffi.AC_BUFFER_TOO_SMALL)
 # again after an item larger than _KEEP_LIMIT.
 _FIRST_CAPACITY = 256
 _GET_YIELDS = 0
+_PUT_YIELDS = 0
 _KEEP_LIMIT = 1 << 20
 _BATCH_CAPACITY = 64 * 1024
 
@@ -584,6 +586,16 @@ class _NativeQueue(_Native, Generic[_T]):
             _decref(item)
             raise
         try:
+            for _ in range(_PUT_YIELDS):
+                time.sleep(0)
+                if key:
+                    status = _put_keyed(handle, key, len(key), attachment, data, len(data), 0)
+                else:
+                    status = _try_put_message(handle, attachment, data, len(data), 0)
+                if status == OK:
+                    if attachment is not None:
+                        token = 0
+                    return
             for ns in wait_slices(timeout):
                 if key:
                     status = _put_keyed_wait(handle, key, len(key), token, data, len(data), ns)
@@ -860,11 +872,13 @@ class _NativeQueue(_Native, Generic[_T]):
     # ------------------------------------------------------------- close
 
     def close(self) -> None:
-        """Free the native queue, releasing the items left. Calling it again
-        does nothing.
+        """Close the native queue, dropping the items left, and release
+        Python's reference (an adopted queue, :meth:`from_handle`, is only
+        released). Calling it again does nothing.
 
-        Threads waiting on it raise :class:`~allcore.ClosedError` within one
-        wait slice; the memory is freed when the last of them has left.
+        Threads waiting on it, in any language, wake with
+        :class:`~allcore.ClosedError`; the memory is freed when the last
+        reference, and the last call in progress, is gone.
         """
         super().close()
 
