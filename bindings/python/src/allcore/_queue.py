@@ -154,8 +154,6 @@ _TOO_SMALL = int(_ffi.AC_BUFFER_TOO_SMALL)
 # one per queue, grows it to the size the native side asks for, and drops it
 # again after an item larger than _KEEP_LIMIT.
 _FIRST_CAPACITY = 256
-_GET_YIELDS = 0
-_PUT_YIELDS = 0
 _KEEP_LIMIT = 1 << 20
 _BATCH_CAPACITY = 64 * 1024
 
@@ -586,16 +584,6 @@ class _NativeQueue(_Native, Generic[_T]):
             _decref(item)
             raise
         try:
-            for _ in range(_PUT_YIELDS):
-                time.sleep(0)
-                if key:
-                    status = _put_keyed(handle, key, len(key), attachment, data, len(data), 0)
-                else:
-                    status = _try_put_message(handle, attachment, data, len(data), 0)
-                if status == OK:
-                    if attachment is not None:
-                        token = 0
-                    return
             for ns in wait_slices(timeout):
                 if key:
                     status = _put_keyed_wait(handle, key, len(key), token, data, len(data), ns)
@@ -746,12 +734,6 @@ class _NativeQueue(_Native, Generic[_T]):
 
             # Once more without waiting (an item put by C or Go), then waiting.
             item = get(0)
-            if item is _NOTHING and block:
-                for _ in range(_GET_YIELDS):
-                    time.sleep(0)
-                    item = get(0)
-                    if item is not _NOTHING:
-                        return item
             if item is _NOTHING and block:
                 for ns in wait_slices(timeout):
                     item = get(ns)
