@@ -32,11 +32,11 @@ from .._queue import (
     ShutDown,
     _decode,
     _pack_int64,
-    _unpack_int64,
     _wire,
 )
 
 BrokenBarrierError = threading.BrokenBarrierError
+_get_ident = threading.get_ident
 
 _OK = int(_ffi.AC_OK)
 _TIMEOUT = int(_ffi.AC_TIMEOUT)
@@ -231,6 +231,14 @@ if _BARE_INTS:
     _q_try_get = function("ac_shm_queue_get", keep_gil=True, declared=0)
 else:
     _q_try_put, _q_try_get = _q_put, _q_get
+
+
+def _pointer(address: int) -> Any:
+    """A ready pointer argument to ``address``: ctypes passes a ``byref``
+    object as it is, where a ``c_void_p`` or an array costs a conversion."""
+    return ctypes.byref(ctypes.c_char.from_address(address))
+
+
 _q_put_many, _q_put_many_wait = _both("ac_shm_queue_put_many")
 _q_get_many, _q_get_many_wait = _both("ac_shm_queue_get_many")
 _q_size = function("ac_shm_queue_size", keep_gil=True)
@@ -242,24 +250,32 @@ _q_join = function("ac_shm_queue_join")
 _q_unfinished = function("ac_shm_queue_unfinished_tasks", keep_gil=True)
 
 
-class _Receiver(threading.local):
-    """Each thread's receive state for one queue: a bytearray, its
-    memoryview, a ctypes view of it for the native call, the length
-    out-parameter, and the first try of a get with all of them bound."""
+# Bytes of a receive buffer before the message: the length out-parameter,
+# so that one unpack reads the length with an int message's tag and value.
+_HEAD = 8
+_unpack_head = struct.Struct("<QHq").unpack_from
+_INT_HEAD = _MARK | _TAG_INT << 8
 
-    def __init__(self, handle: ctypes.c_void_p) -> None:
+
+class _Receiver:
+    """One thread's receive state for one queue: a bytearray (the length
+    out-parameter in its first ``_HEAD`` bytes, the message after), its
+    memoryview, a ctypes view of the message part for the native call, and
+    the first try of a get with all of them bound."""
+
+    def __init__(self, handle: Any) -> None:
         self.handle = handle
-        self.length = _SIZE()
-        self.length_ref = ctypes.byref(self.length)
         self.resize(_FIRST_BUFFER)
 
     def resize(self, size: int) -> None:
-        self.array = bytearray(size)
-        self.view = memoryview(self.array)
-        self.native = (ctypes.c_char * size).from_buffer(self.array)
+        self.array = array = bytearray(_HEAD + size)
+        self.view = memoryview(array)
+        self.native = (ctypes.c_char * size).from_buffer(array, _HEAD)
+        self.length = _SIZE.from_buffer(array)
+        self.length_ref = ctypes.byref(self.length)
         self.size = size
         self.try_get = functools.partial(
-            _q_try_get, self.handle, self.native, size, 0, self.length_ref
+            _q_try_get, self.handle, ctypes.byref(self.native), size, 0, self.length_ref
         )
 
 
@@ -275,11 +291,14 @@ def _message(item: Any) -> bytes:
     return message
 
 
-def _item(buffer: _Receiver, start: int, end: int) -> Any:
-    array = buffer.array
+def _item(receiver: _Receiver, start: int, end: int) -> Any:
+    """The item whose message lies at ``[start, end)`` of the message part."""
+    array = receiver.array
+    start += _HEAD
+    end += _HEAD
     if end - start > 1 and array[start] == _MARK:
-        return _decode(array, buffer.view, start, end)
-    return bytes(buffer.view[start:end])
+        return _decode(array, receiver.view, start, end)
+    return bytes(receiver.view[start:end])
 
 
 class Queue(_Shared):
@@ -311,8 +330,24 @@ class Queue(_Shared):
     def _setup(self) -> None:
         self._closed = False
         handle = self._handle
-        self._try_put = functools.partial(_q_try_put, handle)
-        self._local = _Receiver(handle)
+        pointer = _pointer(handle.value or 0)
+        self._try_put = functools.partial(_q_try_put, pointer)
+        # Each thread's receiver, by thread id (a dict is quicker to read
+        # than a threading.local).
+        self._receivers: dict[int, _Receiver] = {}
+
+    def _receiver(self) -> _Receiver:
+        """A new receiver for the calling thread; first forgets those of
+        threads that ended, once there are several (one still in use is
+        only made again)."""
+        receivers = self._receivers
+        if len(receivers) >= 8:
+            living = {thread.ident for thread in threading.enumerate()}
+            for ident in list(receivers):
+                if ident not in living:
+                    receivers.pop(ident, None)
+        receiver = receivers[_get_ident()] = _Receiver(self._try_put.args[0])
+        return receiver
 
     def _check(self) -> None:
         if self._closed:
@@ -402,38 +437,40 @@ class Queue(_Shared):
         all when ``block`` is false): ``queue.Empty`` when none comes."""
         if self._closed:
             self._check()
-        local = self._local
-        if local.try_get() == _OK:
-            length = local.length.value
-            array = local.array
-            if length > 1 and array[0] == _MARK:
-                if length == 10 and array[1] == _TAG_INT:
-                    return _unpack_int64(array, 2)[0]
-                return _decode(array, local.view, 0, length)
-            return bytes(local.view[:length])
-        return self._get_slow(block, timeout)
+        try:
+            receiver = self._receivers[_get_ident()]
+        except KeyError:
+            receiver = self._receiver()
+        status = receiver.try_get()
+        if status == _OK:
+            length, head, number = _unpack_head(receiver.array)
+            if head == _INT_HEAD and length == 10:
+                return number
+            return _item(receiver, 0, length)
+        return self._get_slow(receiver, status, block, timeout)
 
-    def _get_slow(self, block: bool, timeout: float | None) -> Any:
-        local = self._local
+    def _get_slow(
+        self, receiver: _Receiver, status: int, block: bool, timeout: float | None
+    ) -> Any:
         handle = self._handle
         deadline = _deadline(block, timeout)
-        status = _q_get(handle, local.native, local.size, 0, local.length_ref)
         while True:
+            if status == _OK:
+                return _item(receiver, 0, receiver.length.value)
             if status == _TOO_SMALL:
-                local.resize(max(local.length.value, 2 * local.size))
-                status = _q_get(handle, local.native, local.size, 0, local.length_ref)
-                continue
-            if status in _GAVE_UP:
+                receiver.resize(max(receiver.length.value, 2 * receiver.size))
+                status = _q_get(handle, receiver.native, receiver.size, 0, receiver.length_ref)
+            elif status in _GAVE_UP:
                 slice_ns = _slice(deadline)
                 if slice_ns == 0:
                     raise _stdlib_queue.Empty
-                status = _q_get_wait(handle, local.native, local.size, slice_ns, local.length_ref)
-                continue
-            if status == _OK:
-                return _item(local, 0, local.length.value)
-            if status == _CLOSED:
+                status = _q_get_wait(
+                    handle, receiver.native, receiver.size, slice_ns, receiver.length_ref
+                )
+            elif status == _CLOSED:
                 raise ShutDown("get from a queue that was shut down and is empty")
-            _raise(status, "get failed")
+            else:
+                _raise(status, "get failed")
 
     def get_nowait(self) -> Any:
         """``get(False)``."""
@@ -447,7 +484,10 @@ class Queue(_Shared):
         self._check()
         if max_items < 1:
             raise ValueError("max_items must be at least 1")
-        buffer = self._local
+        try:
+            buffer = self._receivers[_get_ident()]
+        except KeyError:
+            buffer = self._receiver()
         lengths = (_SIZE * max_items)()
         count = _SIZE()
         deadline = _deadline(block, timeout)
