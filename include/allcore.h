@@ -1408,6 +1408,23 @@ ac_status ac_shm_barrier_open(const char *name, ac_shm_barrier **out_barrier);
 ac_status ac_shm_barrier_wait(const ac_shm_barrier *barrier, int64_t timeout_ns, uint32_t *out_index);
 
 /**
+ * As `ac_shm_barrier_wait`, but the last party to arrive gets its index
+ * (`parties - 1`) without the others being released: it runs its action,
+ * then calls `ac_shm_barrier_trip` (or `ac_shm_barrier_abort`). If it
+ * dies first, the others get AC_BROKEN. Parties that arrive meanwhile wait
+ * for the next round.
+ */
+ac_status ac_shm_barrier_wait_holding(const ac_shm_barrier *barrier, int64_t timeout_ns, uint32_t *out_index);
+
+/**
+ * Trips a barrier this process holds (after `ac_shm_barrier_wait_holding`
+ * gave it the last index), releasing the other parties. AC_BROKEN when it
+ * was broken or reset meanwhile, AC_NOT_OWNER when this process does not
+ * hold it.
+ */
+ac_status ac_shm_barrier_trip(const ac_shm_barrier *barrier);
+
+/**
  * Breaks the barrier: waiters now and later get AC_BROKEN.
  */
 ac_status ac_shm_barrier_abort(const ac_shm_barrier *barrier);

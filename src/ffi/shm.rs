@@ -984,6 +984,38 @@ pub extern "C" fn ac_shm_barrier_wait(
     })
 }
 
+/// As `ac_shm_barrier_wait`, but the last party to arrive gets its index
+/// (`parties - 1`) without the others being released: it runs its action,
+/// then calls `ac_shm_barrier_trip` (or `ac_shm_barrier_abort`). If it
+/// dies first, the others get AC_BROKEN. Parties that arrive meanwhile wait
+/// for the next round.
+#[no_mangle]
+pub extern "C" fn ac_shm_barrier_wait_holding(
+    barrier: *const ac_shm_barrier,
+    timeout_ns: i64,
+    out_index: *mut u32,
+) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle.
+        let barrier = unsafe { ac_shm_barrier::borrow(barrier) }?;
+        let index = barrier.wait_holding(timeout(timeout_ns))?;
+        write_optional(out_index, index);
+        Ok(())
+    })
+}
+
+/// Trips a barrier this process holds (after `ac_shm_barrier_wait_holding`
+/// gave it the last index), releasing the other parties. AC_BROKEN when it
+/// was broken or reset meanwhile, AC_NOT_OWNER when this process does not
+/// hold it.
+#[no_mangle]
+pub extern "C" fn ac_shm_barrier_trip(barrier: *const ac_shm_barrier) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle.
+        unsafe { ac_shm_barrier::borrow(barrier) }?.trip()
+    })
+}
+
 /// Breaks the barrier: waiters now and later get AC_BROKEN.
 #[no_mangle]
 pub extern "C" fn ac_shm_barrier_abort(barrier: *const ac_shm_barrier) -> ac_status {

@@ -29,6 +29,17 @@ const RECORD_HEADER: usize = 8;
 /// Offset of the ring after the state.
 const RING_OFFSET: usize = 256;
 
+/// What a put in progress leaves for whoever takes its lock over should it
+/// die: `unfinished` before it and the `tail` that commits it (0 = none), so
+/// that `unfinished` counts the item exactly when it was committed.
+#[repr(C)]
+struct Puts {
+    count: AtomicU32,
+    _pad: u32,
+    pending_tail: AtomicU64,
+    unfinished_before: AtomicU64,
+}
+
 /// A word alone on its cache line.
 #[repr(C, align(64))]
 struct Line<T>(T);
@@ -47,8 +58,8 @@ struct State {
     getters_waiting: AtomicU32,
     putters_waiting: AtomicU32,
     unfinished: AtomicU64,
-    /// Bumped by every put (getters sleep on it).
-    puts: Line<AtomicU32>,
+    /// Bumped by every put (getters sleep on it), with the put in progress.
+    puts: Line<Puts>,
     /// Bumped by every get (putters sleep on it).
     gets: Line<AtomicU32>,
     closed: AtomicU32,
@@ -172,9 +183,26 @@ impl ShmQueue {
         // The lock is held only for a copy, so it is always waited for; a
         // dead holder's lock comes back after a slice.
         if state.lock.lock(Deadline::Never) == Ok(Acquired::OwnerDied) {
+            self.recover_unfinished();
             self.recount();
         }
         Guard { state }
+    }
+
+    /// Settles `unfinished` after a putter died holding the lock: counted
+    /// with its item only when the item was committed.
+    fn recover_unfinished(&self) {
+        let state = self.state();
+        let puts = &state.puts.0;
+        let pending = puts.pending_tail.load(Ordering::Acquire);
+        if pending != 0 {
+            let before = puts.unfinished_before.load(Ordering::Relaxed);
+            let committed = state.tail.load(Ordering::Relaxed) == pending;
+            state
+                .unfinished
+                .store(before + u64::from(committed), Ordering::Release);
+            puts.pending_tail.store(0, Ordering::Release);
+        }
     }
 
     /// Re-derives `count` from the committed records (after a holder died
@@ -241,11 +269,18 @@ impl ShmQueue {
             at.cast::<u32>().write_volatile(message.len() as u32);
             std::ptr::copy_nonoverlapping(message.as_ptr(), at.add(RECORD_HEADER), message.len());
         }
-        // Publish.
-        state.tail.store(tail + skip + size, Ordering::Release);
+        // Count it among the unfinished tasks, leaving what undoes that
+        // unless the commit below happened; then publish.
+        let new_tail = tail + skip + size;
+        let puts = &state.puts.0;
+        let unfinished = state.unfinished.load(Ordering::Relaxed);
+        puts.unfinished_before.store(unfinished, Ordering::Relaxed);
+        puts.pending_tail.store(new_tail, Ordering::Release);
+        state.unfinished.store(unfinished + 1, Ordering::Release);
+        state.tail.store(new_tail, Ordering::Release);
+        puts.pending_tail.store(0, Ordering::Release);
         state.count.store(count + 1, Ordering::Relaxed);
-        state.unfinished.fetch_add(1, Ordering::Relaxed);
-        state.puts.0.fetch_add(1, Ordering::Release);
+        puts.count.fetch_add(1, Ordering::Release);
         Ok(true)
     }
 
@@ -351,7 +386,7 @@ impl ShmQueue {
                             0
                         };
                         drop(guard);
-                        Self::wake(&state.puts.0, wake);
+                        Self::wake(&state.puts.0.count, wake);
                         return (put, Err(error));
                     }
                 }
@@ -364,7 +399,7 @@ impl ShmQueue {
                 0
             };
             drop(guard);
-            Self::wake(&state.puts.0, wake);
+            Self::wake(&state.puts.0.count, wake);
             if finished {
                 return (put, Ok(()));
             }
@@ -402,14 +437,14 @@ impl ShmQueue {
         loop {
             // An empty open queue needs no lock (which putters need): `puts`
             // is read first, so a put committed after that changes it.
-            let seen = state.puts.0.load(Ordering::Acquire);
+            let seen = state.puts.0.count.load(Ordering::Acquire);
             let empty = state.head.load(Ordering::Acquire) == state.tail.load(Ordering::Acquire)
                 && state.closed.load(Ordering::Relaxed) == 0;
             if empty {
                 if now {
                     return Err(Error::WouldBlock);
                 }
-                if spin_until_changed(&state.puts.0, seen) {
+                if spin_until_changed(&state.puts.0.count, seen) {
                     continue;
                 }
             }
@@ -425,13 +460,15 @@ impl ShmQueue {
             }
             // Sleep only after a spin over an empty queue found nothing
             // (else another getter took the item: look again).
-            if !empty || state.puts.0.load(Ordering::Relaxed) != seen {
+            if !empty || state.puts.0.count.load(Ordering::Relaxed) != seen {
                 continue;
             }
             state.getters_waiting.fetch_add(1, Ordering::Relaxed);
             drop(guard);
             let deadline = *deadline.get_or_insert_with(|| Deadline::after(timeout));
-            if let Err(error) = Self::sleep(&state.puts.0, seen, &state.getters_waiting, deadline) {
+            if let Err(error) =
+                Self::sleep(&state.puts.0.count, seen, &state.getters_waiting, deadline)
+            {
                 state.getters_waiting.fetch_sub(1, Ordering::Release);
                 return Err(error);
             }
@@ -519,10 +556,10 @@ impl ShmQueue {
         let state = self.state();
         let guard = self.lock();
         state.closed.store(1, Ordering::Relaxed);
-        state.puts.0.fetch_add(1, Ordering::Release);
+        state.puts.0.count.fetch_add(1, Ordering::Release);
         state.gets.0.fetch_add(1, Ordering::Release);
         drop(guard);
-        futex::wake(&state.puts.0, i32::MAX);
+        futex::wake(&state.puts.0.count, i32::MAX);
         futex::wake(&state.gets.0, i32::MAX);
         state.done.fetch_add(1, Ordering::Release);
         futex::wake(&state.done, i32::MAX);
@@ -553,15 +590,16 @@ impl ShmQueue {
     /// `InvalidArgument` when more than were put.
     pub fn task_done(&self, count: u64) -> Result<()> {
         let state = self.state();
-        let left = state
-            .unfinished
-            .fetch_update(Ordering::AcqRel, Ordering::Relaxed, |left| {
-                left.checked_sub(count)
-            })
-            .map_err(|_| {
-                Error::InvalidArgument("task_done called more times than items were put")
-            })?
-            - count;
+        // Under the lock, as puts change it (see `recover_unfinished`).
+        let guard = self.lock();
+        let unfinished = state.unfinished.load(Ordering::Relaxed);
+        let Some(left) = unfinished.checked_sub(count) else {
+            return Err(Error::InvalidArgument(
+                "task_done called more times than items were put",
+            ));
+        };
+        state.unfinished.store(left, Ordering::Release);
+        drop(guard);
         if left == 0 {
             state.done.fetch_add(1, Ordering::Release);
             futex::wake(&state.done, i32::MAX);

@@ -1076,6 +1076,18 @@ PROTOTYPES = {
             ctypes.c_void_p,
         ),
     ),
+    "ac_shm_barrier_wait_holding": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_int64,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_shm_barrier_trip": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
     "ac_shm_barrier_abort": (
         ac_status,
         (ctypes.c_void_p,),
@@ -1798,6 +1810,8 @@ ac_shm_event_close = function("ac_shm_event_close")
 ac_shm_barrier_create = function("ac_shm_barrier_create")
 ac_shm_barrier_open = function("ac_shm_barrier_open")
 ac_shm_barrier_wait = function("ac_shm_barrier_wait")
+ac_shm_barrier_wait_holding = function("ac_shm_barrier_wait_holding")
+ac_shm_barrier_trip = function("ac_shm_barrier_trip")
 ac_shm_barrier_abort = function("ac_shm_barrier_abort")
 ac_shm_barrier_close = function("ac_shm_barrier_close")
 ac_shm_barrier_reset = function("ac_shm_barrier_reset")

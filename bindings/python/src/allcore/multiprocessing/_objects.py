@@ -801,6 +801,8 @@ class Event(_Closable):
 
 
 _b_wait = function("ac_shm_barrier_wait")
+_b_wait_holding = function("ac_shm_barrier_wait_holding")
+_b_trip = function("ac_shm_barrier_trip", keep_gil=True)
 _b_abort = function("ac_shm_barrier_abort", keep_gil=True)
 _b_reset = function("ac_shm_barrier_reset", keep_gil=True)
 _b_state = function("ac_shm_barrier_state", keep_gil=True)
@@ -809,9 +811,10 @@ _b_state = function("ac_shm_barrier_state", keep_gil=True)
 class Barrier(_Closable):
     """A process-shared barrier, as ``multiprocessing.Barrier``. ``wait``
     returns the arrival index (0 for the first); ``action`` runs in the
-    last party to arrive, once the barrier has tripped. A wait that times
-    out breaks the barrier (``BrokenBarrierError``), so a party that died
-    never leaves the others waiting past their timeouts."""
+    last party to arrive before any other is released (an action that
+    raises, or a process that dies running it, breaks the barrier). A wait
+    that times out breaks the barrier (``BrokenBarrierError``), so a party
+    that died never leaves the others waiting past their timeouts."""
 
     _KIND = "barrier"
 
@@ -843,17 +846,23 @@ class Barrier(_Closable):
             timeout = self._timeout
         timeout_ns = -1 if timeout is None else max(0, int(timeout * 1e9))
         index = _U32()
-        status = _b_wait(self._handle, timeout_ns, ctypes.byref(index))
+        action = self._action
+        wait = _b_wait if action is None else _b_wait_holding
+        status = wait(self._handle, timeout_ns, ctypes.byref(index))
         if status == _CLOSED:
             _raise(status, "the barrier was shut down")
         if status != _OK:
             raise BrokenBarrierError
-        if index.value == self.parties - 1 and self._action is not None:
+        if action is not None and index.value == self.parties - 1:
+            # This process holds the barrier: the others go once it trips.
             try:
-                self._action()
+                action()
             except BaseException:
                 self.abort()
                 raise
+            status = _b_trip(self._handle)
+            if status != _OK:
+                raise BrokenBarrierError
         return index.value
 
     def abort(self) -> None:
