@@ -34,6 +34,7 @@ pub(crate) enum Kind {
     Barrier = 6,
     Counter = 7,
     Condition = 8,
+    Memory = 9,
 }
 
 /// A process that created or opened a named region (pid 0 = free slot).

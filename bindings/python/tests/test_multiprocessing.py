@@ -302,6 +302,32 @@ def _set_and_sleep(event):
     time.sleep(60)
 
 
+def _scale(value, array, raw):
+    with value.get_lock():
+        value.value *= 2
+    with array.get_lock():
+        array[:] = [x * 2 for x in array[:]]
+    raw[1] = -1.5
+
+
+def test_float_values_and_arrays_are_shared(context):
+    value = amp.Value("d", 1.25)
+    array = amp.Array("f", [0.5, 1.5, 2.5])
+    raw = amp.Array("d", 3, lock=False)
+    assert isinstance(raw, amp.RawArray) and not hasattr(raw, "get_lock")
+    assert list(raw) == [0.0, 0.0, 0.0]
+    process = context.Process(target=_scale, args=(value, array, raw))
+    process.start()
+    process.join(30)
+    assert process.exitcode == 0
+    assert value.value == 2.5
+    assert array[:] == [1.0, 3.0, 5.0] and array[1:] == [3.0, 5.0] and len(array) == 3
+    assert raw[:] == [0.0, -1.5, 0.0]
+    assert pickle.loads(pickle.dumps(value)).value == 2.5
+    text = amp.Array("c", b"hello")
+    assert text.value == b"hello" and text.raw == b"hello"
+
+
 def test_batches_bounds_and_shutdown():
     q = amp.Queue(maxsize=3)
     q.put_many([1, "two", b"three"])

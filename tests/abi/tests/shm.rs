@@ -448,3 +448,35 @@ fn a_held_barrier_releases_its_parties_only_when_tripped() {
         ac_shm_barrier_release(barrier);
     }
 }
+
+#[test]
+fn a_named_memory_block_is_shared_and_zeroed() {
+    let name = name("memory");
+    // SAFETY: valid strings and out-pointers; each data pointer is used
+    // while its handle lives.
+    unsafe {
+        let (mut first, mut second) = (null_mut(), null_mut());
+        assert_eq!(
+            ac_shm_memory_create(null(), 0, &mut first),
+            AC_INVALID_ARGUMENT
+        );
+        ok(ac_shm_memory_create(name.as_ptr(), 24, &mut first));
+        ok(ac_shm_memory_open(name.as_ptr(), &mut second));
+        let (mut a, mut b) = (null_mut(), null_mut());
+        let mut size = 0;
+        ok(ac_shm_memory_data(first, &mut a, &mut size));
+        ok(ac_shm_memory_data(second, &mut b, null_mut()));
+        assert_eq!(size, 24);
+        assert_eq!(a as usize % 64, 0);
+        let a = a.cast::<f64>();
+        assert_eq!(*a.add(2), 0.0);
+        *a.add(2) = 2.5;
+        assert_eq!(*b.cast::<f64>().add(2), 2.5);
+        assert_eq!(
+            ac_shm_memory_data(null(), null_mut(), null_mut()),
+            AC_NULL_POINTER
+        );
+        ac_shm_memory_release(first);
+        ac_shm_memory_release(second);
+    }
+}

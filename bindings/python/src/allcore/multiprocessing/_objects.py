@@ -1006,56 +1006,188 @@ class Condition(_Closable):
         return f"<Condition({self._lock!r}) {self._name!r}>"
 
 
-# ------------------------------------------------------------------ values
+# ------------------------------------------------------- values and arrays
 
-_c_get = function("ac_shm_counter_get", keep_gil=True)
-_c_set = function("ac_shm_counter_set", keep_gil=True)
-
-_INTEGER_CODES = {"b", "B", "h", "H", "i", "I", "l", "L", "q", "Q"}
+_m_data = function("ac_shm_memory_data", keep_gil=True)
 
 
-class Value(_Shared):
-    """A process-shared integer, as ``multiprocessing.Value`` for the
-    integer type codes (``'i'``, ``'l'``, ``'q'``, ...; held as 64 bits).
-    ``get_lock()`` returns its :class:`RLock` (``lock=True``) or the lock
-    given."""
+# The type codes of multiprocessing.sharedctypes (those of the array module).
+_TYPECODES = {
+    "c": ctypes.c_char,
+    "u": ctypes.c_wchar,
+    "b": ctypes.c_byte,
+    "B": ctypes.c_ubyte,
+    "h": ctypes.c_short,
+    "H": ctypes.c_ushort,
+    "i": ctypes.c_int,
+    "I": ctypes.c_uint,
+    "l": ctypes.c_long,
+    "L": ctypes.c_ulong,
+    "q": ctypes.c_longlong,
+    "Q": ctypes.c_ulonglong,
+    "f": ctypes.c_float,
+    "d": ctypes.c_double,
+}
 
-    _KIND = "counter"
 
-    def __init__(
-        self, typecode_or_type: Any, *args: int, lock: Any = True, ctx: Any = None
-    ) -> None:
-        if typecode_or_type not in _INTEGER_CODES:
-            raise TypeError("allcore.multiprocessing.Value holds integer type codes only")
-        self._create((_I64, int(args[0]) if args else 0))
-        self._typecode = typecode_or_type
-        self._lock = RLock() if lock is True else lock
+def _ctype(typecode_or_type: Any) -> Any:
+    """The ctypes type for a type code (``'i'``, ``'d'``, ``'c'``, ...) or
+    a ctypes type, as ``multiprocessing.sharedctypes`` takes them."""
+    if isinstance(typecode_or_type, str):
+        try:
+            return _TYPECODES[typecode_or_type]
+        except KeyError:
+            raise TypeError(f"bad type code {typecode_or_type!r}") from None
+    return typecode_or_type
+
+
+class _Memory(_Shared):
+    """Shared bytes (``ac_shm_memory``) seen as a ctypes object: ``_obj``,
+    valid while this object lives (it keeps this object alive)."""
+
+    _KIND = "memory"
+    _obj: Any
+
+    def _make(self, element: Any, length: int | None) -> None:
+        """Makes room for one ``element`` (``length`` None) or an array."""
+        self._element, self._length = element, length
+        self._create((_SIZE, max(1, ctypes.sizeof(self._type()))))
+        self._map()
+
+    def _type(self) -> Any:
+        return self._element if self._length is None else self._element * self._length
+
+    def _map(self) -> None:
+        data = _P()
+        status = _m_data(self._handle, ctypes.byref(data), None)
+        if status != _OK:
+            _raise(status, "cannot map the shared memory")
+        self._obj = self._type().from_address(data.value)
+        self._obj._allcore_memory = self
 
     def _state(self) -> dict[str, Any]:
-        return {"typecode": self._typecode, "lock": self._lock}
+        return {"element": self._element, "length": self._length}
 
     def _restore(self, state: dict[str, Any]) -> None:
-        self._typecode = state["typecode"]
-        self._lock = state["lock"]
+        self._element, self._length = state["element"], state["length"]
+        self._map()
+
+
+class RawValue(_Memory):
+    """A value in shared memory without a lock, as
+    ``multiprocessing.RawValue``: any type code (``'i'``, ``'d'``, ``'c'``,
+    ...) or ctypes type; ``.value`` reads and writes it."""
+
+    def __init__(self, typecode_or_type: Any, *args: Any) -> None:
+        self._make(_ctype(typecode_or_type), None)
+        if args:
+            self._obj.value = args[0] if len(args) == 1 else self._element(*args).value
 
     @property
-    def value(self) -> int:
+    def value(self) -> Any:
         """The value now."""
-        value = _I64()
-        _c_get(self._handle, ctypes.byref(value))
-        return value.value
+        return self._obj.value
 
     @value.setter
-    def value(self, value: int) -> None:
-        _c_set(self._handle, int(value))
+    def value(self, value: Any) -> None:
+        self._obj.value = value
+
+    def __repr__(self) -> str:
+        return f"<RawValue({self._obj!r}) {self._name!r}>"
+
+
+class RawArray(_Memory):
+    """An array in shared memory without a lock, as
+    ``multiprocessing.RawArray``: a type code or ctypes type, and a length
+    (zeroed) or the initial items; indexing and slicing read and write it."""
+
+    def __init__(self, typecode_or_type: Any, size_or_initializer: Any) -> None:
+        ctype = _ctype(typecode_or_type)
+        if isinstance(size_or_initializer, int):
+            items = None
+            length = size_or_initializer
+        else:
+            items = list(size_or_initializer)
+            length = len(items)
+        if length < 0:
+            raise ValueError("array size must be non-negative")
+        self._make(ctype, length)
+        if items:
+            if ctype is ctypes.c_char:
+                self._obj.raw = bytes(items) if not isinstance(items[0], bytes) else b"".join(items)
+            else:
+                self._obj[:] = items
+
+    def __len__(self) -> int:
+        return len(self._obj)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._obj[index]
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        self._obj[index] = value
+
+    def __iter__(self) -> Any:
+        return iter(self._obj[:])
+
+    @property
+    def value(self) -> Any:
+        """For a ``'c'`` array: its bytes up to the first NUL."""
+        return self._obj.value
+
+    @value.setter
+    def value(self, value: Any) -> None:
+        self._obj.value = value
+
+    @property
+    def raw(self) -> Any:
+        """For a ``'c'`` array: all its bytes."""
+        return self._obj.raw
+
+    @raw.setter
+    def raw(self, value: Any) -> None:
+        self._obj.raw = value
+
+    def __repr__(self) -> str:
+        return f"<RawArray({self._obj._type_._type_!r}, {len(self)}) {self._name!r}>"
+
+
+def _check_lock(lock: Any) -> Any:
+    """The lock a Value or Array gets: a new :class:`RLock` for True or
+    None, else ``lock`` (AttributeError unless it has ``acquire``)."""
+    if lock is True or lock is None:
+        return RLock()
+    if not hasattr(lock, "acquire"):
+        raise AttributeError(f"{lock!r} has no method 'acquire'")
+    return lock
+
+
+class _Synchronized:
+    """A raw shared value or array with its lock, as
+    ``multiprocessing.sharedctypes``' synchronized wrappers: pickled as the
+    two by name."""
+
+    _raw: Any
+    _lock: Any
+
+    def __reduce__(self) -> Any:
+        return (_synchronized, (type(self), self._raw, self._lock))
 
     def get_lock(self) -> Any:
         """The lock guarding read-modify-write sequences."""
         return self._lock
 
-    def get_obj(self) -> int:
-        """The value (``multiprocessing`` returns the ctypes object)."""
-        return self.value
+    def get_obj(self) -> Any:
+        """The raw shared object (a ctypes object, as ``multiprocessing``)."""
+        return self._raw._obj
+
+    def acquire(self, *args: Any) -> bool:
+        """Acquires the lock."""
+        return bool(self._lock.acquire(*args))
+
+    def release(self) -> None:
+        """Releases the lock."""
+        self._lock.release()
 
     def __enter__(self) -> Any:
         return self._lock.__enter__()
@@ -1063,5 +1195,101 @@ class Value(_Shared):
     def __exit__(self, *exc_info: object) -> None:
         self._lock.__exit__(*exc_info)
 
+    @property
+    def name(self) -> str:
+        """The shared-memory name of the data (``ac_shm_memory_open``)."""
+        return str(self._raw.name)
+
+
+def _synchronized(cls: type[_Synchronized], raw: Any, lock: Any) -> _Synchronized:
+    self = cls.__new__(cls)
+    self._raw, self._lock = raw, lock
+    return self
+
+
+class Value(_Synchronized):
+    """A process-shared value with its lock, as ``multiprocessing.Value``:
+    any type code (``'i'``, ``'q'``, ``'d'``, ``'f'``, ``'c'``, ...) or
+    ctypes type. ``get_lock()`` returns its :class:`RLock` (``lock=True`` or
+    None) or the lock given; ``lock=False`` gives a :class:`RawValue`.
+    ``.value`` reads and writes it (take the lock for ``+=``)."""
+
+    def __new__(cls, *args: Any, lock: Any = True, ctx: Any = None) -> Any:
+        if lock is False:
+            return RawValue(*args)
+        return super().__new__(cls)
+
+    def __init__(
+        self, typecode_or_type: Any, *args: Any, lock: Any = True, ctx: Any = None
+    ) -> None:
+        self._lock = _check_lock(lock)
+        self._raw = RawValue(typecode_or_type, *args)
+
+    @property
+    def value(self) -> Any:
+        """The value now."""
+        return self._raw._obj.value
+
+    @value.setter
+    def value(self, value: Any) -> None:
+        self._raw._obj.value = value
+
     def __repr__(self) -> str:
-        return f"<Value({self._typecode!r}, {self.value})>"
+        return f"<Value({self._raw._obj!r})>"
+
+
+class Array(_Synchronized):
+    """A process-shared array with its lock, as ``multiprocessing.Array``: a
+    type code or ctypes type, and a length (zeroed) or the initial items.
+    ``get_lock()`` as for :class:`Value`; ``lock=False`` gives a
+    :class:`RawArray`. Indexing and slicing read and write it."""
+
+    def __new__(cls, *args: Any, lock: Any = True, ctx: Any = None) -> Any:
+        if lock is False:
+            return RawArray(*args)
+        return super().__new__(cls)
+
+    def __init__(
+        self, typecode_or_type: Any, size_or_initializer: Any, *, lock: Any = True, ctx: Any = None
+    ) -> None:
+        self._lock = _check_lock(lock)
+        self._raw = RawArray(typecode_or_type, size_or_initializer)
+
+    def __len__(self) -> int:
+        return len(self._raw._obj)
+
+    def __getitem__(self, index: Any) -> Any:
+        with self._lock:
+            return self._raw._obj[index]
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        with self._lock:
+            self._raw._obj[index] = value
+
+    def __iter__(self) -> Any:
+        return iter(self[:])
+
+    @property
+    def value(self) -> Any:
+        """For a ``'c'`` array: its bytes up to the first NUL."""
+        with self._lock:
+            return self._raw._obj.value
+
+    @value.setter
+    def value(self, value: Any) -> None:
+        with self._lock:
+            self._raw._obj.value = value
+
+    @property
+    def raw(self) -> Any:
+        """For a ``'c'`` array: all its bytes."""
+        with self._lock:
+            return self._raw._obj.raw
+
+    @raw.setter
+    def raw(self, value: Any) -> None:
+        with self._lock:
+            self._raw._obj.raw = value
+
+    def __repr__(self) -> str:
+        return f"<Array({self._raw._obj._type_._type_!r}, {len(self)})>"
