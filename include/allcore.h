@@ -276,6 +276,12 @@ typedef struct ac_shm_counter ac_shm_counter;
 typedef struct ac_shm_event ac_shm_event;
 
 /**
+ * A block of plain shared bytes. Create with `ac_shm_memory_create` or open
+ * with `ac_shm_memory_open`; drop the reference with `ac_shm_memory_release`.
+ */
+typedef struct ac_shm_memory ac_shm_memory;
+
+/**
  * A mutex in shared memory. Create with `ac_shm_mutex_create` or open with
  * `ac_shm_mutex_open`; drop the reference with `ac_shm_mutex_release`.
  */
@@ -1105,6 +1111,18 @@ ac_shm_counter *ac_shm_counter_retain(ac_shm_counter *handle);
 void ac_shm_counter_release(ac_shm_counter *handle);
 
 /**
+ * Adds a reference to the block; returns `handle` (NULL stays NULL).
+ */
+ac_shm_memory *ac_shm_memory_retain(ac_shm_memory *handle);
+
+/**
+ * Drops a reference to the block: the last in this process unmaps it (its
+ * data pointer is then invalid), and when every process that created or
+ * opened a named one has released it, its name goes too. NULL is a no-op.
+ */
+void ac_shm_memory_release(ac_shm_memory *handle);
+
+/**
  * Removes the name of a shared-memory object at once: processes that have
  * it open keep using it, later opens fail. AC_INVALID_ARGUMENT when no
  * object has that name.
@@ -1408,6 +1426,23 @@ ac_status ac_shm_barrier_open(const char *name, ac_shm_barrier **out_barrier);
 ac_status ac_shm_barrier_wait(const ac_shm_barrier *barrier, int64_t timeout_ns, uint32_t *out_index);
 
 /**
+ * As `ac_shm_barrier_wait`, but the last party to arrive gets its index
+ * (`parties - 1`) without the others being released: it runs its action,
+ * then calls `ac_shm_barrier_trip` (or `ac_shm_barrier_abort`). If it
+ * dies first, the others get AC_BROKEN. Parties that arrive meanwhile wait
+ * for the next round.
+ */
+ac_status ac_shm_barrier_wait_holding(const ac_shm_barrier *barrier, int64_t timeout_ns, uint32_t *out_index);
+
+/**
+ * Trips a barrier this process holds (after `ac_shm_barrier_wait_holding`
+ * gave it the last index), releasing the other parties. AC_BROKEN when it
+ * was broken or reset meanwhile, AC_NOT_OWNER when this process does not
+ * hold it.
+ */
+ac_status ac_shm_barrier_trip(const ac_shm_barrier *barrier);
+
+/**
  * Breaks the barrier: waiters now and later get AC_BROKEN.
  */
 ac_status ac_shm_barrier_abort(const ac_shm_barrier *barrier);
@@ -1459,6 +1494,25 @@ ac_status ac_shm_counter_set(const ac_shm_counter *counter, int64_t value);
  * `out_seen` (may be NULL): equal to `expected` when it stored.
  */
 ac_status ac_shm_counter_compare_exchange(const ac_shm_counter *counter, int64_t expected, int64_t desired, int64_t *out_seen);
+
+/**
+ * Creates a block of `size` zeroed shared bytes (at least 1) under `name`
+ * (NULL = anonymous, shared with children forked afterwards). It has no
+ * lock: users guard it themselves (for example with an `ac_shm_rlock`).
+ */
+ac_status ac_shm_memory_create(const char *name, size_t size, ac_shm_memory **out_memory);
+
+/**
+ * Opens the block created under `name`.
+ */
+ac_status ac_shm_memory_open(const char *name, ac_shm_memory **out_memory);
+
+/**
+ * Writes the address of the block's first byte (64-byte aligned, valid
+ * while this process holds a reference) to `out_data` and its size to
+ * `out_size` (either may be NULL).
+ */
+ac_status ac_shm_memory_data(const ac_shm_memory *memory, void **out_data, size_t *out_size);
 
 /**
  * The name of a status (`"AC_TIMEOUT"`), as a static NUL-terminated string;

@@ -631,6 +631,24 @@ func (b *ShmBarrier) Wait(timeout time.Duration) (int, error) {
 	return int(index), err
 }
 
+// WaitHolding is Wait, but the last party to arrive returns (index
+// parties-1) without the others being released: it runs its action, then
+// calls Trip (or Abort). If it dies first, the others fail with ErrBroken.
+func (b *ShmBarrier) WaitHolding(timeout time.Duration) (int, error) {
+	defer runtime.KeepAlive(b)
+	var index C.uint32_t
+	err := call("wait", func() C.ac_status { return C.ac_shm_barrier_wait_holding(b.ptr, timeoutNs(timeout), &index) })
+	return int(index), err
+}
+
+// Trip releases the parties of a barrier this process holds (after
+// WaitHolding gave it the last index): ErrBroken when it was broken
+// meanwhile.
+func (b *ShmBarrier) Trip() error {
+	defer runtime.KeepAlive(b)
+	return call("trip", func() C.ac_status { return C.ac_shm_barrier_trip(b.ptr) })
+}
+
 // Abort breaks the barrier: waiters now and later fail with ErrBroken.
 func (b *ShmBarrier) Abort() {
 	C.ac_shm_barrier_abort(b.ptr)
@@ -712,4 +730,55 @@ func (c *ShmCounter) Load() int64 {
 	C.ac_shm_counter_get(c.ptr, &value)
 	runtime.KeepAlive(c)
 	return int64(value)
+}
+
+// ShmMemory is a block of plain shared bytes (no lock of its own: guard it
+// with a ShmMutex or ShmRLock), as Python's allcore.multiprocessing Value
+// and Array keep their data in.
+type ShmMemory struct{ ptr *C.ac_shm_memory }
+
+// CreateShmMemory creates a block of size zeroed bytes.
+func CreateShmMemory(name string, size int) (*ShmMemory, error) {
+	native, free := cName(name)
+	defer free()
+	m := &ShmMemory{}
+	if err := call("create shared memory", func() C.ac_status {
+		return C.ac_shm_memory_create(native, C.size_t(size), &m.ptr)
+	}); err != nil {
+		return nil, err
+	}
+	runtime.SetFinalizer(m, (*ShmMemory).Close)
+	return m, nil
+}
+
+// OpenShmMemory opens the block created under name.
+func OpenShmMemory(name string) (*ShmMemory, error) {
+	native, free := cName(name)
+	defer free()
+	m := &ShmMemory{}
+	if err := call("open shared memory", func() C.ac_status { return C.ac_shm_memory_open(native, &m.ptr) }); err != nil {
+		return nil, err
+	}
+	runtime.SetFinalizer(m, (*ShmMemory).Close)
+	return m, nil
+}
+
+// Close drops this process's reference: slices from Bytes are then invalid.
+func (m *ShmMemory) Close() error {
+	if m.ptr != nil {
+		C.ac_shm_memory_release(m.ptr)
+		m.ptr = nil
+	}
+	runtime.SetFinalizer(m, nil)
+	return nil
+}
+
+// Bytes is the shared block itself, valid until Close (keep m alive while
+// using it).
+func (m *ShmMemory) Bytes() []byte {
+	var data unsafe.Pointer
+	var size C.size_t
+	C.ac_shm_memory_data(m.ptr, &data, &size)
+	runtime.KeepAlive(m)
+	return unsafe.Slice((*byte)(data), int(size))
 }

@@ -312,3 +312,39 @@ func TestShmRLockCondBarrierAndShutdown(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestShmMemoryAndHeldBarrier(t *testing.T) {
+	name := fmt.Sprintf("allcore-go-memory-%d", os.Getpid())
+	m, err := CreateShmMemory(name, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	other, err := OpenShmMemory(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	data := m.Bytes()
+	if len(data) != 16 || data[3] != 0 {
+		t.Fatal("a new block is 16 zeroed bytes")
+	}
+	data[3] = 7
+	if other.Bytes()[3] != 7 {
+		t.Fatal("both handles see the same bytes")
+	}
+	b, err := CreateShmBarrier("", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if index, err := b.WaitHolding(time.Second); err != nil || index != 0 {
+		t.Fatal("the only party holds the barrier", index, err)
+	}
+	if err := b.Trip(); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Trip(); err == nil {
+		t.Fatal("a second trip has no barrier to release")
+	}
+}

@@ -1,6 +1,6 @@
 //! Objects in shared memory, shared by processes: a FIFO queue of byte
-//! messages, mutex, reentrant lock, condition, semaphore, event, barrier and
-//! counter.
+//! messages, mutex, reentrant lock, condition, semaphore, event, barrier,
+//! counter, and blocks of plain shared bytes (`ac_shm_memory_*`).
 //!
 //! Each is created under a name (`ac_shm_<obj>_create(name, ...)`), which
 //! any process, in any language, opens with `ac_shm_<obj>_open(name, ...)`;
@@ -20,7 +20,8 @@
 //! half-written item nor loses a committed one. Detecting a dead holder
 //! takes one wait slice (10 ms). Timeouts are as for the in-process objects.
 //!
-//! `ac_shm_<obj>_close` (every object but the counter, which never waits)
+//! `ac_shm_<obj>_close` (every object but the counter and the memory block,
+//! which never wait)
 //! closes the object for every process: waiters wake with AC_CLOSED (within
 //! a wait slice) and later blocking calls return it. It frees nothing: the
 //! closed state lives in the shared memory, and each process still releases
@@ -35,8 +36,8 @@ use super::status::ac_status;
 use super::timeout;
 use crate::queue::Received;
 use crate::shm::{
-    self, Acquired, ShmBarrier, ShmCondition, ShmCounter, ShmEvent, ShmMutex, ShmQueue, ShmRLock,
-    ShmSemaphore,
+    self, Acquired, ShmBarrier, ShmCondition, ShmCounter, ShmEvent, ShmMemory, ShmMutex, ShmQueue,
+    ShmRLock, ShmSemaphore,
 };
 use crate::{Error, Result};
 
@@ -230,6 +231,30 @@ pub extern "C" fn ac_shm_counter_retain(handle: *mut ac_shm_counter) -> *mut ac_
 /// its name goes too. NULL is a no-op.
 #[no_mangle]
 pub extern "C" fn ac_shm_counter_release(handle: *mut ac_shm_counter) {
+    handle::release(handle)
+}
+
+/// A block of plain shared bytes. Create with `ac_shm_memory_create` or open
+/// with `ac_shm_memory_open`; drop the reference with `ac_shm_memory_release`.
+pub struct ac_shm_memory {
+    _private: [u8; 0],
+}
+
+impl Handle for ac_shm_memory {
+    type Object = ShmMemory;
+}
+
+/// Adds a reference to the block; returns `handle` (NULL stays NULL).
+#[no_mangle]
+pub extern "C" fn ac_shm_memory_retain(handle: *mut ac_shm_memory) -> *mut ac_shm_memory {
+    handle::retain(handle)
+}
+
+/// Drops a reference to the block: the last in this process unmaps it (its
+/// data pointer is then invalid), and when every process that created or
+/// opened a named one has released it, its name goes too. NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn ac_shm_memory_release(handle: *mut ac_shm_memory) {
     handle::release(handle)
 }
 
@@ -984,6 +1009,38 @@ pub extern "C" fn ac_shm_barrier_wait(
     })
 }
 
+/// As `ac_shm_barrier_wait`, but the last party to arrive gets its index
+/// (`parties - 1`) without the others being released: it runs its action,
+/// then calls `ac_shm_barrier_trip` (or `ac_shm_barrier_abort`). If it
+/// dies first, the others get AC_BROKEN. Parties that arrive meanwhile wait
+/// for the next round.
+#[no_mangle]
+pub extern "C" fn ac_shm_barrier_wait_holding(
+    barrier: *const ac_shm_barrier,
+    timeout_ns: i64,
+    out_index: *mut u32,
+) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle.
+        let barrier = unsafe { ac_shm_barrier::borrow(barrier) }?;
+        let index = barrier.wait_holding(timeout(timeout_ns))?;
+        write_optional(out_index, index);
+        Ok(())
+    })
+}
+
+/// Trips a barrier this process holds (after `ac_shm_barrier_wait_holding`
+/// gave it the last index), releasing the other parties. AC_BROKEN when it
+/// was broken or reset meanwhile, AC_NOT_OWNER when this process does not
+/// hold it.
+#[no_mangle]
+pub extern "C" fn ac_shm_barrier_trip(barrier: *const ac_shm_barrier) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle.
+        unsafe { ac_shm_barrier::borrow(barrier) }?.trip()
+    })
+}
+
 /// Breaks the barrier: waiters now and later get AC_BROKEN.
 #[no_mangle]
 pub extern "C" fn ac_shm_barrier_abort(barrier: *const ac_shm_barrier) -> ac_status {
@@ -1113,6 +1170,53 @@ pub extern "C" fn ac_shm_counter_compare_exchange(
         // SAFETY: NULL or a live handle.
         let seen = unsafe { ac_shm_counter::borrow(counter) }?.compare_exchange(expected, desired);
         write_optional(out_seen, seen);
+        Ok(())
+    })
+}
+
+// ----------------------------------------------------------------- memory
+
+/// Creates a block of `size` zeroed shared bytes (at least 1) under `name`
+/// (NULL = anonymous, shared with children forked afterwards). It has no
+/// lock: users guard it themselves (for example with an `ac_shm_rlock`).
+#[no_mangle]
+pub extern "C" fn ac_shm_memory_create(
+    name: *const c_char,
+    size: usize,
+    out_memory: *mut *mut ac_shm_memory,
+) -> ac_status {
+    boundary::status(|| {
+        out(out_memory)?;
+        deliver(out_memory, ShmMemory::create(optional_name(name)?, size))
+    })
+}
+
+/// Opens the block created under `name`.
+#[no_mangle]
+pub extern "C" fn ac_shm_memory_open(
+    name: *const c_char,
+    out_memory: *mut *mut ac_shm_memory,
+) -> ac_status {
+    boundary::status(|| {
+        out(out_memory)?;
+        deliver(out_memory, ShmMemory::open(required_name(name)?))
+    })
+}
+
+/// Writes the address of the block's first byte (64-byte aligned, valid
+/// while this process holds a reference) to `out_data` and its size to
+/// `out_size` (either may be NULL).
+#[no_mangle]
+pub extern "C" fn ac_shm_memory_data(
+    memory: *const ac_shm_memory,
+    out_data: *mut *mut c_void,
+    out_size: *mut usize,
+) -> ac_status {
+    boundary::status(|| {
+        // SAFETY: NULL or a live handle.
+        let memory = unsafe { ac_shm_memory::borrow(memory) }?;
+        write_optional(out_data, memory.data().cast::<c_void>());
+        write_optional(out_size, memory.len());
         Ok(())
     })
 }

@@ -1,6 +1,6 @@
 //! Objects in shared memory, shared by processes: a FIFO queue of byte
-//! messages and the sync objects (mutex, reentrant lock, condition,
-//! semaphore, event, barrier, counter).
+//! messages, the sync objects (mutex, reentrant lock, condition,
+//! semaphore, event, barrier, counter) and blocks of plain shared bytes.
 //!
 //! Each object is one shared-memory region: a header ([`region`]) and the
 //! object's state, made only of atomics and plain bytes, so any process that
@@ -55,11 +55,13 @@ pub mod condition;
 mod futex;
 mod identity;
 mod lock;
+pub mod memory;
 pub mod queue;
 mod region;
 pub mod sync;
 
 pub use condition::ShmCondition;
+pub use memory::ShmMemory;
 pub use queue::ShmQueue;
 pub use region::unlink;
 pub use sync::{ShmBarrier, ShmCounter, ShmEvent, ShmMutex, ShmRLock, ShmSemaphore};

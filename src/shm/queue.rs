@@ -13,6 +13,7 @@
 //! after the commit and recounted when a dead holder's lock is taken over.
 
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use super::lock::RawLock;
 use super::region::{Kind, Region};
@@ -26,45 +27,84 @@ const WRAP: u32 = u32::MAX;
 /// Bytes of a record before its message.
 const RECORD_HEADER: usize = 8;
 /// Offset of the ring after the state.
-const RING_OFFSET: usize = 192;
+const RING_OFFSET: usize = 256;
 
+/// What a put in progress leaves for whoever takes its lock over should it
+/// die: `unfinished` before it and the `tail` that commits it (0 = none), so
+/// that `unfinished` counts the item exactly when it was committed.
+#[repr(C)]
+struct Puts {
+    count: AtomicU32,
+    _pad: u32,
+    pending_tail: AtomicU64,
+    unfinished_before: AtomicU64,
+}
+
+/// A word alone on its cache line.
+#[repr(C, align(64))]
+struct Line<T>(T);
+
+/// The state, laid out by who writes what, so that a put and a get move as
+/// few cache lines between cores as possible: the first line holds what
+/// every put and get changes under the lock; `puts` and `gets`, which
+/// waiters poll and sleep on, have a line each (polling them does not take
+/// the lock's line away from its holder); the last line is read-mostly.
 #[repr(C)]
 struct State {
     lock: RawLock,
-    closed: AtomicU32,
-    /// Bumped by every put (getters sleep on it).
-    puts: AtomicU32,
-    /// Bumped by every get (putters sleep on it).
-    gets: AtomicU32,
-    getters_waiting: AtomicU32,
-    putters_waiting: AtomicU32,
-    /// Bumped when `unfinished` reaches 0 (joiners sleep on it).
-    done: AtomicU32,
     head: AtomicU64,
     tail: AtomicU64,
     count: AtomicU64,
+    getters_waiting: AtomicU32,
+    putters_waiting: AtomicU32,
+    unfinished: AtomicU64,
+    /// Bumped by every put (getters sleep on it), with the put in progress.
+    puts: Line<Puts>,
+    /// Bumped by every get (putters sleep on it).
+    gets: Line<AtomicU32>,
+    closed: AtomicU32,
+    /// Bumped when `unfinished` reaches 0 (joiners sleep on it).
+    done: AtomicU32,
     capacity: AtomicU64,
     maxsize: AtomicU64,
-    unfinished: AtomicU64,
 }
 
 const _: () = assert!(std::mem::size_of::<State>() <= RING_OFFSET);
+const _: () = assert!(std::mem::offset_of!(State, puts) == 64);
 
 /// A shared-memory FIFO queue (see the module docs).
 pub struct ShmQueue {
     region: Region,
 }
 
-/// Polls of a counter before a waiter goes to sleep on it: a few
-/// microseconds, enough for a busy peer's next put or get, which then
+/// How long a waiter polls a counter before it yields: a few microseconds,
+/// enough for a busy peer on another core's next put or get, which then
 /// needs no futex wake.
-const SPINS: u32 = 1000;
+const SPIN: Duration = Duration::from_micros(4);
+/// Times a waiter then yields its core before it sleeps: a peer that was
+/// waiting for that core (two processes on one core, a loaded machine) runs
+/// at once instead of after the waiter's time slice.
+const YIELDS: u32 = 3;
 
-/// Spins briefly while `word` still reads `seen`; true when it changed.
+/// Polls `word` while it still reads `seen`, briefly, then yields a few
+/// times; true when it changed.
 fn spin_until_changed(word: &AtomicU32, seen: u32) -> bool {
-    for _ in 0..SPINS {
-        std::hint::spin_loop();
-        if word.load(Ordering::Acquire) != seen {
+    let changed = || word.load(Ordering::Acquire) != seen;
+    let began = Instant::now();
+    loop {
+        for _ in 0..16 {
+            std::hint::spin_loop();
+            if changed() {
+                return true;
+            }
+        }
+        if began.elapsed() >= SPIN {
+            break;
+        }
+    }
+    for _ in 0..YIELDS {
+        std::thread::yield_now();
+        if changed() {
             return true;
         }
     }
@@ -143,9 +183,26 @@ impl ShmQueue {
         // The lock is held only for a copy, so it is always waited for; a
         // dead holder's lock comes back after a slice.
         if state.lock.lock(Deadline::Never) == Ok(Acquired::OwnerDied) {
+            self.recover_unfinished();
             self.recount();
         }
         Guard { state }
+    }
+
+    /// Settles `unfinished` after a putter died holding the lock: counted
+    /// with its item only when the item was committed.
+    fn recover_unfinished(&self) {
+        let state = self.state();
+        let puts = &state.puts.0;
+        let pending = puts.pending_tail.load(Ordering::Acquire);
+        if pending != 0 {
+            let before = puts.unfinished_before.load(Ordering::Relaxed);
+            let committed = state.tail.load(Ordering::Relaxed) == pending;
+            state
+                .unfinished
+                .store(before + u64::from(committed), Ordering::Release);
+            puts.pending_tail.store(0, Ordering::Release);
+        }
     }
 
     /// Re-derives `count` from the committed records (after a holder died
@@ -212,11 +269,18 @@ impl ShmQueue {
             at.cast::<u32>().write_volatile(message.len() as u32);
             std::ptr::copy_nonoverlapping(message.as_ptr(), at.add(RECORD_HEADER), message.len());
         }
-        // Publish.
-        state.tail.store(tail + skip + size, Ordering::Release);
+        // Count it among the unfinished tasks, leaving what undoes that
+        // unless the commit below happened; then publish.
+        let new_tail = tail + skip + size;
+        let puts = &state.puts.0;
+        let unfinished = state.unfinished.load(Ordering::Relaxed);
+        puts.unfinished_before.store(unfinished, Ordering::Relaxed);
+        puts.pending_tail.store(new_tail, Ordering::Release);
+        state.unfinished.store(unfinished + 1, Ordering::Release);
+        state.tail.store(new_tail, Ordering::Release);
+        puts.pending_tail.store(0, Ordering::Release);
         state.count.store(count + 1, Ordering::Relaxed);
-        state.unfinished.fetch_add(1, Ordering::Relaxed);
-        state.puts.fetch_add(1, Ordering::Release);
+        puts.count.fetch_add(1, Ordering::Release);
         Ok(true)
     }
 
@@ -245,17 +309,29 @@ impl ShmQueue {
         unsafe { std::ptr::copy_nonoverlapping(self.ring().add(offset), into.as_mut_ptr(), len) };
     }
 
-    fn wake_getters(&self, all: bool) {
-        let state = self.state();
-        if state.getters_waiting.load(Ordering::Acquire) != 0 {
-            futex::wake(&state.puts, if all { i32::MAX } else { 1 });
+    /// Under the lock, after items went in: how many getters to wake once
+    /// it is released (0: none sleeps, so no system call). A getter only
+    /// sleeps after counting itself under the lock, so none is missed.
+    fn getters_to_wake(&self, all: bool) -> i32 {
+        match self.state().getters_waiting.load(Ordering::Relaxed) {
+            0 => 0,
+            _ if all => i32::MAX,
+            _ => 1,
         }
     }
 
-    fn wake_putters(&self, all: bool) {
-        let state = self.state();
-        if state.putters_waiting.load(Ordering::Acquire) != 0 {
-            futex::wake(&state.gets, if all { i32::MAX } else { 1 });
+    /// As [`Self::getters_to_wake`], for putters after items went out.
+    fn putters_to_wake(&self, all: bool) -> i32 {
+        match self.state().putters_waiting.load(Ordering::Relaxed) {
+            0 => 0,
+            _ if all => i32::MAX,
+            _ => 1,
+        }
+    }
+
+    fn wake(word: &AtomicU32, count: i32) {
+        if count != 0 {
+            futex::wake(word, count);
         }
     }
 
@@ -273,7 +349,7 @@ impl ShmQueue {
     }
 
     /// Puts one message, waiting until `timeout` for room (None = forever).
-    pub fn put(&self, message: &[u8], timeout: Option<std::time::Duration>) -> Result<()> {
+    pub fn put(&self, message: &[u8], timeout: Option<Duration>) -> Result<()> {
         let (put, outcome) = self.put_many(std::iter::once(message), timeout);
         debug_assert!(put <= 1);
         outcome
@@ -284,7 +360,7 @@ impl ShmQueue {
     pub fn put_many<'a>(
         &self,
         messages: impl IntoIterator<Item = &'a [u8]>,
-        timeout: Option<std::time::Duration>,
+        timeout: Option<Duration>,
     ) -> (usize, Result<()>) {
         let state = self.state();
         let mut messages = messages.into_iter().peekable();
@@ -304,29 +380,37 @@ impl ShmQueue {
                     }
                     Ok(false) => break,
                     Err(error) => {
+                        let wake = if put > before {
+                            self.getters_to_wake(put - before > 1)
+                        } else {
+                            0
+                        };
                         drop(guard);
-                        self.wake_getters(put - before > 1);
+                        Self::wake(&state.puts.0.count, wake);
                         return (put, Err(error));
                     }
                 }
             }
-            let seen = state.gets.load(Ordering::Relaxed);
+            let seen = state.gets.0.load(Ordering::Relaxed);
             let finished = messages.peek().is_none();
+            let wake = if put > before {
+                self.getters_to_wake(put - before > 1)
+            } else {
+                0
+            };
             drop(guard);
-            if put > before {
-                self.wake_getters(put - before > 1);
-            }
+            Self::wake(&state.puts.0.count, wake);
             if finished {
                 return (put, Ok(()));
             }
-            if timeout == Some(std::time::Duration::ZERO) {
+            if timeout == Some(Duration::ZERO) {
                 return (put, Err(Error::WouldBlock));
             }
-            if spin_until_changed(&state.gets, seen) {
+            if spin_until_changed(&state.gets.0, seen) {
                 continue;
             }
             let guard = self.lock();
-            if state.gets.load(Ordering::Relaxed) != seen
+            if state.gets.0.load(Ordering::Relaxed) != seen
                 || state.closed.load(Ordering::Relaxed) != 0
             {
                 continue;
@@ -334,7 +418,7 @@ impl ShmQueue {
             state.putters_waiting.fetch_add(1, Ordering::Relaxed);
             drop(guard);
             let deadline = *deadline.get_or_insert_with(|| Deadline::after(timeout));
-            if let Err(error) = Self::sleep(&state.gets, seen, &state.putters_waiting, deadline) {
+            if let Err(error) = Self::sleep(&state.gets.0, seen, &state.putters_waiting, deadline) {
                 state.putters_waiting.fetch_sub(1, Ordering::Release);
                 return (put, Err(error));
             }
@@ -346,10 +430,24 @@ impl ShmQueue {
     fn wait_front(
         &self,
         deadline: &mut Option<Deadline>,
-        timeout: Option<std::time::Duration>,
+        timeout: Option<Duration>,
     ) -> Result<(Guard<'_>, u64, usize)> {
         let state = self.state();
+        let now = timeout == Some(Duration::ZERO);
         loop {
+            // An empty open queue needs no lock (which putters need): `puts`
+            // is read first, so a put committed after that changes it.
+            let seen = state.puts.0.count.load(Ordering::Acquire);
+            let empty = state.head.load(Ordering::Acquire) == state.tail.load(Ordering::Acquire)
+                && state.closed.load(Ordering::Relaxed) == 0;
+            if empty {
+                if now {
+                    return Err(Error::WouldBlock);
+                }
+                if spin_until_changed(&state.puts.0.count, seen) {
+                    continue;
+                }
+            }
             let guard = self.lock();
             if let Some((at, len)) = self.front_locked() {
                 return Ok((guard, at, len));
@@ -357,24 +455,20 @@ impl ShmQueue {
             if state.closed.load(Ordering::Relaxed) != 0 {
                 return Err(Error::Closed);
             }
-            let seen = state.puts.load(Ordering::Relaxed);
-            if timeout == Some(std::time::Duration::ZERO) {
+            if now {
                 return Err(Error::WouldBlock);
             }
-            drop(guard);
-            if spin_until_changed(&state.puts, seen) {
-                continue;
-            }
-            let guard = self.lock();
-            if state.puts.load(Ordering::Relaxed) != seen
-                || state.closed.load(Ordering::Relaxed) != 0
-            {
+            // Sleep only after a spin over an empty queue found nothing
+            // (else another getter took the item: look again).
+            if !empty || state.puts.0.count.load(Ordering::Relaxed) != seen {
                 continue;
             }
             state.getters_waiting.fetch_add(1, Ordering::Relaxed);
             drop(guard);
             let deadline = *deadline.get_or_insert_with(|| Deadline::after(timeout));
-            if let Err(error) = Self::sleep(&state.puts, seen, &state.getters_waiting, deadline) {
+            if let Err(error) =
+                Self::sleep(&state.puts.0.count, seen, &state.getters_waiting, deadline)
+            {
                 state.getters_waiting.fetch_sub(1, Ordering::Release);
                 return Err(error);
             }
@@ -389,25 +483,22 @@ impl ShmQueue {
         state
             .count
             .store(count.saturating_sub(taken), Ordering::Relaxed);
-        state.gets.fetch_add(1, Ordering::Release);
+        state.gets.0.fetch_add(1, Ordering::Release);
     }
 
     /// Takes the next message into `buffer`, waiting until `timeout`. An
     /// item longer than the buffer stays queued (`TooSmall` with its size).
     /// `Closed` once the queue is closed and empty.
-    pub fn get_into(
-        &self,
-        buffer: &mut [u8],
-        timeout: Option<std::time::Duration>,
-    ) -> Result<Received> {
+    pub fn get_into(&self, buffer: &mut [u8], timeout: Option<Duration>) -> Result<Received> {
         let (guard, at, len) = self.wait_front(&mut None, timeout)?;
         if len > buffer.len() {
             return Ok(Received::TooSmall(len));
         }
         self.copy_out(at, len, &mut buffer[..len]);
         self.consume_locked(at + record_size(len) as u64, 1);
+        let wake = self.putters_to_wake(false);
         drop(guard);
-        self.wake_putters(false);
+        Self::wake(&self.state().gets.0, wake);
         Ok(Received::Copied(len))
     }
 
@@ -418,7 +509,7 @@ impl ShmQueue {
         &self,
         buffer: &mut [u8],
         lengths: &mut [usize],
-        timeout: Option<std::time::Duration>,
+        timeout: Option<Duration>,
     ) -> Result<Received> {
         if lengths.is_empty() {
             return Err(Error::InvalidArgument("max_items is 0"));
@@ -453,8 +544,9 @@ impl ShmQueue {
             len = next_len as usize;
         }
         self.consume_locked(at, taken as u64);
+        let wake = self.putters_to_wake(taken > 1);
         drop(guard);
-        self.wake_putters(taken > 1);
+        Self::wake(&state.gets.0, wake);
         Ok(Received::Copied(taken))
     }
 
@@ -464,11 +556,11 @@ impl ShmQueue {
         let state = self.state();
         let guard = self.lock();
         state.closed.store(1, Ordering::Relaxed);
-        state.puts.fetch_add(1, Ordering::Release);
-        state.gets.fetch_add(1, Ordering::Release);
+        state.puts.0.count.fetch_add(1, Ordering::Release);
+        state.gets.0.fetch_add(1, Ordering::Release);
         drop(guard);
-        futex::wake(&state.puts, i32::MAX);
-        futex::wake(&state.gets, i32::MAX);
+        futex::wake(&state.puts.0.count, i32::MAX);
+        futex::wake(&state.gets.0, i32::MAX);
         state.done.fetch_add(1, Ordering::Release);
         futex::wake(&state.done, i32::MAX);
     }
@@ -498,15 +590,16 @@ impl ShmQueue {
     /// `InvalidArgument` when more than were put.
     pub fn task_done(&self, count: u64) -> Result<()> {
         let state = self.state();
-        let left = state
-            .unfinished
-            .fetch_update(Ordering::AcqRel, Ordering::Relaxed, |left| {
-                left.checked_sub(count)
-            })
-            .map_err(|_| {
-                Error::InvalidArgument("task_done called more times than items were put")
-            })?
-            - count;
+        // Under the lock, as puts change it (see `recover_unfinished`).
+        let guard = self.lock();
+        let unfinished = state.unfinished.load(Ordering::Relaxed);
+        let Some(left) = unfinished.checked_sub(count) else {
+            return Err(Error::InvalidArgument(
+                "task_done called more times than items were put",
+            ));
+        };
+        state.unfinished.store(left, Ordering::Release);
+        drop(guard);
         if left == 0 {
             state.done.fetch_add(1, Ordering::Release);
             futex::wake(&state.done, i32::MAX);
@@ -520,7 +613,7 @@ impl ShmQueue {
     }
 
     /// Waits until every item put has been marked done.
-    pub fn join(&self, timeout: Option<std::time::Duration>) -> Result<()> {
+    pub fn join(&self, timeout: Option<Duration>) -> Result<()> {
         let state = self.state();
         let deadline = Deadline::after(timeout);
         loop {

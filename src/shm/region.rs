@@ -14,7 +14,7 @@ use super::identity::{alive, me};
 use crate::{Error, Result};
 
 /// "ACSHM" and the layout version, stored last when a region is ready.
-const MAGIC: u64 = 0x4143_5348_4d00_0002;
+const MAGIC: u64 = 0x4143_5348_4d00_0003;
 /// Bytes before the object's state: the header and its table of users.
 pub(crate) const HEADER_SIZE: usize = 4096;
 /// Processes a named region records as its users at once.
@@ -34,6 +34,7 @@ pub(crate) enum Kind {
     Barrier = 6,
     Counter = 7,
     Condition = 8,
+    Memory = 9,
 }
 
 /// A process that created or opened a named region (pid 0 = free slot).

@@ -7,9 +7,10 @@
 //! waiters wake with `Closed` (within a wait slice) and later blocking
 //! calls return it. Closing frees nothing.
 
-use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
+use super::identity::{alive, me};
 use super::lock::RawLock;
 use super::region::{Kind, Region};
 use super::{futex, Acquired, SLICE};
@@ -367,6 +368,28 @@ struct BarrierState {
     /// of a generation ended by an abort or a reset get `Broken`).
     tripped: AtomicU32,
     closed: AtomicU32,
+    /// The last party of a held barrier (see [`ShmBarrier::wait_holding`]):
+    /// its pid (0 = not held) and start time.
+    holder_pid: AtomicU32,
+    holder_start: AtomicU64,
+}
+
+impl BarrierState {
+    fn clear_holder(&self) {
+        self.holder_pid.store(0, Ordering::Relaxed);
+        self.holder_start.store(0, Ordering::Relaxed);
+    }
+}
+
+/// What a party finds when it enters a barrier.
+enum Entry {
+    /// It is the last: the barrier tripped, or is held for it.
+    Last(u32),
+    /// It waits for the generation to end.
+    Waits(u32, u32),
+    /// The last party of the generation is running its action: it waits
+    /// for that generation to end and enters the next.
+    Held(u32),
 }
 
 /// A barrier for `parties` waiters across processes. A waiter that times
@@ -403,56 +426,93 @@ impl ShmBarrier {
     /// first). `Broken` when the barrier is or gets broken; a timeout
     /// breaks it and returns `Timeout`; `Closed` once closed.
     pub fn wait(&self, timeout: Option<Duration>) -> Result<u32> {
+        self.enter(timeout, false)
+    }
+
+    /// As [`Self::wait`], but the last party to arrive returns (with index
+    /// `parties - 1`) without releasing the others: it runs its action and
+    /// then calls [`Self::trip`] (or [`Self::abort`]). Should it die
+    /// first, the others get `Broken`. Parties arriving meanwhile wait for
+    /// the next generation.
+    pub fn wait_holding(&self, timeout: Option<Duration>) -> Result<u32> {
+        self.enter(timeout, true)
+    }
+
+    fn enter(&self, timeout: Option<Duration>, hold: bool) -> Result<u32> {
         let state = self.state();
-        let entered = self.locked(|state| {
-            if state.closed.load(Ordering::Relaxed) != 0 {
-                return Err(Error::Closed);
-            }
-            if state.broken.load(Ordering::Relaxed) != 0 {
-                return Err(Error::Broken);
-            }
-            let index = state.arrived.load(Ordering::Relaxed);
-            let generation = state.generation.load(Ordering::Relaxed);
-            if index + 1 == state.parties.load(Ordering::Relaxed) {
-                state.arrived.store(0, Ordering::Relaxed);
-                state.tripped.store(generation, Ordering::Relaxed);
-                state.generation.fetch_add(1, Ordering::Release);
-                return Ok((index, None));
-            }
-            state.arrived.store(index + 1, Ordering::Relaxed);
-            Ok((index, Some(generation)))
-        })?;
-        let (index, generation) = entered;
-        let Some(generation) = generation else {
-            futex::wake(&state.generation, i32::MAX);
-            return Ok(index);
-        };
         let deadline = Deadline::after(timeout);
         loop {
+            let entry = self.locked(|state| {
+                if state.closed.load(Ordering::Relaxed) != 0 {
+                    return Err(Error::Closed);
+                }
+                if state.broken.load(Ordering::Relaxed) != 0 {
+                    return Err(Error::Broken);
+                }
+                let generation = state.generation.load(Ordering::Relaxed);
+                if state.holder_pid.load(Ordering::Relaxed) != 0 {
+                    return Ok(Entry::Held(generation));
+                }
+                let index = state.arrived.load(Ordering::Relaxed);
+                if index + 1 == state.parties.load(Ordering::Relaxed) {
+                    state.arrived.store(0, Ordering::Relaxed);
+                    if hold {
+                        let me = me();
+                        state.holder_start.store(me.start, Ordering::Relaxed);
+                        state.holder_pid.store(me.pid, Ordering::Relaxed);
+                    } else {
+                        state.tripped.store(generation, Ordering::Relaxed);
+                        state.generation.fetch_add(1, Ordering::Release);
+                    }
+                    return Ok(Entry::Last(index));
+                }
+                state.arrived.store(index + 1, Ordering::Relaxed);
+                Ok(Entry::Waits(index, generation))
+            })?;
+            match entry {
+                Entry::Last(index) => {
+                    if !hold {
+                        futex::wake(&state.generation, i32::MAX);
+                    }
+                    return Ok(index);
+                }
+                Entry::Waits(index, generation) => {
+                    self.wait_generation(generation, deadline)?;
+                    return if state.tripped.load(Ordering::Acquire) == generation {
+                        Ok(index)
+                    } else if state.closed.load(Ordering::Acquire) != 0 {
+                        Err(Error::Closed)
+                    } else {
+                        Err(Error::Broken)
+                    };
+                }
+                Entry::Held(generation) => self.wait_generation(generation, deadline)?,
+            }
+        }
+    }
+
+    /// Waits until `generation` ends. At its deadline the waiter breaks the
+    /// barrier (`Timeout`, or `Broken` with timeout 0); a holder found dead
+    /// breaks it too (then `Ok`: the generation ended).
+    fn wait_generation(&self, generation: u32, deadline: Deadline) -> Result<()> {
+        let state = self.state();
+        loop {
             if state.generation.load(Ordering::Acquire) != generation {
-                return if state.tripped.load(Ordering::Acquire) == generation {
-                    Ok(index)
-                } else if state.closed.load(Ordering::Acquire) != 0 {
-                    Err(Error::Closed)
-                } else {
-                    Err(Error::Broken)
-                };
+                return Ok(());
+            }
+            let pid = state.holder_pid.load(Ordering::Acquire);
+            if pid != 0 && !alive(pid, state.holder_start.load(Ordering::Relaxed)) {
+                self.break_generation(generation, |state| {
+                    state.holder_pid.load(Ordering::Relaxed) == pid
+                });
+                continue;
             }
             match slice(deadline) {
                 Ok(slice) => futex::wait(&state.generation, generation, Some(slice)),
                 Err(error) => {
-                    let tripped = self.locked(|state| {
-                        if state.generation.load(Ordering::Relaxed) != generation {
-                            return true;
-                        }
-                        state.broken.store(1, Ordering::Relaxed);
-                        state.generation.fetch_add(1, Ordering::Release);
-                        false
-                    });
-                    if tripped {
+                    if !self.break_generation(generation, |_| true) {
                         continue;
                     }
-                    futex::wake(&state.generation, i32::MAX);
                     return Err(if error == Error::WouldBlock {
                         Error::Broken
                     } else {
@@ -463,10 +523,54 @@ impl ShmBarrier {
         }
     }
 
+    /// Breaks the barrier if `generation` is still on and `still` holds;
+    /// true when this call broke it.
+    fn break_generation(&self, generation: u32, still: impl Fn(&BarrierState) -> bool) -> bool {
+        let broke = self.locked(|state| {
+            if state.generation.load(Ordering::Relaxed) != generation || !still(state) {
+                return false;
+            }
+            state.broken.store(1, Ordering::Relaxed);
+            state.clear_holder();
+            state.generation.fetch_add(1, Ordering::Release);
+            true
+        });
+        if broke {
+            futex::wake(&self.state().generation, i32::MAX);
+        }
+        broke
+    }
+
+    /// Trips a barrier this process holds (after [`Self::wait_holding`]
+    /// returned its last index), releasing the other parties. `Broken` when it was
+    /// broken (or reset) meanwhile, `NotOwner` when this process does not
+    /// hold it.
+    pub fn trip(&self) -> Result<()> {
+        let outcome = self.locked(|state| {
+            if state.holder_pid.load(Ordering::Relaxed) != me().pid {
+                return Err(if state.broken.load(Ordering::Relaxed) != 0 {
+                    Error::Broken
+                } else {
+                    Error::NotOwner
+                });
+            }
+            state.clear_holder();
+            let generation = state.generation.load(Ordering::Relaxed);
+            state.tripped.store(generation, Ordering::Relaxed);
+            state.generation.fetch_add(1, Ordering::Release);
+            Ok(())
+        });
+        if outcome.is_ok() {
+            futex::wake(&self.state().generation, i32::MAX);
+        }
+        outcome
+    }
+
     /// Breaks the barrier: current and later waiters get `Broken`.
     pub fn abort(&self) {
         self.locked(|state| {
             state.broken.store(1, Ordering::Relaxed);
+            state.clear_holder();
             state.generation.fetch_add(1, Ordering::Release);
         });
         futex::wake(&self.state().generation, i32::MAX);
@@ -477,6 +581,7 @@ impl ShmBarrier {
         self.locked(|state| {
             state.arrived.store(0, Ordering::Relaxed);
             state.broken.store(0, Ordering::Relaxed);
+            state.clear_holder();
             state.generation.fetch_add(1, Ordering::Release);
         });
         futex::wake(&self.state().generation, i32::MAX);

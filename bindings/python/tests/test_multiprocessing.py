@@ -1,6 +1,7 @@
 """allcore.multiprocessing across real processes, under every start method,
 including processes killed with SIGKILL while they put, get or hold a lock."""
 
+import functools
 import multiprocessing
 import os
 import pickle
@@ -200,6 +201,131 @@ def test_killed_putters_and_getters_leave_a_whole_queue():
         assert tag == "item" and text == "x" * (i % 50)
     q.put("still works")
     assert q.get(timeout=5) == "still works"
+
+
+def _put_ints_forever(q):
+    i = 0
+    while True:
+        q.put(i)
+        i += 1
+
+
+def test_killed_putters_leave_unfinished_tasks_counting_committed_items():
+    # Each committed item counts as an unfinished task, a put cut short does
+    # not: after every round, the items queued are the tasks left.
+    q = amp.JoinableQueue(capacity_bytes=1 << 16)
+    context = multiprocessing.get_context("fork")
+    for round_ in range(20):
+        putters = [context.Process(target=_put_ints_forever, args=(q,)) for _ in range(2)]
+        for putter in putters:
+            putter.start()
+        time.sleep(0.01 + 0.002 * round_)
+        for putter in putters:
+            os.kill(putter.pid, signal.SIGKILL)
+        for putter in putters:
+            putter.join()
+        taken = 0
+        while True:
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                break
+            q.task_done()
+            taken += 1
+        assert taken > 0
+        with pytest.raises(ValueError):
+            q.task_done()
+        joined = threading.Thread(target=q.join, daemon=True)
+        joined.start()
+        joined.join(5)
+        assert not joined.is_alive()
+
+
+def _mark(q, what):
+    q.put(what)
+
+
+def _barrier_then_mark(barrier, q):
+    barrier.wait(timeout=30)
+    q.put("passed")
+
+
+def test_barrier_action_runs_before_any_party_is_released(context):
+    q = amp.Queue()
+    for _ in range(3):
+        barrier = amp.Barrier(3, action=functools.partial(_mark, q, "action"))
+        processes = [
+            context.Process(target=_barrier_then_mark, args=(barrier, q)) for _ in range(2)
+        ]
+        for process in processes:
+            process.start()
+        _barrier_then_mark(barrier, q)
+        for process in processes:
+            process.join(30)
+        assert [q.get(timeout=30) for _ in range(4)] == ["action"] + ["passed"] * 3
+
+
+def _wait_without_timeout(barrier, results):
+    try:
+        barrier.wait()
+        results.put("passed")
+    except amp.BrokenBarrierError:
+        results.put("broken")
+
+
+def test_a_party_killed_in_its_action_breaks_the_barrier():
+    context = multiprocessing.get_context("fork")
+    for _ in range(3):
+        results = amp.Queue()
+        ready = amp.Event()
+        barrier = amp.Barrier(3, action=functools.partial(_set_and_sleep, ready))
+        waiters = [
+            context.Process(target=_wait_without_timeout, args=(barrier, results)) for _ in range(2)
+        ]
+        for waiter in waiters:
+            waiter.start()
+        while barrier.n_waiting < 2:
+            time.sleep(0.005)
+        last = context.Process(target=barrier.wait)
+        last.start()
+        assert ready.wait(30)
+        os.kill(last.pid, signal.SIGKILL)
+        last.join()
+        assert [results.get(timeout=30) for _ in range(2)] == ["broken", "broken"]
+        for waiter in waiters:
+            waiter.join(30)
+        assert barrier.broken
+
+
+def _set_and_sleep(event):
+    event.set()
+    time.sleep(60)
+
+
+def _scale(value, array, raw):
+    with value.get_lock():
+        value.value *= 2
+    with array.get_lock():
+        array[:] = [x * 2 for x in array[:]]
+    raw[1] = -1.5
+
+
+def test_float_values_and_arrays_are_shared(context):
+    value = amp.Value("d", 1.25)
+    array = amp.Array("f", [0.5, 1.5, 2.5])
+    raw = amp.Array("d", 3, lock=False)
+    assert isinstance(raw, amp.RawArray) and not hasattr(raw, "get_lock")
+    assert list(raw) == [0.0, 0.0, 0.0]
+    process = context.Process(target=_scale, args=(value, array, raw))
+    process.start()
+    process.join(30)
+    assert process.exitcode == 0
+    assert value.value == 2.5
+    assert array[:] == [1.0, 3.0, 5.0] and array[1:] == [3.0, 5.0] and len(array) == 3
+    assert raw[:] == [0.0, -1.5, 0.0]
+    assert pickle.loads(pickle.dumps(value)).value == 2.5
+    text = amp.Array("c", b"hello")
+    assert text.value == b"hello" and text.raw == b"hello"
 
 
 def test_batches_bounds_and_shutdown():

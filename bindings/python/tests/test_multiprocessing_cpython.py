@@ -34,10 +34,6 @@ NOT_RUN = {
     "test_closed_queue_empty_exceptions": "a closed queue's pipe internals",
     "test_no_notify_on_closed_queue": "internals of Condition-based notification",
     "test_get_value": "sem_getvalue semantics on macOS for Semaphore, not ours",
-    # allcore's Barrier runs its action in the last party to arrive once the
-    # barrier has tripped (the native barrier releases every party at once);
-    # threading's runs it before the others are released.
-    "test_action": "the barrier's action runs after the barrier trips",
 }
 
 
@@ -65,6 +61,9 @@ class AllcoreMixin(suite.ProcessesMixin):
     Event = staticmethod(amp.Event)
     Barrier = staticmethod(amp.Barrier)
     Value = staticmethod(amp.Value)
+    Array = staticmethod(amp.Array)
+    RawValue = staticmethod(amp.RawValue)
+    RawArray = staticmethod(amp.RawArray)
 
     START_METHOD = "fork"
 
@@ -87,6 +86,8 @@ BASES = [
     "_TestSemaphore",
     "_TestEvent",
     "_TestBarrier",
+    "_TestValue",
+    "_TestArray",
 ]
 METHODS = [
     m for m in ("fork", "spawn", "forkserver") if m in multiprocessing.get_all_start_methods()

@@ -399,3 +399,84 @@ fn a_named_condition_wakes_a_waiter_of_another_process() {
         ac_shm_mutex_release(mutex);
     }
 }
+
+#[test]
+fn a_held_barrier_releases_its_parties_only_when_tripped() {
+    // SAFETY: valid out-pointers; the handle outlives the thread, which is
+    // joined before the release.
+    unsafe {
+        let mut barrier = null_mut();
+        ok(ac_shm_barrier_create(null(), 2, &mut barrier));
+        let shared = barrier as usize;
+        let passed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = passed.clone();
+        let waiter = std::thread::spawn(move || {
+            let mut index = 9;
+            let status = ac_shm_barrier_wait(shared as *const _, AC_FOREVER as i64, &mut index);
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            (status, index)
+        });
+        let mut waiting = 0;
+        while waiting == 0 {
+            ok(ac_shm_barrier_state(
+                barrier,
+                null_mut(),
+                &mut waiting,
+                null_mut(),
+            ));
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        let mut index = 9;
+        ok(ac_shm_barrier_wait_holding(
+            barrier,
+            AC_FOREVER as i64,
+            &mut index,
+        ));
+        assert_eq!(index, 1);
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert!(!passed.load(std::sync::atomic::Ordering::SeqCst));
+        ok(ac_shm_barrier_trip(barrier));
+        assert_eq!(waiter.join().unwrap(), (AC_OK, 0));
+        assert_eq!(ac_shm_barrier_trip(barrier), AC_NOT_OWNER);
+        // Held, then aborted: the holder's trip says so.
+        let mut one = null_mut();
+        ok(ac_shm_barrier_create(null(), 1, &mut one));
+        ok(ac_shm_barrier_wait_holding(one, 0, null_mut()));
+        ok(ac_shm_barrier_abort(one));
+        assert_eq!(ac_shm_barrier_trip(one), AC_BROKEN);
+        ac_shm_barrier_release(one);
+        ac_shm_barrier_release(barrier);
+    }
+}
+
+#[test]
+fn a_named_memory_block_is_shared_and_zeroed() {
+    let name = name("memory");
+    // SAFETY: valid strings and out-pointers; each data pointer is used
+    // while its handle lives.
+    unsafe {
+        let (mut first, mut second) = (null_mut(), null_mut());
+        assert_eq!(
+            ac_shm_memory_create(null(), 0, &mut first),
+            AC_INVALID_ARGUMENT
+        );
+        ok(ac_shm_memory_create(name.as_ptr(), 24, &mut first));
+        ok(ac_shm_memory_open(name.as_ptr(), &mut second));
+        let (mut a, mut b) = (null_mut(), null_mut());
+        let mut size = 0;
+        ok(ac_shm_memory_data(first, &mut a, &mut size));
+        ok(ac_shm_memory_data(second, &mut b, null_mut()));
+        assert_eq!(size, 24);
+        assert_eq!(a as usize % 64, 0);
+        let a = a.cast::<f64>();
+        assert_eq!(*a.add(2), 0.0);
+        *a.add(2) = 2.5;
+        assert_eq!(*b.cast::<f64>().add(2), 2.5);
+        assert_eq!(
+            ac_shm_memory_data(null(), null_mut(), null_mut()),
+            AC_NULL_POINTER
+        );
+        ac_shm_memory_release(first);
+        ac_shm_memory_release(second);
+    }
+}

@@ -736,6 +736,14 @@ PROTOTYPES = {
         None,
         (ctypes.c_void_p,),
     ),
+    "ac_shm_memory_retain": (
+        ctypes.c_void_p,
+        (ctypes.c_void_p,),
+    ),
+    "ac_shm_memory_release": (
+        None,
+        (ctypes.c_void_p,),
+    ),
     "ac_shm_unlink": (
         ac_status,
         (ctypes.c_char_p,),
@@ -1076,6 +1084,18 @@ PROTOTYPES = {
             ctypes.c_void_p,
         ),
     ),
+    "ac_shm_barrier_wait_holding": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_int64,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_shm_barrier_trip": (
+        ac_status,
+        (ctypes.c_void_p,),
+    ),
     "ac_shm_barrier_abort": (
         ac_status,
         (ctypes.c_void_p,),
@@ -1140,6 +1160,29 @@ PROTOTYPES = {
             ctypes.c_void_p,
             ctypes.c_int64,
             ctypes.c_int64,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_shm_memory_create": (
+        ac_status,
+        (
+            ctypes.c_char_p,
+            ctypes.c_size_t,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_shm_memory_open": (
+        ac_status,
+        (
+            ctypes.c_char_p,
+            ctypes.c_void_p,
+        ),
+    ),
+    "ac_shm_memory_data": (
+        ac_status,
+        (
+            ctypes.c_void_p,
+            ctypes.c_void_p,
             ctypes.c_void_p,
         ),
     ),
@@ -1748,6 +1791,8 @@ ac_shm_barrier_retain = function("ac_shm_barrier_retain")
 ac_shm_barrier_release = function("ac_shm_barrier_release")
 ac_shm_counter_retain = function("ac_shm_counter_retain")
 ac_shm_counter_release = function("ac_shm_counter_release")
+ac_shm_memory_retain = function("ac_shm_memory_retain")
+ac_shm_memory_release = function("ac_shm_memory_release")
 ac_shm_unlink = function("ac_shm_unlink")
 ac_shm_queue_create = function("ac_shm_queue_create")
 ac_shm_queue_open = function("ac_shm_queue_open")
@@ -1798,6 +1843,8 @@ ac_shm_event_close = function("ac_shm_event_close")
 ac_shm_barrier_create = function("ac_shm_barrier_create")
 ac_shm_barrier_open = function("ac_shm_barrier_open")
 ac_shm_barrier_wait = function("ac_shm_barrier_wait")
+ac_shm_barrier_wait_holding = function("ac_shm_barrier_wait_holding")
+ac_shm_barrier_trip = function("ac_shm_barrier_trip")
 ac_shm_barrier_abort = function("ac_shm_barrier_abort")
 ac_shm_barrier_close = function("ac_shm_barrier_close")
 ac_shm_barrier_reset = function("ac_shm_barrier_reset")
@@ -1808,6 +1855,9 @@ ac_shm_counter_add = function("ac_shm_counter_add")
 ac_shm_counter_get = function("ac_shm_counter_get")
 ac_shm_counter_set = function("ac_shm_counter_set")
 ac_shm_counter_compare_exchange = function("ac_shm_counter_compare_exchange")
+ac_shm_memory_create = function("ac_shm_memory_create")
+ac_shm_memory_open = function("ac_shm_memory_open")
+ac_shm_memory_data = function("ac_shm_memory_data")
 ac_status_str = function("ac_status_str")
 ac_last_error_message = function("ac_last_error_message")
 ac_mutex_new = function("ac_mutex_new")

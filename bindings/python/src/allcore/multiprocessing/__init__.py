@@ -2,8 +2,8 @@
 
 :class:`Queue`, :class:`SimpleQueue`, :class:`JoinableQueue`, :class:`Lock`,
 :class:`RLock`, :class:`Condition`, :class:`Semaphore`,
-:class:`BoundedSemaphore`, :class:`Event`, :class:`Barrier` and
-:class:`Value` take the arguments,
+:class:`BoundedSemaphore`, :class:`Event`, :class:`Barrier`, :class:`Value`,
+:class:`Array`, :class:`RawValue` and :class:`RawArray` take the arguments,
 return the values and raise the exceptions of their ``multiprocessing``
 namesakes. Each lives in a named shared-memory object of allcore (see
 ``ac_shm_queue_create`` in ``allcore.h``), so:
@@ -33,6 +33,7 @@ waits forever; waits run in native slices of 50 ms, so Ctrl-C interrupts them.
 """
 
 from ._objects import (
+    Array,
     Barrier,
     BoundedSemaphore,
     BrokenBarrierError,
@@ -42,6 +43,8 @@ from ._objects import (
     Lock,
     OwnerDiedWarning,
     Queue,
+    RawArray,
+    RawValue,
     RLock,
     Semaphore,
     SimpleQueue,
@@ -49,6 +52,7 @@ from ._objects import (
 )
 
 __all__ = [
+    "Array",
     "Barrier",
     "BoundedSemaphore",
     "BrokenBarrierError",
@@ -59,6 +63,8 @@ __all__ = [
     "OwnerDiedWarning",
     "Queue",
     "RLock",
+    "RawArray",
+    "RawValue",
     "Semaphore",
     "SimpleQueue",
     "Value",

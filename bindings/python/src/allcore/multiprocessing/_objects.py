@@ -32,11 +32,11 @@ from .._queue import (
     ShutDown,
     _decode,
     _pack_int64,
-    _unpack_int64,
     _wire,
 )
 
 BrokenBarrierError = threading.BrokenBarrierError
+_get_ident = threading.get_ident
 
 _OK = int(_ffi.AC_OK)
 _TIMEOUT = int(_ffi.AC_TIMEOUT)
@@ -231,6 +231,14 @@ if _BARE_INTS:
     _q_try_get = function("ac_shm_queue_get", keep_gil=True, declared=0)
 else:
     _q_try_put, _q_try_get = _q_put, _q_get
+
+
+def _pointer(address: int) -> Any:
+    """A ready pointer argument to ``address``: ctypes passes a ``byref``
+    object as it is, where a ``c_void_p`` or an array costs a conversion."""
+    return ctypes.byref(ctypes.c_char.from_address(address))
+
+
 _q_put_many, _q_put_many_wait = _both("ac_shm_queue_put_many")
 _q_get_many, _q_get_many_wait = _both("ac_shm_queue_get_many")
 _q_size = function("ac_shm_queue_size", keep_gil=True)
@@ -242,24 +250,32 @@ _q_join = function("ac_shm_queue_join")
 _q_unfinished = function("ac_shm_queue_unfinished_tasks", keep_gil=True)
 
 
-class _Receiver(threading.local):
-    """Each thread's receive state for one queue: a bytearray, its
-    memoryview, a ctypes view of it for the native call, the length
-    out-parameter, and the first try of a get with all of them bound."""
+# Bytes of a receive buffer before the message: the length out-parameter,
+# so that one unpack reads the length with an int message's tag and value.
+_HEAD = 8
+_unpack_head = struct.Struct("<QHq").unpack_from
+_INT_HEAD = _MARK | _TAG_INT << 8
 
-    def __init__(self, handle: ctypes.c_void_p) -> None:
+
+class _Receiver:
+    """One thread's receive state for one queue: a bytearray (the length
+    out-parameter in its first ``_HEAD`` bytes, the message after), its
+    memoryview, a ctypes view of the message part for the native call, and
+    the first try of a get with all of them bound."""
+
+    def __init__(self, handle: Any) -> None:
         self.handle = handle
-        self.length = _SIZE()
-        self.length_ref = ctypes.byref(self.length)
         self.resize(_FIRST_BUFFER)
 
     def resize(self, size: int) -> None:
-        self.array = bytearray(size)
-        self.view = memoryview(self.array)
-        self.native = (ctypes.c_char * size).from_buffer(self.array)
+        self.array = array = bytearray(_HEAD + size)
+        self.view = memoryview(array)
+        self.native = (ctypes.c_char * size).from_buffer(array, _HEAD)
+        self.length = _SIZE.from_buffer(array)
+        self.length_ref = ctypes.byref(self.length)
         self.size = size
         self.try_get = functools.partial(
-            _q_try_get, self.handle, self.native, size, 0, self.length_ref
+            _q_try_get, self.handle, ctypes.byref(self.native), size, 0, self.length_ref
         )
 
 
@@ -275,11 +291,14 @@ def _message(item: Any) -> bytes:
     return message
 
 
-def _item(buffer: _Receiver, start: int, end: int) -> Any:
-    array = buffer.array
+def _item(receiver: _Receiver, start: int, end: int) -> Any:
+    """The item whose message lies at ``[start, end)`` of the message part."""
+    array = receiver.array
+    start += _HEAD
+    end += _HEAD
     if end - start > 1 and array[start] == _MARK:
-        return _decode(array, buffer.view, start, end)
-    return bytes(buffer.view[start:end])
+        return _decode(array, receiver.view, start, end)
+    return bytes(receiver.view[start:end])
 
 
 class Queue(_Shared):
@@ -311,8 +330,24 @@ class Queue(_Shared):
     def _setup(self) -> None:
         self._closed = False
         handle = self._handle
-        self._try_put = functools.partial(_q_try_put, handle)
-        self._local = _Receiver(handle)
+        pointer = _pointer(handle.value or 0)
+        self._try_put = functools.partial(_q_try_put, pointer)
+        # Each thread's receiver, by thread id (a dict is quicker to read
+        # than a threading.local).
+        self._receivers: dict[int, _Receiver] = {}
+
+    def _receiver(self) -> _Receiver:
+        """A new receiver for the calling thread; first forgets those of
+        threads that ended, once there are several (one still in use is
+        only made again)."""
+        receivers = self._receivers
+        if len(receivers) >= 8:
+            living = {thread.ident for thread in threading.enumerate()}
+            for ident in list(receivers):
+                if ident not in living:
+                    receivers.pop(ident, None)
+        receiver = receivers[_get_ident()] = _Receiver(self._try_put.args[0])
+        return receiver
 
     def _check(self) -> None:
         if self._closed:
@@ -402,38 +437,40 @@ class Queue(_Shared):
         all when ``block`` is false): ``queue.Empty`` when none comes."""
         if self._closed:
             self._check()
-        local = self._local
-        if local.try_get() == _OK:
-            length = local.length.value
-            array = local.array
-            if length > 1 and array[0] == _MARK:
-                if length == 10 and array[1] == _TAG_INT:
-                    return _unpack_int64(array, 2)[0]
-                return _decode(array, local.view, 0, length)
-            return bytes(local.view[:length])
-        return self._get_slow(block, timeout)
+        try:
+            receiver = self._receivers[_get_ident()]
+        except KeyError:
+            receiver = self._receiver()
+        status = receiver.try_get()
+        if status == _OK:
+            length, head, number = _unpack_head(receiver.array)
+            if head == _INT_HEAD and length == 10:
+                return number
+            return _item(receiver, 0, length)
+        return self._get_slow(receiver, status, block, timeout)
 
-    def _get_slow(self, block: bool, timeout: float | None) -> Any:
-        local = self._local
+    def _get_slow(
+        self, receiver: _Receiver, status: int, block: bool, timeout: float | None
+    ) -> Any:
         handle = self._handle
         deadline = _deadline(block, timeout)
-        status = _q_get(handle, local.native, local.size, 0, local.length_ref)
         while True:
+            if status == _OK:
+                return _item(receiver, 0, receiver.length.value)
             if status == _TOO_SMALL:
-                local.resize(max(local.length.value, 2 * local.size))
-                status = _q_get(handle, local.native, local.size, 0, local.length_ref)
-                continue
-            if status in _GAVE_UP:
+                receiver.resize(max(receiver.length.value, 2 * receiver.size))
+                status = _q_get(handle, receiver.native, receiver.size, 0, receiver.length_ref)
+            elif status in _GAVE_UP:
                 slice_ns = _slice(deadline)
                 if slice_ns == 0:
                     raise _stdlib_queue.Empty
-                status = _q_get_wait(handle, local.native, local.size, slice_ns, local.length_ref)
-                continue
-            if status == _OK:
-                return _item(local, 0, local.length.value)
-            if status == _CLOSED:
+                status = _q_get_wait(
+                    handle, receiver.native, receiver.size, slice_ns, receiver.length_ref
+                )
+            elif status == _CLOSED:
                 raise ShutDown("get from a queue that was shut down and is empty")
-            _raise(status, "get failed")
+            else:
+                _raise(status, "get failed")
 
     def get_nowait(self) -> Any:
         """``get(False)``."""
@@ -447,7 +484,10 @@ class Queue(_Shared):
         self._check()
         if max_items < 1:
             raise ValueError("max_items must be at least 1")
-        buffer = self._local
+        try:
+            buffer = self._receivers[_get_ident()]
+        except KeyError:
+            buffer = self._receiver()
         lengths = (_SIZE * max_items)()
         count = _SIZE()
         deadline = _deadline(block, timeout)
@@ -761,6 +801,8 @@ class Event(_Closable):
 
 
 _b_wait = function("ac_shm_barrier_wait")
+_b_wait_holding = function("ac_shm_barrier_wait_holding")
+_b_trip = function("ac_shm_barrier_trip", keep_gil=True)
 _b_abort = function("ac_shm_barrier_abort", keep_gil=True)
 _b_reset = function("ac_shm_barrier_reset", keep_gil=True)
 _b_state = function("ac_shm_barrier_state", keep_gil=True)
@@ -769,9 +811,10 @@ _b_state = function("ac_shm_barrier_state", keep_gil=True)
 class Barrier(_Closable):
     """A process-shared barrier, as ``multiprocessing.Barrier``. ``wait``
     returns the arrival index (0 for the first); ``action`` runs in the
-    last party to arrive, once the barrier has tripped. A wait that times
-    out breaks the barrier (``BrokenBarrierError``), so a party that died
-    never leaves the others waiting past their timeouts."""
+    last party to arrive before any other is released (an action that
+    raises, or a process that dies running it, breaks the barrier). A wait
+    that times out breaks the barrier (``BrokenBarrierError``), so a party
+    that died never leaves the others waiting past their timeouts."""
 
     _KIND = "barrier"
 
@@ -803,17 +846,23 @@ class Barrier(_Closable):
             timeout = self._timeout
         timeout_ns = -1 if timeout is None else max(0, int(timeout * 1e9))
         index = _U32()
-        status = _b_wait(self._handle, timeout_ns, ctypes.byref(index))
+        action = self._action
+        wait = _b_wait if action is None else _b_wait_holding
+        status = wait(self._handle, timeout_ns, ctypes.byref(index))
         if status == _CLOSED:
             _raise(status, "the barrier was shut down")
         if status != _OK:
             raise BrokenBarrierError
-        if index.value == self.parties - 1 and self._action is not None:
+        if action is not None and index.value == self.parties - 1:
+            # This process holds the barrier: the others go once it trips.
             try:
-                self._action()
+                action()
             except BaseException:
                 self.abort()
                 raise
+            status = _b_trip(self._handle)
+            if status != _OK:
+                raise BrokenBarrierError
         return index.value
 
     def abort(self) -> None:
@@ -957,56 +1006,188 @@ class Condition(_Closable):
         return f"<Condition({self._lock!r}) {self._name!r}>"
 
 
-# ------------------------------------------------------------------ values
+# ------------------------------------------------------- values and arrays
 
-_c_get = function("ac_shm_counter_get", keep_gil=True)
-_c_set = function("ac_shm_counter_set", keep_gil=True)
-
-_INTEGER_CODES = {"b", "B", "h", "H", "i", "I", "l", "L", "q", "Q"}
+_m_data = function("ac_shm_memory_data", keep_gil=True)
 
 
-class Value(_Shared):
-    """A process-shared integer, as ``multiprocessing.Value`` for the
-    integer type codes (``'i'``, ``'l'``, ``'q'``, ...; held as 64 bits).
-    ``get_lock()`` returns its :class:`RLock` (``lock=True``) or the lock
-    given."""
+# The type codes of multiprocessing.sharedctypes (those of the array module).
+_TYPECODES = {
+    "c": ctypes.c_char,
+    "u": ctypes.c_wchar,
+    "b": ctypes.c_byte,
+    "B": ctypes.c_ubyte,
+    "h": ctypes.c_short,
+    "H": ctypes.c_ushort,
+    "i": ctypes.c_int,
+    "I": ctypes.c_uint,
+    "l": ctypes.c_long,
+    "L": ctypes.c_ulong,
+    "q": ctypes.c_longlong,
+    "Q": ctypes.c_ulonglong,
+    "f": ctypes.c_float,
+    "d": ctypes.c_double,
+}
 
-    _KIND = "counter"
 
-    def __init__(
-        self, typecode_or_type: Any, *args: int, lock: Any = True, ctx: Any = None
-    ) -> None:
-        if typecode_or_type not in _INTEGER_CODES:
-            raise TypeError("allcore.multiprocessing.Value holds integer type codes only")
-        self._create((_I64, int(args[0]) if args else 0))
-        self._typecode = typecode_or_type
-        self._lock = RLock() if lock is True else lock
+def _ctype(typecode_or_type: Any) -> Any:
+    """The ctypes type for a type code (``'i'``, ``'d'``, ``'c'``, ...) or
+    a ctypes type, as ``multiprocessing.sharedctypes`` takes them."""
+    if isinstance(typecode_or_type, str):
+        try:
+            return _TYPECODES[typecode_or_type]
+        except KeyError:
+            raise TypeError(f"bad type code {typecode_or_type!r}") from None
+    return typecode_or_type
+
+
+class _Memory(_Shared):
+    """Shared bytes (``ac_shm_memory``) seen as a ctypes object: ``_obj``,
+    valid while this object lives (it keeps this object alive)."""
+
+    _KIND = "memory"
+    _obj: Any
+
+    def _make(self, element: Any, length: int | None) -> None:
+        """Makes room for one ``element`` (``length`` None) or an array."""
+        self._element, self._length = element, length
+        self._create((_SIZE, max(1, ctypes.sizeof(self._type()))))
+        self._map()
+
+    def _type(self) -> Any:
+        return self._element if self._length is None else self._element * self._length
+
+    def _map(self) -> None:
+        data = _P()
+        status = _m_data(self._handle, ctypes.byref(data), None)
+        if status != _OK:
+            _raise(status, "cannot map the shared memory")
+        self._obj = self._type().from_address(data.value)
+        self._obj._allcore_memory = self
 
     def _state(self) -> dict[str, Any]:
-        return {"typecode": self._typecode, "lock": self._lock}
+        return {"element": self._element, "length": self._length}
 
     def _restore(self, state: dict[str, Any]) -> None:
-        self._typecode = state["typecode"]
-        self._lock = state["lock"]
+        self._element, self._length = state["element"], state["length"]
+        self._map()
+
+
+class RawValue(_Memory):
+    """A value in shared memory without a lock, as
+    ``multiprocessing.RawValue``: any type code (``'i'``, ``'d'``, ``'c'``,
+    ...) or ctypes type; ``.value`` reads and writes it."""
+
+    def __init__(self, typecode_or_type: Any, *args: Any) -> None:
+        self._make(_ctype(typecode_or_type), None)
+        if args:
+            self._obj.value = args[0] if len(args) == 1 else self._element(*args).value
 
     @property
-    def value(self) -> int:
+    def value(self) -> Any:
         """The value now."""
-        value = _I64()
-        _c_get(self._handle, ctypes.byref(value))
-        return value.value
+        return self._obj.value
 
     @value.setter
-    def value(self, value: int) -> None:
-        _c_set(self._handle, int(value))
+    def value(self, value: Any) -> None:
+        self._obj.value = value
+
+    def __repr__(self) -> str:
+        return f"<RawValue({self._obj!r}) {self._name!r}>"
+
+
+class RawArray(_Memory):
+    """An array in shared memory without a lock, as
+    ``multiprocessing.RawArray``: a type code or ctypes type, and a length
+    (zeroed) or the initial items; indexing and slicing read and write it."""
+
+    def __init__(self, typecode_or_type: Any, size_or_initializer: Any) -> None:
+        ctype = _ctype(typecode_or_type)
+        if isinstance(size_or_initializer, int):
+            items = None
+            length = size_or_initializer
+        else:
+            items = list(size_or_initializer)
+            length = len(items)
+        if length < 0:
+            raise ValueError("array size must be non-negative")
+        self._make(ctype, length)
+        if items:
+            if ctype is ctypes.c_char:
+                self._obj.raw = bytes(items) if not isinstance(items[0], bytes) else b"".join(items)
+            else:
+                self._obj[:] = items
+
+    def __len__(self) -> int:
+        return len(self._obj)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._obj[index]
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        self._obj[index] = value
+
+    def __iter__(self) -> Any:
+        return iter(self._obj[:])
+
+    @property
+    def value(self) -> Any:
+        """For a ``'c'`` array: its bytes up to the first NUL."""
+        return self._obj.value
+
+    @value.setter
+    def value(self, value: Any) -> None:
+        self._obj.value = value
+
+    @property
+    def raw(self) -> Any:
+        """For a ``'c'`` array: all its bytes."""
+        return self._obj.raw
+
+    @raw.setter
+    def raw(self, value: Any) -> None:
+        self._obj.raw = value
+
+    def __repr__(self) -> str:
+        return f"<RawArray({self._obj._type_._type_!r}, {len(self)}) {self._name!r}>"
+
+
+def _check_lock(lock: Any) -> Any:
+    """The lock a Value or Array gets: a new :class:`RLock` for True or
+    None, else ``lock`` (AttributeError unless it has ``acquire``)."""
+    if lock is True or lock is None:
+        return RLock()
+    if not hasattr(lock, "acquire"):
+        raise AttributeError(f"{lock!r} has no method 'acquire'")
+    return lock
+
+
+class _Synchronized:
+    """A raw shared value or array with its lock, as
+    ``multiprocessing.sharedctypes``' synchronized wrappers: pickled as the
+    two by name."""
+
+    _raw: Any
+    _lock: Any
+
+    def __reduce__(self) -> Any:
+        return (_synchronized, (type(self), self._raw, self._lock))
 
     def get_lock(self) -> Any:
         """The lock guarding read-modify-write sequences."""
         return self._lock
 
-    def get_obj(self) -> int:
-        """The value (``multiprocessing`` returns the ctypes object)."""
-        return self.value
+    def get_obj(self) -> Any:
+        """The raw shared object (a ctypes object, as ``multiprocessing``)."""
+        return self._raw._obj
+
+    def acquire(self, *args: Any) -> bool:
+        """Acquires the lock."""
+        return bool(self._lock.acquire(*args))
+
+    def release(self) -> None:
+        """Releases the lock."""
+        self._lock.release()
 
     def __enter__(self) -> Any:
         return self._lock.__enter__()
@@ -1014,5 +1195,101 @@ class Value(_Shared):
     def __exit__(self, *exc_info: object) -> None:
         self._lock.__exit__(*exc_info)
 
+    @property
+    def name(self) -> str:
+        """The shared-memory name of the data (``ac_shm_memory_open``)."""
+        return str(self._raw.name)
+
+
+def _synchronized(cls: type[_Synchronized], raw: Any, lock: Any) -> _Synchronized:
+    self = cls.__new__(cls)
+    self._raw, self._lock = raw, lock
+    return self
+
+
+class Value(_Synchronized):
+    """A process-shared value with its lock, as ``multiprocessing.Value``:
+    any type code (``'i'``, ``'q'``, ``'d'``, ``'f'``, ``'c'``, ...) or
+    ctypes type. ``get_lock()`` returns its :class:`RLock` (``lock=True`` or
+    None) or the lock given; ``lock=False`` gives a :class:`RawValue`.
+    ``.value`` reads and writes it (take the lock for ``+=``)."""
+
+    def __new__(cls, *args: Any, lock: Any = True, ctx: Any = None) -> Any:
+        if lock is False:
+            return RawValue(*args)
+        return super().__new__(cls)
+
+    def __init__(
+        self, typecode_or_type: Any, *args: Any, lock: Any = True, ctx: Any = None
+    ) -> None:
+        self._lock = _check_lock(lock)
+        self._raw = RawValue(typecode_or_type, *args)
+
+    @property
+    def value(self) -> Any:
+        """The value now."""
+        return self._raw._obj.value
+
+    @value.setter
+    def value(self, value: Any) -> None:
+        self._raw._obj.value = value
+
     def __repr__(self) -> str:
-        return f"<Value({self._typecode!r}, {self.value})>"
+        return f"<Value({self._raw._obj!r})>"
+
+
+class Array(_Synchronized):
+    """A process-shared array with its lock, as ``multiprocessing.Array``: a
+    type code or ctypes type, and a length (zeroed) or the initial items.
+    ``get_lock()`` as for :class:`Value`; ``lock=False`` gives a
+    :class:`RawArray`. Indexing and slicing read and write it."""
+
+    def __new__(cls, *args: Any, lock: Any = True, ctx: Any = None) -> Any:
+        if lock is False:
+            return RawArray(*args)
+        return super().__new__(cls)
+
+    def __init__(
+        self, typecode_or_type: Any, size_or_initializer: Any, *, lock: Any = True, ctx: Any = None
+    ) -> None:
+        self._lock = _check_lock(lock)
+        self._raw = RawArray(typecode_or_type, size_or_initializer)
+
+    def __len__(self) -> int:
+        return len(self._raw._obj)
+
+    def __getitem__(self, index: Any) -> Any:
+        with self._lock:
+            return self._raw._obj[index]
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        with self._lock:
+            self._raw._obj[index] = value
+
+    def __iter__(self) -> Any:
+        return iter(self[:])
+
+    @property
+    def value(self) -> Any:
+        """For a ``'c'`` array: its bytes up to the first NUL."""
+        with self._lock:
+            return self._raw._obj.value
+
+    @value.setter
+    def value(self, value: Any) -> None:
+        with self._lock:
+            self._raw._obj.value = value
+
+    @property
+    def raw(self) -> Any:
+        """For a ``'c'`` array: all its bytes."""
+        with self._lock:
+            return self._raw._obj.raw
+
+    @raw.setter
+    def raw(self, value: Any) -> None:
+        with self._lock:
+            self._raw._obj.raw = value
+
+    def __repr__(self) -> str:
+        return f"<Array({self._raw._obj._type_._type_!r}, {len(self)})>"
