@@ -1185,7 +1185,7 @@ ac_status ac_shm_queue_close(const ac_shm_queue *queue);
 /**
  * Writes whether the queue was closed to `out_closed`.
  */
-ac_status ac_shm_queue_closed(const ac_shm_queue *queue, bool *out_closed);
+ac_status ac_shm_queue_is_closed(const ac_shm_queue *queue, bool *out_closed);
 
 /**
  * Writes the number of queued items to `out_size`.
@@ -1280,9 +1280,10 @@ ac_status ac_shm_rlock_unlock(const ac_shm_rlock *rlock);
 ac_status ac_shm_rlock_close(const ac_shm_rlock *rlock);
 
 /**
- * Writes the calling thread's depth (0 = it does not hold it) to `out_depth`.
+ * Writes how many unmatched locks the calling thread holds to `out_count`
+ * (0 if it does not own the lock).
  */
-ac_status ac_shm_rlock_depth(const ac_shm_rlock *rlock, uint32_t *out_depth);
+ac_status ac_shm_rlock_count(const ac_shm_rlock *rlock, uint32_t *out_count);
 
 /**
  * Creates a condition variable with no waiters (`name` NULL = anonymous).
@@ -1482,12 +1483,12 @@ ac_status ac_shm_counter_add(const ac_shm_counter *counter, int64_t delta, int64
 /**
  * Writes the value to `out_value`.
  */
-ac_status ac_shm_counter_get(const ac_shm_counter *counter, int64_t *out_value);
+ac_status ac_shm_counter_load(const ac_shm_counter *counter, int64_t *out_value);
 
 /**
  * Stores `value`.
  */
-ac_status ac_shm_counter_set(const ac_shm_counter *counter, int64_t value);
+ac_status ac_shm_counter_store(const ac_shm_counter *counter, int64_t value);
 
 /**
  * Stores `desired` if the value is `expected`; writes the value seen to

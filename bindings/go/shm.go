@@ -488,7 +488,7 @@ func (l *ShmRLock) Unlock() {
 // Depth returns how many times this goroutine holds it (0 = not at all).
 func (l *ShmRLock) Depth() int {
 	var depth C.uint32_t
-	C.ac_shm_rlock_depth(l.ptr, &depth)
+	C.ac_shm_rlock_count(l.ptr, &depth)
 	runtime.KeepAlive(l)
 	return int(depth)
 }
@@ -727,7 +727,7 @@ func (c *ShmCounter) Add(delta int64) int64 {
 // Load returns the value.
 func (c *ShmCounter) Load() int64 {
 	var value C.int64_t
-	C.ac_shm_counter_get(c.ptr, &value)
+	C.ac_shm_counter_load(c.ptr, &value)
 	runtime.KeepAlive(c)
 	return int64(value)
 }

@@ -461,7 +461,7 @@ pub extern "C" fn ac_shm_queue_close(queue: *const ac_shm_queue) -> ac_status {
 
 /// Writes whether the queue was closed to `out_closed`.
 #[no_mangle]
-pub extern "C" fn ac_shm_queue_closed(
+pub extern "C" fn ac_shm_queue_is_closed(
     queue: *const ac_shm_queue,
     out_closed: *mut bool,
 ) -> ac_status {
@@ -673,11 +673,12 @@ pub extern "C" fn ac_shm_rlock_close(rlock: *const ac_shm_rlock) -> ac_status {
     })
 }
 
-/// Writes the calling thread's depth (0 = it does not hold it) to `out_depth`.
+/// Writes how many unmatched locks the calling thread holds to `out_count`
+/// (0 if it does not own the lock).
 #[no_mangle]
-pub extern "C" fn ac_shm_rlock_depth(rlock: *const ac_shm_rlock, out_depth: *mut u32) -> ac_status {
+pub extern "C" fn ac_shm_rlock_count(rlock: *const ac_shm_rlock, out_count: *mut u32) -> ac_status {
     boundary::status(|| {
-        let slot = out(out_depth)?;
+        let slot = out(out_count)?;
         // SAFETY: NULL or a live handle.
         *slot = unsafe { ac_shm_rlock::borrow(rlock) }?.depth();
         Ok(())
@@ -1135,7 +1136,7 @@ pub extern "C" fn ac_shm_counter_add(
 
 /// Writes the value to `out_value`.
 #[no_mangle]
-pub extern "C" fn ac_shm_counter_get(
+pub extern "C" fn ac_shm_counter_load(
     counter: *const ac_shm_counter,
     out_value: *mut i64,
 ) -> ac_status {
@@ -1149,7 +1150,7 @@ pub extern "C" fn ac_shm_counter_get(
 
 /// Stores `value`.
 #[no_mangle]
-pub extern "C" fn ac_shm_counter_set(counter: *const ac_shm_counter, value: i64) -> ac_status {
+pub extern "C" fn ac_shm_counter_store(counter: *const ac_shm_counter, value: i64) -> ac_status {
     boundary::status(|| {
         // SAFETY: NULL or a live handle.
         unsafe { ac_shm_counter::borrow(counter) }?.set(value);

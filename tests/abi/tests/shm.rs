@@ -217,7 +217,7 @@ fn sync_objects() {
         ok(ac_shm_rlock_lock(rlock, 0));
         ok(ac_shm_rlock_lock(rlock, 0));
         let mut depth = 0;
-        ok(ac_shm_rlock_depth(rlock, &mut depth));
+        ok(ac_shm_rlock_count(rlock, &mut depth));
         assert_eq!(depth, 2);
         ok(ac_shm_rlock_unlock(rlock));
         ok(ac_shm_rlock_unlock(rlock));
@@ -246,7 +246,7 @@ fn sync_objects() {
         ok(ac_shm_counter_add(counter, 2, &mut now));
         assert_eq!(now, 42);
         ok(ac_shm_counter_compare_exchange(counter, 42, 7, &mut now));
-        ok(ac_shm_counter_get(counter, &mut now));
+        ok(ac_shm_counter_load(counter, &mut now));
         assert_eq!(now, 7);
         ac_shm_counter_release(counter);
 

@@ -810,7 +810,7 @@ PROTOTYPES = {
         ac_status,
         (ctypes.c_void_p,),
     ),
-    "ac_shm_queue_closed": (
+    "ac_shm_queue_is_closed": (
         ac_status,
         (
             ctypes.c_void_p,
@@ -924,7 +924,7 @@ PROTOTYPES = {
         ac_status,
         (ctypes.c_void_p,),
     ),
-    "ac_shm_rlock_depth": (
+    "ac_shm_rlock_count": (
         ac_status,
         (
             ctypes.c_void_p,
@@ -1140,14 +1140,14 @@ PROTOTYPES = {
             ctypes.c_void_p,
         ),
     ),
-    "ac_shm_counter_get": (
+    "ac_shm_counter_load": (
         ac_status,
         (
             ctypes.c_void_p,
             ctypes.c_void_p,
         ),
     ),
-    "ac_shm_counter_set": (
+    "ac_shm_counter_store": (
         ac_status,
         (
             ctypes.c_void_p,
@@ -1801,7 +1801,7 @@ ac_shm_queue_put_many = function("ac_shm_queue_put_many")
 ac_shm_queue_get = function("ac_shm_queue_get")
 ac_shm_queue_get_many = function("ac_shm_queue_get_many")
 ac_shm_queue_close = function("ac_shm_queue_close")
-ac_shm_queue_closed = function("ac_shm_queue_closed")
+ac_shm_queue_is_closed = function("ac_shm_queue_is_closed")
 ac_shm_queue_size = function("ac_shm_queue_size")
 ac_shm_queue_maxsize = function("ac_shm_queue_maxsize")
 ac_shm_queue_max_item_size = function("ac_shm_queue_max_item_size")
@@ -1819,7 +1819,7 @@ ac_shm_rlock_open = function("ac_shm_rlock_open")
 ac_shm_rlock_lock = function("ac_shm_rlock_lock")
 ac_shm_rlock_unlock = function("ac_shm_rlock_unlock")
 ac_shm_rlock_close = function("ac_shm_rlock_close")
-ac_shm_rlock_depth = function("ac_shm_rlock_depth")
+ac_shm_rlock_count = function("ac_shm_rlock_count")
 ac_shm_condition_create = function("ac_shm_condition_create")
 ac_shm_condition_open = function("ac_shm_condition_open")
 ac_shm_condition_wait = function("ac_shm_condition_wait")
@@ -1852,8 +1852,8 @@ ac_shm_barrier_state = function("ac_shm_barrier_state")
 ac_shm_counter_create = function("ac_shm_counter_create")
 ac_shm_counter_open = function("ac_shm_counter_open")
 ac_shm_counter_add = function("ac_shm_counter_add")
-ac_shm_counter_get = function("ac_shm_counter_get")
-ac_shm_counter_set = function("ac_shm_counter_set")
+ac_shm_counter_load = function("ac_shm_counter_load")
+ac_shm_counter_store = function("ac_shm_counter_store")
 ac_shm_counter_compare_exchange = function("ac_shm_counter_compare_exchange")
 ac_shm_memory_create = function("ac_shm_memory_create")
 ac_shm_memory_open = function("ac_shm_memory_open")

@@ -243,7 +243,7 @@ _q_put_many, _q_put_many_wait = _both("ac_shm_queue_put_many")
 _q_get_many, _q_get_many_wait = _both("ac_shm_queue_get_many")
 _q_size = function("ac_shm_queue_size", keep_gil=True)
 _q_close = function("ac_shm_queue_close", keep_gil=True)
-_q_closed = function("ac_shm_queue_closed", keep_gil=True)
+_q_closed = function("ac_shm_queue_is_closed", keep_gil=True)
 _q_max_item = function("ac_shm_queue_max_item_size", keep_gil=True)
 _q_task_done = function("ac_shm_queue_task_done", keep_gil=True)
 _q_join = function("ac_shm_queue_join")
@@ -599,7 +599,7 @@ _m_unlock = function("ac_shm_mutex_unlock", keep_gil=True)
 _m_locked = function("ac_shm_mutex_is_locked", keep_gil=True)
 _r_lock, _r_lock_wait = _both("ac_shm_rlock_lock")
 _r_unlock = function("ac_shm_rlock_unlock", keep_gil=True)
-_r_depth = function("ac_shm_rlock_depth", keep_gil=True)
+_r_depth = function("ac_shm_rlock_count", keep_gil=True)
 
 
 class _Lockish(_Closable):
