@@ -64,6 +64,15 @@ impl<T> DerefMut for MutexGuard<'_, T> {
 }
 
 /// A condition variable for [`Mutex`].
+///
+/// Notify after unlocking the mutex where the logic allows it (the state
+/// change made under the lock, the notification after the guard is
+/// dropped): std's condition variable wakes a thread at once, and one woken
+/// while the notifier still holds the mutex only blocks again on the mutex,
+/// which costs a second sleep and wake-up (parking_lot's moved such a thread
+/// onto the mutex's queue instead). No wake-up is lost that way: a waiter
+/// reads the condition variable's state before it releases the mutex, so a
+/// notification that follows its release of the mutex wakes it.
 #[derive(Debug, Default)]
 pub(crate) struct Condvar(std::sync::Condvar);
 
