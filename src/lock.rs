@@ -13,6 +13,7 @@
 
 use std::fmt;
 use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::PoisonError;
 use std::time::Instant;
 
@@ -63,19 +64,48 @@ impl<T> DerefMut for MutexGuard<'_, T> {
     }
 }
 
-/// A condition variable for [`Mutex`].
+/// A condition variable for [`Mutex`]: std's, with a count of its waiters so
+/// that a notification with nobody waiting costs one load (std's makes a
+/// futex system call every time; parking_lot's checked for waiters first).
+///
+/// The count changes only under the mutex a waiter waits with, so a
+/// notifier that changed the waiters' condition under that mutex, and
+/// notifies then or after unlocking it, sees every waiter that can have
+/// missed the change.
+///
+/// Notify after unlocking the mutex where the logic allows it (the state
+/// change made under the lock, the notification after the guard is
+/// dropped): std's condition variable wakes a thread at once, and one woken
+/// while the notifier still holds the mutex only blocks again on the mutex,
+/// which costs a second sleep and wake-up (parking_lot's moved such a thread
+/// onto the mutex's queue instead). No wake-up is lost that way: a waiter
+/// reads the condition variable's state before it releases the mutex, so a
+/// notification that follows its release of the mutex wakes it.
 #[derive(Debug, Default)]
-pub(crate) struct Condvar(std::sync::Condvar);
+pub(crate) struct Condvar {
+    inner: std::sync::Condvar,
+    /// Threads inside `wait` or `wait_until`.
+    waiters: AtomicUsize,
+}
 
 impl Condvar {
     pub(crate) const fn new() -> Self {
-        Condvar(std::sync::Condvar::new())
+        Condvar {
+            inner: std::sync::Condvar::new(),
+            waiters: AtomicUsize::new(0),
+        }
     }
 
     /// Releases the lock, waits for a notification, and locks again.
     pub(crate) fn wait<T>(&self, guard: &mut MutexGuard<'_, T>) {
         let held = guard.0.take().expect("a guard always holds its lock");
-        guard.0 = Some(self.0.wait(held).unwrap_or_else(PoisonError::into_inner));
+        self.waiters.fetch_add(1, Ordering::Relaxed);
+        let held = self
+            .inner
+            .wait(held)
+            .unwrap_or_else(PoisonError::into_inner);
+        self.waiters.fetch_sub(1, Ordering::Relaxed);
+        guard.0 = Some(held);
     }
 
     /// Waits for a notification until `deadline`; returns `false` when the
@@ -93,10 +123,12 @@ impl Condvar {
                     return false;
                 }
                 let held = guard.0.take().expect("a guard always holds its lock");
+                self.waiters.fetch_add(1, Ordering::Relaxed);
                 let (held, result) = self
-                    .0
+                    .inner
                     .wait_timeout(held, left)
                     .unwrap_or_else(PoisonError::into_inner);
+                self.waiters.fetch_sub(1, Ordering::Relaxed);
                 guard.0 = Some(held);
                 !result.timed_out() || Instant::now() < at
             }
@@ -104,10 +136,16 @@ impl Condvar {
     }
 
     pub(crate) fn notify_one(&self) {
-        self.0.notify_one();
+        // Relaxed suffices: the mutex orders a waiter's count before any
+        // change the notifier made under it (see the type's docs).
+        if self.waiters.load(Ordering::Relaxed) != 0 {
+            self.inner.notify_one();
+        }
     }
 
     pub(crate) fn notify_all(&self) {
-        self.0.notify_all();
+        if self.waiters.load(Ordering::Relaxed) != 0 {
+            self.inner.notify_all();
+        }
     }
 }

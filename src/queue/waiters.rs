@@ -92,6 +92,8 @@ impl Waiters {
             if state.sleepers > state.signals {
                 state.signals += 1;
                 self.unsignalled.fetch_sub(1, Ordering::SeqCst);
+                // Wake it once the lock is free (see `crate::lock::Condvar`).
+                drop(state);
                 self.wake.notify_one();
             }
         }
@@ -116,6 +118,7 @@ impl Waiters {
             self.unsignalled
                 .fetch_sub(state.sleepers - state.signals, Ordering::SeqCst);
             state.signals = state.sleepers;
+            drop(state);
             self.wake.notify_all();
         }
     }

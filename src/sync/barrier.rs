@@ -92,16 +92,21 @@ impl Barrier {
         }
         let index = state.count;
         state.count += 1;
-        let result = if index + 1 == self.parties {
+        let (result, mut wake) = if index + 1 == self.parties {
             state.phase = Phase::Draining;
-            self.changed.notify_all();
-            Ok(index)
+            (Ok(index), true)
         } else {
-            self.wait_for_release(&mut state, deadline).map(|()| index)
+            let result = self.wait_for_release(&mut state, deadline).map(|()| index);
+            (result, false)
         };
         state.count -= 1;
         if state.count == 0 && matches!(state.phase, Phase::Draining | Phase::Resetting) {
             state.phase = Phase::Filling;
+            wake = true;
+        }
+        // Wake the others only once the lock is free (see `crate::lock`).
+        drop(state);
+        if wake {
             self.changed.notify_all();
         }
         result
@@ -146,6 +151,7 @@ impl Barrier {
         } else {
             Phase::Resetting
         };
+        drop(state);
         self.changed.notify_all();
     }
 

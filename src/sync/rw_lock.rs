@@ -136,7 +136,10 @@ impl RwLock {
             return Err(Error::NotOwner);
         }
         state.readers -= 1;
-        if state.readers == 0 && state.waiting_writers > 0 {
+        let wake = state.readers == 0 && state.waiting_writers > 0;
+        // Wake the writers only once the lock is free (see `crate::lock`).
+        drop(state);
+        if wake {
             self.writers_wake.notify_all();
         }
         Ok(())
@@ -151,10 +154,17 @@ impl RwLock {
         state.writer = false;
         state.phase += 1;
         state.admitted = state.waiting_readers;
-        if state.waiting_readers > 0 {
-            self.readers_wake.notify_all();
+        let wake = if state.waiting_readers > 0 {
+            Some(&self.readers_wake)
         } else if state.waiting_writers > 0 {
-            self.writers_wake.notify_all();
+            Some(&self.writers_wake)
+        } else {
+            None
+        };
+        // Wake them only once the lock is free (see `crate::lock`).
+        drop(state);
+        if let Some(wake) = wake {
+            wake.notify_all();
         }
         Ok(())
     }
